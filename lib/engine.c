@@ -1,0 +1,295 @@
+/* engine.c — the SMO engine: tokenizer + tree simulation + rewriter, and
+ * the head rules.  SPEC sections 2 and 3: hold the head back (up to
+ * head_limit) so the rules see the whole head, then insert what is missing
+ * as early as is safe; without the hold (FLUSH, limit), insert before the
+ * point where the head ends. */
+#include <string.h>
+#include <apr_strings.h>
+
+#include "smo_engine.h"
+#include "smo_escape.h"
+#include "smo_tokenizer.h"
+#include "smo_treesim.h"
+
+/* SPEC 3: a charset declaration counts for the early position only when
+ * it lies within the first 1024 bytes (where browsers look for it). */
+#define CHARSET_WINDOW 1024
+
+struct smo_engine {
+    apr_pool_t *pool;
+    smo_engine_config cfg;
+    smo_tokenizer *tok;
+    smo_treesim *sim;
+    smo_rewriter *rw;
+
+    int holding;             /* holding back the head */
+    int head_opened;
+    uint64_t head_start;     /* first offset inside the head */
+    int have_charset;
+    uint64_t charset_end;    /* right after the charset declaration */
+    int head_done;           /* head rules applied */
+    int done;                /* nothing more can change */
+    uint64_t passed_through; /* bytes fed after done, not tokenized */
+    const char *gave_up;
+
+    /* What the page declares in its head. */
+    int has_canonical;
+    int empty_canonical;     /* a <link rel=canonical href=""> to replace */
+    uint64_t empty_canonical_start, empty_canonical_end;
+};
+
+static void elog(smo_engine *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void elog(smo_engine *e, const char *fmt, ...)
+{
+    va_list ap;
+    if (!e->cfg.log)
+        return;
+    va_start(ap, fmt);
+    e->cfg.log(e->cfg.log_ctx, apr_pvsprintf(e->pool, fmt, ap));
+    va_end(ap);
+}
+
+/* ---- facts from the head ------------------------------------------------ */
+
+static const smo_attr *find_attr(const smo_token *t, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < t->n_attrs; i++) {
+        const smo_attr *a = &t->attrs[i];
+        if (a->name_len == n && !strncasecmp(t->raw + a->name_off, name, n))
+            return a;
+    }
+    return NULL;
+}
+
+static int blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\f' &&
+            s[i] != '\r')
+            return 0;
+    return 1;
+}
+
+/* Is `word` one of the space-separated tokens of the attribute value? */
+static int has_token(const smo_token *t, const smo_attr *a, const char *word)
+{
+    const char *s = t->raw + a->value_off, *end = s + a->value_len;
+    size_t n = strlen(word);
+    while (s < end) {
+        const char *w;
+        while (s < end && strchr(" \t\n\f\r", *s))
+            s++;
+        w = s;
+        while (s < end && !strchr(" \t\n\f\r", *s))
+            s++;
+        if ((size_t)(s - w) == n && !strncasecmp(w, word, n))
+            return 1;
+    }
+    return 0;
+}
+
+static void head_fact(smo_engine *e, const smo_token *t)
+{
+    const smo_attr *a;
+    if (t->type != SMO_TOKEN_START_TAG || t->truncated)
+        return;
+    if (!strcmp(t->name, "meta")) {
+        int charset = find_attr(t, "charset") != NULL;
+        if (!charset && (a = find_attr(t, "http-equiv")) &&
+            a->value_len == 12 &&
+            !strncasecmp(t->raw + a->value_off, "content-type", 12))
+            charset = 1;
+        if (charset && !e->have_charset && t->end <= CHARSET_WINDOW) {
+            e->have_charset = 1;
+            e->charset_end = t->end;
+        }
+    } else if (!strcmp(t->name, "link")) {
+        const smo_attr *href = find_attr(t, "href");
+        if (!(a = find_attr(t, "rel")) || !has_token(t, a, "canonical"))
+            return;
+        if (href && !blank(t->raw + href->value_off, href->value_len)) {
+            e->has_canonical = 1;
+        } else if (!e->empty_canonical) {
+            e->empty_canonical = 1;
+            e->empty_canonical_start = t->start;
+            e->empty_canonical_end = t->end;
+        }
+    }
+}
+
+/* ---- the head rules ----------------------------------------------------- */
+
+static int apply_head_rules(smo_engine *e, uint64_t head_end)
+{
+    uint64_t at;
+    const char *close = e->cfg.xhtml ? " />" : ">";
+    char *markup = NULL;
+
+    e->head_done = 1;
+    if (e->cfg.canonical_url && !e->has_canonical)
+        markup = apr_pstrcat(e->pool, "<link rel=\"canonical\" href=\"",
+                             smo_escape_attr(e->pool, e->cfg.canonical_url,
+                                             strlen(e->cfg.canonical_url)),
+                             "\"", close, "\n", NULL);
+    else if (e->cfg.canonical_url)
+        elog(e, "the page has its own canonical link: left alone");
+    if (!markup)
+        return 0;
+
+    /* As early as is safe; what has already gone out cannot be changed. */
+    at = e->have_charset ? e->charset_end : e->head_start;
+    if (at < smo_rewriter_released(e->rw) || at > head_end) {
+        elog(e, "head was not held back: inserting where the head ends");
+        at = head_end;
+    }
+    /* SPEC 3: each property exactly once; an empty one still held goes. */
+    if (e->empty_canonical &&
+        e->empty_canonical_start >= smo_rewriter_released(e->rw))
+        smo_rewriter_remove(e->rw, e->empty_canonical_start,
+                            e->empty_canonical_end);
+    return smo_rewriter_insert(e->rw, at, markup, strlen(markup));
+}
+
+/* ---- token stream ------------------------------------------------------- */
+
+static void give_up(smo_engine *e, const char *why)
+{
+    e->gave_up = why;
+    e->head_done = 1; /* no rule runs any more: the rest passes untouched */
+}
+
+static int on_token(void *ctx, const smo_token *t)
+{
+    smo_engine *e = ctx;
+    uint64_t split = t->start;
+    int ev = smo_treesim_token(e->sim, t, &split);
+
+    if (e->head_done)
+        return 0;
+    if (t->truncated && t->type == SMO_TOKEN_START_TAG) {
+        /* Its attributes are unknown: a rule could duplicate what it
+         * declares.  Better to change nothing. */
+        give_up(e, apr_psprintf(e->pool, "a <%s> tag in the head is longer "
+                                "than the tag limit", t->name));
+        return 0;
+    }
+    if (ev & SMO_HEAD_OPENED) {
+        e->head_opened = 1;
+        e->head_start = (ev & SMO_HEAD_OPENED_IMPLICIT)
+                            ? (t->type == SMO_TOKEN_TEXT ? split : t->start)
+                            : t->end;
+    }
+    if (ev & SMO_HEAD_CLOSED) {
+        uint64_t head_end = t->type == SMO_TOKEN_TEXT ? split : t->start;
+        return apply_head_rules(e, head_end);
+    }
+    if (smo_treesim_head_phase(e->sim) == SMO_HEAD_IN &&
+        !smo_treesim_in_template(e->sim))
+        head_fact(e, t);
+    return 0;
+}
+
+smo_engine *smo_engine_create(apr_pool_t *pool, const smo_engine_config *cfg,
+                              const smo_sink *sink, void *sink_ctx)
+{
+    smo_engine *e = apr_pcalloc(pool, sizeof(*e));
+    e->pool = pool;
+    e->cfg = *cfg;
+    if (!e->cfg.tail_limit)
+        e->cfg.tail_limit = SMO_TAIL_LIMIT_DEFAULT;
+    e->tok = smo_tokenizer_create(pool, e->cfg.tail_limit, on_token, e);
+    e->sim = smo_treesim_create(pool, e->tok);
+    e->rw = smo_rewriter_create(pool, sink, sink_ctx);
+    e->holding = cfg->head_limit > 0;
+    return e;
+}
+
+/* Release what is final: everything before the pending token, but while
+ * holding, nothing from the head's start on. */
+static int release(smo_engine *e)
+{
+    uint64_t upto;
+    if (e->head_done) {
+        /* Every rule of this engine lives in the head: the rest of the
+         * stream can go as it is. */
+        e->done = 1;
+        return smo_rewriter_release(e->rw, smo_tokenizer_offset(e->tok));
+    }
+    upto = smo_tokenizer_safe_offset(e->tok);
+    if (smo_tokenizer_offset(e->tok) - upto > e->cfg.tail_limit) {
+        /* A tag longer than the limit is pending: holding it would make
+         * memory grow with the document. */
+        give_up(e, apr_psprintf(e->pool, "a tag longer than %" APR_SIZE_T_FMT
+                                " bytes before the end of the head",
+                                e->cfg.tail_limit));
+        e->done = 1;
+        return smo_rewriter_release(e->rw, smo_tokenizer_offset(e->tok));
+    }
+    if (e->holding && e->head_opened) {
+        if (upto - e->head_start > e->cfg.head_limit) {
+            elog(e, "head larger than SMOHeadLimit (%" APR_SIZE_T_FMT
+                 " bytes): metadata goes where the head ends",
+                 e->cfg.head_limit);
+            e->holding = 0;
+        } else if (upto > e->head_start) {
+            upto = e->head_start;
+        }
+    }
+    return smo_rewriter_release(e->rw, upto);
+}
+
+int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
+{
+    int rv;
+    if (e->done) {
+        /* Nothing more to change: the bytes go as they are. */
+        e->passed_through += len;
+        return smo_rewriter_release(e->rw, smo_tokenizer_offset(e->tok) +
+                                               e->passed_through);
+    }
+    if ((rv = smo_tokenizer_feed(e->tok, buf, len, 0)) != 0)
+        return rv;
+    return release(e);
+}
+
+int smo_engine_flush(smo_engine *e)
+{
+    if (e->holding && !e->head_done)
+        elog(e, "FLUSH inside the head: metadata goes where the head ends");
+    e->holding = 0;
+    return e->done ? 0 : release(e);
+}
+
+int smo_engine_finish(smo_engine *e)
+{
+    int rv;
+    if (!e->done) {
+        if ((rv = smo_tokenizer_feed(e->tok, NULL, 0, 1)) != 0)
+            return rv;
+        if (!e->head_done) {
+            if (e->head_opened) {
+                /* The stream ended inside the head. */
+                if ((rv = apply_head_rules(e, smo_tokenizer_offset(e->tok))))
+                    return rv;
+            } else {
+                elog(e, "no head in the document: nothing inserted");
+            }
+        }
+        e->done = 1;
+    }
+    return smo_rewriter_release(e->rw, smo_tokenizer_offset(e->tok) +
+                                           e->passed_through);
+}
+
+int smo_engine_done(const smo_engine *e)
+{
+    return e->done;
+}
+
+const char *smo_engine_gave_up(const smo_engine *e)
+{
+    return e->gave_up;
+}

@@ -1,0 +1,51 @@
+/* smo_engine.h — the SMO rewriting engine: tokenizer, tree simulation,
+ * rewriter and the rules (canonical link, metadata) behind one small API.
+ *
+ * The caller feeds the response body in chunks of any size; the engine
+ * tells the sink, in order, which input bytes to pass, which to drop and
+ * what to insert.  Bytes not yet passed are held by the caller (as the
+ * buckets they came in).  The engine holds back at most the head (up to
+ * `head_limit`), so that rules see the whole head before they decide.
+ */
+#ifndef SMO_ENGINE_H
+#define SMO_ENGINE_H
+
+#include "smo_rewriter.h"
+
+typedef struct {
+    size_t head_limit;        /* bytes of head held back; 0: never hold */
+    size_t tail_limit;        /* longest tag kept whole by the tokenizer */
+    int xhtml;                /* application/xhtml+xml: well-formed XML */
+
+    /* The canonical link: NULL disables it.  Absolute, unescaped. */
+    const char *canonical_url;
+
+    /* Log callback for why the engine did or did not do something
+     * (LogLevel smo:debug in the module); may be NULL. */
+    void (*log)(void *ctx, const char *msg);
+    void *log_ctx;
+} smo_engine_config;
+
+typedef struct smo_engine smo_engine;
+
+smo_engine *smo_engine_create(apr_pool_t *pool, const smo_engine_config *cfg,
+                              const smo_sink *sink, void *sink_ctx);
+
+/* Process the next chunk.  The chunk's bytes need only live for the call. */
+int smo_engine_feed(smo_engine *e, const char *buf, size_t len);
+
+/* A FLUSH: emit everything that can be emitted; from now on the engine
+ * does not hold back the head any more (insert-only behaviour). */
+int smo_engine_flush(smo_engine *e);
+
+/* End of stream: emit everything. */
+int smo_engine_finish(smo_engine *e);
+
+/* True once nothing more can change: the caller may pass the rest of the
+ * response untouched (after everything released so far). */
+int smo_engine_done(const smo_engine *e);
+
+/* Why the engine stopped rewriting early (a limit hit), or NULL. */
+const char *smo_engine_gave_up(const smo_engine *e);
+
+#endif

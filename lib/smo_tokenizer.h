@@ -1,0 +1,124 @@
+/* smo_tokenizer.h — a resumable, byte-preserving HTML tokenizer.
+ *
+ * Follows the tokenization states of the WHATWG HTML standard (section
+ * 13.2.5) but never builds strings: it reports where tokens lie in the
+ * input stream, as absolute byte offsets.  Text is never copied; only the
+ * unfinished tail of a tag, doctype or comment opener split across chunks
+ * is kept, up to a fixed limit, so that a complete tag can be handed to
+ * the caller as one contiguous run of bytes.
+ *
+ * Character references are not decoded here (the output is the input);
+ * smo_escape.h decodes attribute values and titles when a rule needs them.
+ */
+#ifndef SMO_TOKENIZER_H
+#define SMO_TOKENIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <apr_pools.h>
+
+/* Longest tag name kept; longer names are reported truncated, and no rule
+ * cares about them. */
+#define SMO_TAG_NAME_MAX 31
+
+/* Default limit of the kept tag tail (bytes of one tag buffered when it is
+ * split across chunks).  A longer tag is still tokenized, but reported
+ * with `truncated` set and without attributes. */
+#define SMO_TAIL_LIMIT_DEFAULT (64 * 1024)
+
+typedef enum {
+    SMO_TOKEN_TEXT,       /* character data (any text state) */
+    SMO_TOKEN_START_TAG,
+    SMO_TOKEN_END_TAG,
+    SMO_TOKEN_COMMENT,    /* includes bogus comments */
+    SMO_TOKEN_DOCTYPE,
+    SMO_TOKEN_CDATA       /* <![CDATA[...]]> in foreign content */
+} smo_token_type;
+
+/* The text states a tree builder may switch the tokenizer to. */
+typedef enum {
+    SMO_STATE_DATA,
+    SMO_STATE_RCDATA,     /* title, textarea */
+    SMO_STATE_RAWTEXT,    /* style, xmp, iframe, noembed, noframes, noscript */
+    SMO_STATE_SCRIPT,     /* script data, with its escaped states */
+    SMO_STATE_PLAINTEXT,
+    SMO_STATE_CDATA       /* only for tests: start inside a CDATA section */
+} smo_text_state;
+
+typedef struct {
+    /* Offsets relative to the start of the tag (token.raw). */
+    size_t name_off, name_len;
+    size_t value_off, value_len;  /* value_len 0 and value_off 0: no value */
+    int has_value;
+    char quote;                   /* '"', '\'' or 0 (unquoted / none) */
+} smo_attr;
+
+typedef struct {
+    smo_token_type type;
+    uint64_t start, end;          /* the raw token: [start, end) in the stream */
+
+    /* Tags and doctypes: the complete raw bytes, valid during the callback
+     * only.  NULL for text, comments and CDATA, and for a truncated tag. */
+    const char *raw;
+    size_t raw_len;
+
+    /* Tags: the name, ASCII-lowercased; NUL-terminated. */
+    char name[SMO_TAG_NAME_MAX + 1];
+    size_t name_len;              /* real length, may exceed SMO_TAG_NAME_MAX */
+    int self_closing;
+    int truncated;                /* tag longer than the tail limit */
+    const smo_attr *attrs;        /* duplicates dropped (first one wins) */
+    size_t n_attrs;
+
+    /* Comments and CDATA: where the data lies, absolute.  Text: the text
+     * bytes of this piece, valid during the callback only. */
+    uint64_t data_start, data_end;
+    const char *text;             /* SMO_TOKEN_TEXT only */
+    int eof;                      /* token cut short by end of stream */
+} smo_token;
+
+typedef struct smo_tokenizer smo_tokenizer;
+
+/* Called for every token, in stream order.  Text may arrive in several
+ * pieces.  A non-zero return stops the tokenizer and is returned by
+ * smo_tokenizer_feed(). */
+typedef int (*smo_token_fn)(void *ctx, const smo_token *tok);
+
+smo_tokenizer *smo_tokenizer_create(apr_pool_t *pool, size_t tail_limit,
+                                    smo_token_fn fn, void *ctx);
+
+/* Feed the next chunk; `eof` marks the last one (len may be 0). */
+int smo_tokenizer_feed(smo_tokenizer *t, const char *buf, size_t len, int eof);
+
+/* Called by the tree builder simulation from within the start-tag
+ * callback: which text state follows this tag.  `last_start_tag` is the
+ * name that ends it (appropriate end tag). */
+void smo_tokenizer_set_state(smo_tokenizer *t, smo_text_state state,
+                             const char *last_start_tag);
+
+/* Whether the adjusted current node is in a foreign namespace, which is
+ * what makes "<![CDATA[" open a CDATA section instead of a bogus comment. */
+void smo_tokenizer_set_foreign(smo_tokenizer *t, int foreign);
+
+/* The offset of the first byte not yet reported in a token: everything
+ * before it is final.  The bytes from here on belong to an unfinished
+ * token (at most the tail limit, or a comment/text not yet reported). */
+uint64_t smo_tokenizer_safe_offset(const smo_tokenizer *t);
+
+/* Total number of bytes fed so far. */
+uint64_t smo_tokenizer_offset(const smo_tokenizer *t);
+
+/* The fields of a DOCTYPE token, parsed from its raw bytes (token.raw)
+ * per the DOCTYPE states of the standard.  Spans are relative to raw; the
+ * name is not lowercased here (ASCII-lowercase it to compare). */
+typedef struct {
+    int has_name, has_public, has_system;
+    size_t name_off, name_len;
+    size_t public_off, public_len;
+    size_t system_off, system_len;
+    int force_quirks;
+} smo_doctype;
+
+void smo_doctype_parse(const char *raw, size_t len, smo_doctype *out);
+
+#endif

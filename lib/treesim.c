@@ -1,0 +1,340 @@
+/* treesim.c — just enough of the HTML tree builder (WHATWG HTML 13.2.6)
+ * to know the tokenizer's text state after each start tag, foreign content
+ * and template content, and where the head starts and ends. */
+#include <string.h>
+#include <apr_strings.h>
+
+#include "smo_treesim.h"
+
+/* Namespaces of the elements kept on the foreign stack. */
+enum ns { NS_HTML, NS_SVG, NS_MATH };
+
+#define STACK_MAX 256
+
+typedef struct {
+    unsigned char ns;
+    unsigned char integration;   /* HTML or MathML text integration point */
+    char name[SMO_TAG_NAME_MAX + 1];
+} entry;
+
+struct smo_treesim {
+    smo_tokenizer *tok;
+    smo_head_phase phase;
+    int in_body;
+    int in_raw;                  /* inside script, style, title...: text there
+                                  * is the element's, never the head's end */
+    unsigned template_depth;
+    /* Foreign content: the elements from the outermost <svg>/<math> on.
+     * Deeper nesting than STACK_MAX is only counted. */
+    entry stack[STACK_MAX];
+    unsigned depth;
+};
+
+enum { IP_NONE, IP_HTML, IP_MATHML_TEXT };
+
+smo_treesim *smo_treesim_create(apr_pool_t *pool, smo_tokenizer *tok)
+{
+    smo_treesim *s = apr_pcalloc(pool, sizeof(*s));
+    s->tok = tok;
+    s->phase = SMO_HEAD_BEFORE;
+    return s;
+}
+
+smo_head_phase smo_treesim_head_phase(const smo_treesim *s)
+{
+    return s->phase;
+}
+
+int smo_treesim_in_template(const smo_treesim *s)
+{
+    return s->template_depth > 0;
+}
+
+int smo_treesim_in_foreign(const smo_treesim *s)
+{
+    return s->depth > 0;
+}
+
+int smo_treesim_in_body(const smo_treesim *s)
+{
+    return s->in_body;
+}
+
+static int is_one_of(const char *name, const char *const *list)
+{
+    for (; *list; list++)
+        if (!strcmp(name, *list))
+            return 1;
+    return 0;
+}
+
+/* Elements that the "in head" insertion mode keeps in the head. */
+static const char *const head_tags[] = {
+    "base", "basefont", "bgsound", "link", "meta", "title", "noscript",
+    "noframes", "style", "script", "template", NULL
+};
+
+/* Start tags that break out of foreign content (13.2.6.5). */
+static const char *const breakout_tags[] = {
+    "b", "big", "blockquote", "body", "br", "center", "code", "dd", "div",
+    "dl", "dt", "em", "embed", "h1", "h2", "h3", "h4", "h5", "h6", "head",
+    "hr", "i", "img", "li", "listing", "menu", "meta", "nobr", "ol", "p",
+    "pre", "ruby", "s", "small", "span", "strong", "strike", "sub", "sup",
+    "table", "tt", "u", "ul", "var", NULL
+};
+
+static const char *const void_tags[] = {
+    "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame",
+    "hr", "img", "input", "keygen", "link", "meta", "param", "source",
+    "track", "wbr", NULL
+};
+
+static int attr_is(const smo_token *t, const char *name, const char *value)
+{
+    for (size_t i = 0; i < t->n_attrs; i++) {
+        const smo_attr *a = &t->attrs[i];
+        if (a->name_len == strlen(name) &&
+            !strncasecmp(t->raw + a->name_off, name, a->name_len)) {
+            if (!value)
+                return 1;
+            return a->value_len == strlen(value) &&
+                   !strncasecmp(t->raw + a->value_off, value, a->value_len);
+        }
+    }
+    return 0;
+}
+
+static int has_attr(const smo_token *t, const char *name)
+{
+    return attr_is(t, name, NULL);
+}
+
+/* Which kind of integration point a foreign element is. */
+static int integration_point(enum ns ns, const smo_token *t)
+{
+    if (ns == NS_SVG && (!strcmp(t->name, "foreignobject") ||
+                         !strcmp(t->name, "desc") ||
+                         !strcmp(t->name, "title")))
+        return IP_HTML;
+    if (ns == NS_MATH && !strcmp(t->name, "annotation-xml") &&
+        (attr_is(t, "encoding", "text/html") ||
+         attr_is(t, "encoding", "application/xhtml+xml")))
+        return IP_HTML;
+    if (ns == NS_MATH && (!strcmp(t->name, "mi") || !strcmp(t->name, "mo") ||
+                          !strcmp(t->name, "mn") || !strcmp(t->name, "ms") ||
+                          !strcmp(t->name, "mtext")))
+        return IP_MATHML_TEXT;
+    return IP_NONE;
+}
+
+static void push(smo_treesim *s, enum ns ns, const smo_token *t)
+{
+    if (s->depth < STACK_MAX) {
+        entry *e = &s->stack[s->depth];
+        e->ns = (unsigned char)ns;
+        e->integration = (unsigned char)(ns == NS_HTML ? IP_NONE
+                                                       : integration_point(ns, t));
+        memcpy(e->name, t->name, sizeof(e->name));
+    }
+    s->depth++;
+}
+
+static const entry *top(const smo_treesim *s)
+{
+    if (!s->depth)
+        return NULL;
+    return s->depth <= STACK_MAX ? &s->stack[s->depth - 1] : NULL;
+}
+
+/* The tokenizer's CDATA rule: is the adjusted current node foreign? */
+static void sync_foreign(smo_treesim *s)
+{
+    const entry *e = top(s);
+    smo_tokenizer_set_foreign(s->tok, s->depth > 0 && (!e || e->ns != NS_HTML));
+}
+
+/* The text state that follows an HTML start tag (13.2.6.4.4 and 4.7). */
+static void html_start_tag(smo_treesim *s, const smo_token *t)
+{
+    const char *n = t->name;
+    smo_text_state st = SMO_STATE_DATA;
+    if (!strcmp(n, "title") || !strcmp(n, "textarea"))
+        st = SMO_STATE_RCDATA;
+    else if (!strcmp(n, "style") || !strcmp(n, "xmp") ||
+             !strcmp(n, "iframe") || !strcmp(n, "noembed") ||
+             !strcmp(n, "noframes") || !strcmp(n, "noscript"))
+        st = SMO_STATE_RAWTEXT; /* noscript: scripting is enabled */
+    else if (!strcmp(n, "script"))
+        st = SMO_STATE_SCRIPT;
+    else if (!strcmp(n, "plaintext"))
+        st = SMO_STATE_PLAINTEXT;
+    if (st != SMO_STATE_DATA) {
+        smo_tokenizer_set_state(s->tok, st, n);
+        s->in_raw = 1;
+    }
+
+    if (!strcmp(n, "template"))
+        s->template_depth++;
+    if (!strcmp(n, "svg") || !strcmp(n, "math")) {
+        if (!t->self_closing)
+            push(s, n[0] == 's' ? NS_SVG : NS_MATH, t);
+    } else if (s->depth && st == SMO_STATE_DATA && !t->self_closing &&
+               !is_one_of(n, void_tags)) {
+        /* An HTML element inside an integration point. */
+        push(s, NS_HTML, t);
+    }
+}
+
+/* A start tag while foreign content is open. */
+static void foreign_start_tag(smo_treesim *s, const smo_token *t)
+{
+    const entry *e = top(s);
+    int as_html = !e || e->ns == NS_HTML || e->integration == IP_HTML ||
+                  (e->integration == IP_MATHML_TEXT &&
+                   strcmp(t->name, "mglyph") && strcmp(t->name, "malignmark")) ||
+                  (e->ns == NS_MATH && !strcmp(e->name, "annotation-xml") &&
+                   !strcmp(t->name, "svg"));
+    if (as_html) {
+        html_start_tag(s, t);
+        return;
+    }
+    if (is_one_of(t->name, breakout_tags) ||
+        (!strcmp(t->name, "font") &&
+         (has_attr(t, "color") || has_attr(t, "face") || has_attr(t, "size")))) {
+        /* Pop foreign elements until an HTML element or integration point. */
+        while (s->depth) {
+            const entry *c = top(s);
+            if (c && (c->ns == NS_HTML || c->integration == IP_HTML ||
+                      c->integration == IP_MATHML_TEXT))
+                break;
+            s->depth--;
+        }
+        html_start_tag(s, t);
+        return;
+    }
+    if (!t->self_closing)
+        push(s, e->ns, t);
+}
+
+static void end_tag(smo_treesim *s, const smo_token *t)
+{
+    if (!strcmp(t->name, "template") && s->template_depth)
+        s->template_depth--;
+    if (!s->depth)
+        return;
+    if (!strcmp(t->name, "br") || !strcmp(t->name, "p")) {
+        const entry *e = top(s);
+        if (e && e->ns != NS_HTML) {
+            while (s->depth && (e = top(s)) && e->ns != NS_HTML &&
+                   e->integration == IP_NONE)
+                s->depth--;
+            return;
+        }
+    }
+    /* Pop up to the nearest open element of that name; none: ignore. */
+    for (unsigned i = s->depth < STACK_MAX ? s->depth : STACK_MAX; i > 0; i--) {
+        if (!strcmp(s->stack[i - 1].name, t->name)) {
+            s->depth = i - 1;
+            return;
+        }
+    }
+}
+
+static uint64_t first_non_ws(const smo_token *t)
+{
+    for (uint64_t i = 0; i < t->end - t->start; i++) {
+        char c = t->text[i];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\f' && c != '\r')
+            return t->start + i;
+    }
+    return t->end;
+}
+
+/* Head bookkeeping (13.2.6.4.2 "before head", 4.4 "in head"). */
+static int head_events(smo_treesim *s, const smo_token *t, uint64_t *split)
+{
+    int ev = SMO_HEAD_NONE;
+    int is_start = t->type == SMO_TOKEN_START_TAG;
+    int is_end = t->type == SMO_TOKEN_END_TAG;
+
+    if (s->phase == SMO_HEAD_AFTER) {
+        if (!s->in_body && ((is_start && !is_one_of(t->name, head_tags) &&
+                             strcmp(t->name, "html")) ||
+                            (t->type == SMO_TOKEN_TEXT &&
+                             first_non_ws(t) < t->end)))
+            s->in_body = 1;
+        return ev;
+    }
+    if (t->type == SMO_TOKEN_TEXT) {
+        uint64_t nw;
+        if (s->template_depth)
+            return ev;
+        nw = first_non_ws(t);
+        if (nw == t->end)
+            return ev;
+        *split = nw;
+        ev = s->phase == SMO_HEAD_BEFORE
+                 ? SMO_HEAD_OPENED | SMO_HEAD_OPENED_IMPLICIT : 0;
+        s->phase = SMO_HEAD_AFTER;
+        s->in_body = 1;
+        return ev | SMO_HEAD_CLOSED;
+    }
+    if (!is_start && !is_end)
+        return ev;
+
+    if (s->phase == SMO_HEAD_BEFORE) {
+        if (is_start && !strcmp(t->name, "html"))
+            return ev;
+        if (is_end && strcmp(t->name, "head") && strcmp(t->name, "body") &&
+            strcmp(t->name, "html") && strcmp(t->name, "br"))
+            return ev; /* ignored */
+        if (is_start && !strcmp(t->name, "head")) {
+            s->phase = SMO_HEAD_IN;
+            return SMO_HEAD_OPENED;
+        }
+        ev = SMO_HEAD_OPENED | SMO_HEAD_OPENED_IMPLICIT;
+        s->phase = SMO_HEAD_IN;
+    }
+
+    /* In head. */
+    if (s->template_depth)
+        return ev;
+    if (is_start) {
+        if (!strcmp(t->name, "html") || !strcmp(t->name, "head") ||
+            is_one_of(t->name, head_tags))
+            return ev;
+    } else {
+        if (strcmp(t->name, "head") && strcmp(t->name, "body") &&
+            strcmp(t->name, "html") && strcmp(t->name, "br"))
+            return ev;
+    }
+    s->phase = SMO_HEAD_AFTER;
+    if (!(is_end && !strcmp(t->name, "head")))
+        s->in_body = 1;
+    return ev | SMO_HEAD_CLOSED;
+}
+
+int smo_treesim_token(smo_treesim *s, const smo_token *t, uint64_t *text_split)
+{
+    int ev;
+    if (t->type == SMO_TOKEN_TEXT && s->in_raw)
+        return SMO_HEAD_NONE;
+    if (t->type == SMO_TOKEN_END_TAG)
+        s->in_raw = 0; /* the only tag the tokenizer lets out of it */
+    if (t->type == SMO_TOKEN_TEXT && s->depth == 0 && s->phase == SMO_HEAD_AFTER &&
+        s->in_body)
+        return SMO_HEAD_NONE;
+    /* Head events first: template_depth must be the one before this tag. */
+    ev = (s->depth == 0) ? head_events(s, t, text_split) : SMO_HEAD_NONE;
+    if (t->type == SMO_TOKEN_START_TAG) {
+        if (s->depth)
+            foreign_start_tag(s, t);
+        else
+            html_start_tag(s, t);
+        sync_foreign(s);
+    } else if (t->type == SMO_TOKEN_END_TAG) {
+        end_tag(s, t);
+        sync_foreign(s);
+    }
+    return ev;
+}
