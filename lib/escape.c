@@ -1,0 +1,647 @@
+/* escape.c — escaping and decoding of HTML and URL text (smo_escape.h).
+ *
+ * The functions that produce a string of unknown length run their loop
+ * twice: once to count, once to write into an exactly sized buffer.  That
+ * keeps one allocation per call and a single copy of each algorithm. */
+#include "smo_escape.h"
+
+#include <string.h>
+
+#include <apr_strings.h>
+#include <apr_xlate.h>
+#include <libxml/HTMLparser.h>
+
+/* An output cursor: with buf NULL it only counts. */
+typedef struct {
+    char *buf;
+    size_t n;
+} out_t;
+
+static void put(out_t *o, const void *s, size_t len)
+{
+    if (o->buf)
+        memcpy(o->buf + o->n, s, len);
+    o->n += len;
+}
+
+static void put_byte(out_t *o, unsigned char c)
+{
+    if (o->buf)
+        o->buf[o->n] = (char)c;
+    o->n++;
+}
+
+static void put_utf8(out_t *o, unsigned long cp)
+{
+    unsigned char b[4];
+    size_t n;
+
+    if (cp < 0x80) {
+        b[0] = (unsigned char)cp;
+        n = 1;
+    }
+    else if (cp < 0x800) {
+        b[0] = (unsigned char)(0xC0 | (cp >> 6));
+        b[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        n = 2;
+    }
+    else if (cp < 0x10000) {
+        b[0] = (unsigned char)(0xE0 | (cp >> 12));
+        b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        n = 3;
+    }
+    else {
+        b[0] = (unsigned char)(0xF0 | (cp >> 18));
+        b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+        b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        b[3] = (unsigned char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    put(o, b, n);
+}
+
+#define REPLACEMENT 0xFFFDUL
+
+/* Decode one UTF-8 sequence of the n > 0 bytes at s.  Returns the code
+ * point and sets *adv to its length; on an ill-formed sequence returns -1
+ * and sets *adv to the length of its maximal subpart (at least 1), so that
+ * each one becomes a single U+FFFD as in the WHATWG UTF-8 decoder.  The
+ * byte ranges exclude overlongs, surrogates and values past U+10FFFF. */
+static long utf8_next(const unsigned char *s, size_t n, size_t *adv)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+    unsigned long cp;
+    size_t need, i;
+
+    if (c < 0x80) {
+        *adv = 1;
+        return c;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+        cp = c & 0x1F;
+    }
+    else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        cp = c & 0x0F;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    }
+    else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        cp = c & 0x07;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    }
+    else {
+        *adv = 1;
+        return -1;
+    }
+    for (i = 1; i <= need; i++) {
+        if (i >= n || s[i] < lo || s[i] > hi) {
+            *adv = i;
+            return -1;
+        }
+        cp = (cp << 6) | (s[i] & 0x3F);
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    *adv = i;
+    return (long)cp;
+}
+
+/* Copy UTF-8, replacing each ill-formed sequence with U+FFFD. */
+static void put_valid_utf8(out_t *o, const unsigned char *s, size_t len)
+{
+    size_t i = 0, run = 0, adv;
+
+    while (i < len) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        if (utf8_next(s + i, len - i, &adv) >= 0) {
+            i += adv;
+            continue;
+        }
+        put(o, s + run, i - run);
+        put_utf8(o, REPLACEMENT);
+        i += adv;
+        run = i;
+    }
+    put(o, s + run, i - run);
+}
+
+static char *finish(out_t *o)
+{
+    o->buf[o->n] = '\0';
+    return o->buf;
+}
+
+/* ---- smo_escape_attr ---------------------------------------------------- */
+
+/* Code points that must not reach the page: C0 controls but TAB/LF/CR,
+ * DEL, and C1 controls, because the HTML parser maps &#x80;..&#x9F; to
+ * windows-1252 characters (a C1 reference would not mean itself);
+ * noncharacters, because U+FFFE/U+FFFF are not XML characters and an
+ * XHTML page must stay well-formed. */
+static int unwritable(unsigned long cp)
+{
+    if (cp < 0x20)
+        return cp != '\t' && cp != '\n' && cp != '\r';
+    if (cp >= 0x7F && cp <= 0x9F)
+        return 1;
+    if (cp >= 0xFDD0 && cp <= 0xFDEF)
+        return 1;
+    return (cp & 0xFFFE) == 0xFFFE;
+}
+
+static void put_ncr(out_t *o, unsigned long cp)
+{
+    char b[16];
+    int n = apr_snprintf(b, sizeof b, "&#x%lX;", cp);
+
+    put(o, b, (size_t)n);
+}
+
+static void escape_attr_run(out_t *o, const unsigned char *s, size_t len)
+{
+    size_t i = 0, adv;
+    long cp;
+
+    while (i < len) {
+        cp = utf8_next(s + i, len - i, &adv);
+        i += adv;
+        if (cp < 0 || unwritable((unsigned long)cp)) {
+            put(o, "&#xFFFD;", 8);
+            continue;
+        }
+        switch (cp) {
+        case '&':  put(o, "&amp;", 5); break;
+        case '<':  put(o, "&lt;", 4); break;
+        case '>':  put(o, "&gt;", 4); break;
+        case '"':  put(o, "&quot;", 6); break;
+        case '\'': put(o, "&#39;", 5); break;
+        default:
+            if (cp < 0x80)
+                put_byte(o, (unsigned char)cp);
+            else
+                put_ncr(o, (unsigned long)cp);
+        }
+    }
+}
+
+char *smo_escape_attr(apr_pool_t *p, const char *s, size_t len)
+{
+    out_t o = { NULL, 0 };
+
+    escape_attr_run(&o, (const unsigned char *)s, len);
+    o.buf = apr_palloc(p, o.n + 1);
+    o.n = 0;
+    escape_attr_run(&o, (const unsigned char *)s, len);
+    return finish(&o);
+}
+
+/* ---- smo_html_decode ---------------------------------------------------- */
+
+static int is_alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z');
+}
+
+static int hex_val(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* HTML5 knows these names in upper case too, with and without ';';
+ * libxml2's HTML 4 table does not. */
+static const struct {
+    const char *name;
+    unsigned long cp;
+} upper_legacy[] = {
+    { "AMP", '&' }, { "LT", '<' }, { "GT", '>' }, { "QUOT", '"' },
+    { "COPY", 0xA9 }, { "REG", 0xAE },
+};
+
+#define LONGEST_LEGACY 6        /* "frac12", "middot", "curren"... */
+#define LONGEST_NAME 31         /* libxml2's longest is "thetasym" */
+
+/* Look up a reference name (len bytes) in libxml2's table and ours.
+ * With legacy_only, only the names HTML5 also accepts without ';': the
+ * HTML 3.2 Latin-1 set (U+00A0..U+00FF), amp, lt, gt, quot and the
+ * upper-case table above. */
+static int entity_lookup(const unsigned char *name, size_t len,
+                         int legacy_only, unsigned long *cp)
+{
+    char buf[LONGEST_NAME + 1];
+    const htmlEntityDesc *d;
+    size_t k;
+
+    if (len == 0 || len > LONGEST_NAME)
+        return 0;
+    memcpy(buf, name, len);
+    buf[len] = '\0';
+    for (k = 0; k < sizeof upper_legacy / sizeof upper_legacy[0]; k++) {
+        if (strcmp(buf, upper_legacy[k].name) == 0) {
+            *cp = upper_legacy[k].cp;
+            return 1;
+        }
+    }
+    d = htmlEntityLookup((const xmlChar *)buf);
+    if (!d)
+        return 0;
+    if (legacy_only && !(d->value >= 0xA0 && d->value <= 0xFF)
+        && d->value != '&' && d->value != '<' && d->value != '>'
+        && d->value != '"')
+        return 0;
+    *cp = d->value;
+    return 1;
+}
+
+/* The numeric character reference end state's fix-ups (WHATWG 13.2.5.80):
+ * references to 0x80..0x9F mean what windows-1252 puts there. */
+static unsigned long numeric_fixup(unsigned long v)
+{
+    static const unsigned short c1[32] = {
+        0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+        0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+        0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+        0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+    };
+
+    if (v == 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return REPLACEMENT;
+    if (v >= 0x80 && v <= 0x9F)
+        return c1[v - 0x80];
+    return v;
+}
+
+/* A numeric reference at s ("&#..."), n bytes available.  Returns the
+ * number of bytes consumed. */
+static size_t numeric_ref(out_t *o, const unsigned char *s, size_t n)
+{
+    size_t i = 2, start;
+    unsigned long v = 0;
+    int hex = 0, d;
+
+    if (i < n && (s[i] == 'x' || s[i] == 'X')) {
+        hex = 1;
+        i++;
+    }
+    start = i;
+    for (; i < n; i++) {
+        d = hex ? hex_val(s[i])
+                : (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
+        if (d < 0)
+            break;
+        /* Saturate: anything past U+10FFFF is replaced anyway. */
+        if (v <= 0x10FFFF)
+            v = v * (hex ? 16 : 10) + (unsigned long)d;
+    }
+    if (i == start) {
+        /* "&#" or "&#x" without digits is text. */
+        put(o, s, start);
+        return start;
+    }
+    if (i < n && s[i] == ';')
+        i++;
+    put_utf8(o, numeric_fixup(v));
+    return i;
+}
+
+/* A named reference at s ("&" followed by an alphanumeric), per the
+ * named character reference state (WHATWG 13.2.5.73): the longest match,
+ * with ';' for any name, without ';' only for the legacy names. */
+static size_t named_ref(out_t *o, const unsigned char *s, size_t n,
+                        int in_attr)
+{
+    size_t run = 1, k, next;
+    unsigned long cp;
+
+    while (run < n && is_alnum(s[run]))
+        run++;
+    if (run < n && s[run] == ';'
+        && entity_lookup(s + 1, run - 1, 0, &cp)) {
+        put_utf8(o, cp);
+        return run + 1;
+    }
+    k = run - 1 < LONGEST_LEGACY ? run - 1 : LONGEST_LEGACY;
+    for (; k >= 2; k--) {
+        if (!entity_lookup(s + 1, k, 1, &cp))
+            continue;
+        next = 1 + k;
+        /* In attribute values "&not=1" or "&notit" stay as written, for
+         * the sake of URLs in href (13.2.5.73, "historical reasons"). */
+        if (in_attr && next < n && (s[next] == '=' || is_alnum(s[next]))) {
+            put(o, s, next);
+            return next;
+        }
+        put_utf8(o, cp);
+        return next;
+    }
+    put_byte(o, '&');
+    return 1;
+}
+
+static void decode_run(out_t *o, const unsigned char *s, size_t len,
+                       int in_attr)
+{
+    size_t i = 0, run = 0, adv;
+
+    while (i < len) {
+        unsigned char c = s[i];
+
+        if (c >= 0x80) {
+            if (utf8_next(s + i, len - i, &adv) >= 0) {
+                i += adv;
+                continue;
+            }
+            put(o, s + run, i - run);
+            put_utf8(o, REPLACEMENT);
+            i += adv;
+            run = i;
+            continue;
+        }
+        if (c != '&' && c != '\0') {
+            i++;
+            continue;
+        }
+        put(o, s + run, i - run);
+        if (c == '\0') {
+            put_utf8(o, REPLACEMENT);
+            i++;
+        }
+        else if (i + 1 < len && s[i + 1] == '#')
+            i += numeric_ref(o, s + i, len - i);
+        else if (i + 1 < len && is_alnum(s[i + 1]))
+            i += named_ref(o, s + i, len - i, in_attr);
+        else {
+            put_byte(o, '&');
+            i++;
+        }
+        run = i;
+    }
+    put(o, s + run, i - run);
+}
+
+char *smo_html_decode(apr_pool_t *p, const char *s, size_t len, int in_attr)
+{
+    out_t o = { NULL, 0 };
+
+    decode_run(&o, (const unsigned char *)s, len, in_attr);
+    o.buf = apr_palloc(p, o.n + 1);
+    o.n = 0;
+    decode_run(&o, (const unsigned char *)s, len, in_attr);
+    return finish(&o);
+}
+
+/* ---- whitespace ---------------------------------------------------------- */
+
+/* ASCII whitespace as HTML defines it (no VT). */
+static int is_html_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
+
+char *smo_collapse_ws(char *s)
+{
+    char *w = s;
+    const char *r = s;
+    int pending = 0;
+
+    if (!s)
+        return s;
+    for (; *r; r++) {
+        if (is_html_space((unsigned char)*r)) {
+            pending = (w != s);
+            continue;
+        }
+        if (pending) {
+            *w++ = ' ';
+            pending = 0;
+        }
+        *w++ = *r;
+    }
+    *w = '\0';
+    return s;
+}
+
+/* ---- percent-encoding ------------------------------------------------------ */
+
+static int is_unreserved(unsigned char c)
+{
+    return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+char *smo_percent_encode(apr_pool_t *p, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i, n = 0;
+    char *out, *w;
+
+    for (i = 0; i < len; i++)
+        n += is_unreserved(u[i]) ? 1 : 3;
+    w = out = apr_palloc(p, n + 1);
+    for (i = 0; i < len; i++) {
+        if (is_unreserved(u[i])) {
+            *w++ = (char)u[i];
+        }
+        else {
+            *w++ = '%';
+            *w++ = hex[u[i] >> 4];
+            *w++ = hex[u[i] & 0xF];
+        }
+    }
+    *w = '\0';
+    return out;
+}
+
+char *smo_percent_decode(apr_pool_t *p, const char *s, size_t len,
+                         size_t *out_len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    char *out = apr_palloc(p, len + 1), *w = out;
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        if (u[i] != '%') {
+            *w++ = (char)u[i];
+            continue;
+        }
+        if (i + 2 >= len || hex_val(u[i + 1]) < 0 || hex_val(u[i + 2]) < 0)
+            return NULL;
+        *w++ = (char)(hex_val(u[i + 1]) * 16 + hex_val(u[i + 2]));
+        i += 2;
+    }
+    *w = '\0';
+    if (out_len)
+        *out_len = (size_t)(w - out);
+    return out;
+}
+
+/* ---- charset conversion ------------------------------------------------ */
+
+/* Labels whose meaning on the Web differs from iconv's: the WHATWG
+ * Encoding standard decodes these as a superset (a page labelled
+ * ISO-8859-1 that holds 0x80 means the euro sign, as browsers show it). */
+static const struct {
+    const char *label;
+    const char *iconv_name;
+} web_labels[] = {
+    { "iso-8859-1", "WINDOWS-1252" }, { "iso8859-1", "WINDOWS-1252" },
+    { "iso88591", "WINDOWS-1252" },   { "iso_8859-1", "WINDOWS-1252" },
+    { "iso_8859-1:1987", "WINDOWS-1252" }, { "latin1", "WINDOWS-1252" },
+    { "l1", "WINDOWS-1252" },         { "cp819", "WINDOWS-1252" },
+    { "ibm819", "WINDOWS-1252" },     { "iso-ir-100", "WINDOWS-1252" },
+    { "csisolatin1", "WINDOWS-1252" }, { "us-ascii", "WINDOWS-1252" },
+    { "ascii", "WINDOWS-1252" },      { "ansi_x3.4-1968", "WINDOWS-1252" },
+    { "x-cp1252", "WINDOWS-1252" },
+    { "iso-8859-9", "WINDOWS-1254" }, { "latin5", "WINDOWS-1254" },
+    { "iso-8859-11", "CP874" },       { "tis-620", "CP874" },
+    { "gb2312", "GBK" },              { "euc-kr", "CP949" },
+    { "ks_c_5601-1987", "CP949" },
+};
+
+static int is_utf8_label(const char *l)
+{
+    return strcmp(l, "utf-8") == 0 || strcmp(l, "utf8") == 0
+        || strcmp(l, "unicode-1-1-utf-8") == 0
+        || strcmp(l, "unicode11utf8") == 0
+        || strcmp(l, "unicode20utf8") == 0
+        || strcmp(l, "x-unicode20utf8") == 0;
+}
+
+/* Trimmed, lower-cased label; NULL if empty. */
+static char *normalise_label(apr_pool_t *p, const char *charset)
+{
+    const char *b = charset, *e;
+    char *l, *c;
+
+    while (is_html_space((unsigned char)*b))
+        b++;
+    e = b + strlen(b);
+    while (e > b && is_html_space((unsigned char)e[-1]))
+        e--;
+    if (e == b)
+        return NULL;
+    l = apr_pstrmemdup(p, b, (apr_size_t)(e - b));
+    for (c = l; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
+    return l;
+}
+
+static char *utf8_sanitise(apr_pool_t *p, const char *s, size_t len)
+{
+    out_t o = { NULL, 0 };
+
+    put_valid_utf8(&o, (const unsigned char *)s, len);
+    o.buf = apr_palloc(p, o.n + 1);
+    o.n = 0;
+    put_valid_utf8(&o, (const unsigned char *)s, len);
+    return finish(&o);
+}
+
+/* Convert with apr_xlate (iconv); each byte iconv cannot read becomes
+ * U+FFFD.  Returns NULL when iconv does not know the charset.  The output
+ * buffer grows geometrically. */
+static char *xlate_to_utf8(apr_pool_t *p, const char *s, size_t len,
+                           const char *from)
+{
+    apr_xlate_t *xl;
+    apr_size_t in_left = len, out_left, cap, used = 0;
+    const char *in = s;
+    char *buf, *nb;
+    apr_status_t rv;
+
+    if (apr_xlate_open(&xl, "UTF-8", from, p) != APR_SUCCESS)
+        return NULL;
+    cap = len + len / 2 + 32;
+    buf = apr_palloc(p, cap);
+    for (;;) {
+        if (cap - used < 16) {
+            nb = apr_palloc(p, cap * 2);
+            memcpy(nb, buf, used);
+            buf = nb;
+            cap *= 2;
+        }
+        out_left = cap - used - 1;
+        if (in_left == 0) {
+            /* Let a stateful encoding (ISO-2022-JP) finish its state. */
+            rv = apr_xlate_conv_buffer(xl, NULL, NULL, buf + used,
+                                       &out_left);
+            used = cap - 1 - out_left;
+            break;
+        }
+        {
+            apr_size_t before = in_left;
+
+            rv = apr_xlate_conv_buffer(xl, in, &in_left, buf + used,
+                                       &out_left);
+            in += before - in_left;
+        }
+        used = cap - 1 - out_left;
+        if (rv == APR_EINVAL || rv == APR_INCOMPLETE) {
+            /* An invalid or truncated sequence: U+FFFD, skip one byte. */
+            if (in_left == 0)
+                break;
+            if (cap - used < 4) {
+                nb = apr_palloc(p, cap * 2);
+                memcpy(nb, buf, used);
+                buf = nb;
+                cap *= 2;
+            }
+            memcpy(buf + used, "\xEF\xBF\xBD", 3);
+            used += 3;
+            in++;
+            in_left--;
+            continue;
+        }
+        if (rv != APR_SUCCESS)
+            return NULL;
+        if (in_left > 0) {
+            /* iconv ran out of room (E2BIG). */
+            nb = apr_palloc(p, cap * 2);
+            memcpy(nb, buf, used);
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    buf[used] = '\0';
+    return buf;
+}
+
+char *smo_to_utf8(apr_pool_t *p, const char *s, size_t len,
+                  const char *charset)
+{
+    char *label = charset ? normalise_label(p, charset) : NULL;
+    const char *from;
+    char *r;
+    size_t k;
+
+    if (!label || is_utf8_label(label))
+        return utf8_sanitise(p, s, len);
+    from = label;
+    for (k = 0; k < sizeof web_labels / sizeof web_labels[0]; k++) {
+        if (strcmp(label, web_labels[k].label) == 0) {
+            from = web_labels[k].iconv_name;
+            break;
+        }
+    }
+    r = xlate_to_utf8(p, s, len, from);
+    return r ? r : utf8_sanitise(p, s, len);
+}

@@ -1,0 +1,79 @@
+/* smo_url.h — the URLs mod_smo writes: canonical URL, tracking-parameter
+ * stripping, resolution of relative references.  Parsing is done by
+ * APR's and libxml2's URI functions, never by hand. */
+#ifndef SMO_URL_H
+#define SMO_URL_H
+
+#include <stddef.h>
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+/* Validate an SMOBaseURL value: absolute http(s) URL with a host, no
+ * query, no fragment, no userinfo, no whitespace, control character,
+ * backslash or non-ASCII byte (use punycode and percent-encoding), a
+ * valid port.  On success returns it normalised (scheme and host
+ * lowercased, default port dropped, no trailing '/', a path prefix kept:
+ * "https://Example.com/blog/" gives "https://example.com/blog") and sets
+ * *err to NULL; on error returns NULL and sets *err to a short reason for
+ * the administrator.  err may be NULL. */
+const char *smo_url_parse_base(apr_pool_t *p, const char *s,
+                               const char **err);
+
+/* Build the base URL from the request: scheme, host, port (the default
+ * port for the scheme, or 0, is omitted; IPv6 hosts get brackets unless
+ * they have them; scheme and host lowercased; a NULL scheme is http). */
+const char *smo_url_base_from_request(apr_pool_t *p, const char *scheme,
+                                      const char *host, unsigned port);
+
+/* Does the query parameter `name` (len bytes, still percent-encoded) match
+ * one of the globs (`*`, `?`; case-insensitive)?  `globs` holds const char*
+ * and may be NULL.  The name is compared percent-decoded, so utm%5Fsource
+ * is utm_source. */
+int smo_url_param_matches(const char *name, size_t len,
+                          const apr_array_header_t *globs);
+
+/* `query` (without '?', may be NULL) minus the parameters matching
+ * `globs`, others kept in their original order and as written (a
+ * parameter without '=' is a name too; empty segments are dropped).
+ * NULL when none is left. */
+const char *smo_url_strip_query(apr_pool_t *p, const char *query,
+                                const apr_array_header_t *globs);
+
+/* The canonical URL: base + path + the query parameters surviving
+ * `globs`.  `path` is the request's (percent-encoded) path; "" or NULL
+ * is "/".  Bytes that cannot stand in a URL (space, quotes, '<', '>',
+ * controls, non-ASCII; in the path also '?', '#') are percent-encoded,
+ * '%' is left alone. */
+const char *smo_url_canonical(apr_pool_t *p, const char *base,
+                              const char *path, const char *query,
+                              const apr_array_header_t *globs);
+
+/* Resolve `ref` against `base` (RFC 3986, strict: "http:g" has no host);
+ * NULL if it cannot be made an absolute http(s) URL with a valid host
+ * (javascript:, data:, mailto: are refused).  `ref` is first cleaned as
+ * browsers clean an attribute URL: leading/trailing spaces and controls
+ * dropped, tab/LF/CR removed, '\' read as '/', space, quotes, '<', '>',
+ * controls and non-ASCII percent-encoded.  The result has its scheme and
+ * host lowercased, the default port dropped, dot segments removed and a
+ * path of at least "/"; existing percent-escapes are kept as written. */
+const char *smo_url_resolve(apr_pool_t *p, const char *base,
+                            const char *ref);
+
+/* Strip tracking parameters from an absolute URL's query (fragment kept;
+ * the '?' goes when no parameter is left).  Everything before the query
+ * is kept verbatim; a URL without a query, or one APR cannot parse, is
+ * returned as it is.  NULL only for a NULL url. */
+const char *smo_url_strip(apr_pool_t *p, const char *url,
+                          const apr_array_header_t *globs);
+
+/* For the click handler (SPEC section 5): the host of `url` when it is an
+ * absolute http(s) URL that every parser reads the same way, lowercased,
+ * a trailing dot removed, an IPv6 address without brackets.  Otherwise
+ * NULL, and *err (if err is not NULL) is set to a short reason token for
+ * SMO_REJECT: "empty", "bad-char" (space, control character, quote, '<',
+ * '>' or backslash anywhere), "not-absolute", "userinfo" ('@' or %40 in
+ * the authority), "bad-host" (empty, non-ASCII or otherwise invalid host,
+ * invalid port). */
+const char *smo_url_host(apr_pool_t *p, const char *url, const char **err);
+
+#endif
