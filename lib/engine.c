@@ -7,7 +7,6 @@
 #include <apr_strings.h>
 
 #include "smo_engine.h"
-#include "smo_escape.h"
 #include "smo_tokenizer.h"
 #include "smo_treesim.h"
 
@@ -32,10 +31,7 @@ struct smo_engine {
     uint64_t passed_through; /* bytes fed after done, not tokenized */
     const char *gave_up;
 
-    /* What the page declares in its head. */
-    int has_canonical;
-    int empty_canonical;     /* a <link rel=canonical href=""> to replace */
-    uint64_t empty_canonical_start, empty_canonical_end;
+    smo_meta *meta;          /* the metadata rules; NULL: none */
 };
 
 static void elog(smo_engine *e, const char *fmt, ...)
@@ -64,33 +60,6 @@ static const smo_attr *find_attr(const smo_token *t, const char *name)
     return NULL;
 }
 
-static int blank(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\f' &&
-            s[i] != '\r')
-            return 0;
-    return 1;
-}
-
-/* Is `word` one of the space-separated tokens of the attribute value? */
-static int has_token(const smo_token *t, const smo_attr *a, const char *word)
-{
-    const char *s = t->raw + a->value_off, *end = s + a->value_len;
-    size_t n = strlen(word);
-    while (s < end) {
-        const char *w;
-        while (s < end && strchr(" \t\n\f\r", *s))
-            s++;
-        w = s;
-        while (s < end && !strchr(" \t\n\f\r", *s))
-            s++;
-        if ((size_t)(s - w) == n && !strncasecmp(w, word, n))
-            return 1;
-    }
-    return 0;
-}
-
 static void head_fact(smo_engine *e, const smo_token *t)
 {
     const smo_attr *a;
@@ -106,17 +75,6 @@ static void head_fact(smo_engine *e, const smo_token *t)
             e->have_charset = 1;
             e->charset_end = t->end;
         }
-    } else if (!strcmp(t->name, "link")) {
-        const smo_attr *href = find_attr(t, "href");
-        if (!(a = find_attr(t, "rel")) || !has_token(t, a, "canonical"))
-            return;
-        if (href && !blank(t->raw + href->value_off, href->value_len)) {
-            e->has_canonical = 1;
-        } else if (!e->empty_canonical) {
-            e->empty_canonical = 1;
-            e->empty_canonical_start = t->start;
-            e->empty_canonical_end = t->end;
-        }
     }
 }
 
@@ -124,32 +82,31 @@ static void head_fact(smo_engine *e, const smo_token *t)
 
 static int apply_head_rules(smo_engine *e, uint64_t head_end)
 {
-    uint64_t at;
-    const char *close = e->cfg.xhtml ? " />" : ">";
-    char *markup = NULL;
+    uint64_t at, held_from = smo_rewriter_released(e->rw);
+    apr_array_header_t *removals;
+    const char *markup;
+    int rv;
 
     e->head_done = 1;
-    if (e->cfg.canonical_url && !e->has_canonical)
-        markup = apr_pstrcat(e->pool, "<link rel=\"canonical\" href=\"",
-                             smo_escape_attr(e->pool, e->cfg.canonical_url,
-                                             strlen(e->cfg.canonical_url)),
-                             "\"", close, "\n", NULL);
-    else if (e->cfg.canonical_url)
-        elog(e, "the page has its own canonical link: left alone");
-    if (!markup)
+    if (!e->meta)
         return 0;
-
+    removals = apr_array_make(e->pool, 4, sizeof(smo_span));
+    markup = smo_meta_markup(e->meta, held_from, removals);
+    for (int i = 0; i < removals->nelts; i++) {
+        const smo_span *sp = &APR_ARRAY_IDX(removals, i, smo_span);
+        if ((rv = smo_rewriter_remove(e->rw, sp->start, sp->end)) != 0)
+            return rv;
+    }
+    if (!markup) {
+        elog(e, "the page declares everything: nothing inserted");
+        return 0;
+    }
     /* As early as is safe; what has already gone out cannot be changed. */
     at = e->have_charset ? e->charset_end : e->head_start;
-    if (at < smo_rewriter_released(e->rw) || at > head_end) {
+    if (at < held_from || at > head_end) {
         elog(e, "head was not held back: inserting where the head ends");
         at = head_end;
     }
-    /* SPEC 3: each property exactly once; an empty one still held goes. */
-    if (e->empty_canonical &&
-        e->empty_canonical_start >= smo_rewriter_released(e->rw))
-        smo_rewriter_remove(e->rw, e->empty_canonical_start,
-                            e->empty_canonical_end);
     return smo_rewriter_insert(e->rw, at, markup, strlen(markup));
 }
 
@@ -186,9 +143,12 @@ static int on_token(void *ctx, const smo_token *t)
         uint64_t head_end = t->type == SMO_TOKEN_TEXT ? split : t->start;
         return apply_head_rules(e, head_end);
     }
-    if (smo_treesim_head_phase(e->sim) == SMO_HEAD_IN &&
-        !smo_treesim_in_template(e->sim))
-        head_fact(e, t);
+    if (!smo_treesim_in_template(e->sim)) {
+        if (smo_treesim_head_phase(e->sim) == SMO_HEAD_IN)
+            head_fact(e, t);
+        if (e->meta)
+            smo_meta_token(e->meta, t);
+    }
     return 0;
 }
 
@@ -204,6 +164,15 @@ smo_engine *smo_engine_create(apr_pool_t *pool, const smo_engine_config *cfg,
     e->sim = smo_treesim_create(pool, e->tok);
     e->rw = smo_rewriter_create(pool, sink, sink_ctx);
     e->holding = cfg->head_limit > 0;
+    if (cfg->meta) {
+        e->meta = smo_meta_create(pool, cfg->meta);
+    } else if (cfg->canonical_url) {
+        smo_meta_config *mc = apr_pcalloc(pool, sizeof(*mc));
+        mc->canonical = 1;
+        mc->canonical_url = mc->page_url = cfg->canonical_url;
+        mc->xhtml = cfg->xhtml;
+        e->meta = smo_meta_create(pool, mc);
+    }
     return e;
 }
 

@@ -10,6 +10,7 @@
 #ifndef SMO_ENGINE_H
 #define SMO_ENGINE_H
 
+#include "smo_meta.h"
 #include "smo_rewriter.h"
 
 typedef struct {
@@ -17,7 +18,11 @@ typedef struct {
     size_t tail_limit;        /* longest tag kept whole by the tokenizer */
     int xhtml;                /* application/xhtml+xml: well-formed XML */
 
-    /* The canonical link: NULL disables it.  Absolute, unescaped. */
+    /* The metadata rules (SPEC 3); NULL: none.  Must outlive the engine. */
+    const smo_meta_config *meta;
+
+    /* Shorthand for a canonical-link-only rule set when `meta` is NULL:
+     * NULL disables it.  Absolute, unescaped. */
     const char *canonical_url;
 
     /* Log callback for why the engine did or did not do something

@@ -1,0 +1,822 @@
+/* meta.c — the metadata rules of SPEC sections 3 and 6: read what the
+ * page's head declares as it streams by, then decide which canonical link,
+ * Open Graph and Twitter/X Card tags to insert and which page tags they
+ * replace.
+ *
+ * Facts are kept raw (as the page wrote them) and only decoded when the
+ * head is over, because the charset that decodes them may be declared
+ * after them.  Memory is bounded: only the declarations of the properties
+ * a rule may write are recorded (at most MAX_DECLS), the first few values
+ * a rule needs are copied once, and the title is kept up to TITLE_MAX
+ * bytes in one buffer. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <apr_strings.h>
+
+#include "smo_meta.h"
+#include "smo_escape.h"
+#include "smo_url.h"
+
+/* Declarations recorded per page.  Real pages carry a few dozen; past the
+ * cap a property is treated as declared, so we never duplicate it. */
+#define MAX_DECLS 256
+
+/* Raw bytes of <title> kept: plenty for any share text, bounded. */
+#define TITLE_MAX 4096
+
+/* Index 0 of the tracked names is the canonical link, which is not a
+ * <meta> name and never matches one. */
+#define CANON 0
+
+/* Properties the rules write in a fixed place (SPEC 3 order), before the
+ * other configured ones; twitter:card comes last because it depends on
+ * whether an og:image is known. */
+static const char *const fixed_order[] = {
+    "og:title", "og:description", "og:url", "og:type", "og:locale",
+    "og:image",
+};
+
+/* Names the rules read from the page besides the configured ones. */
+static const char *const tracked_fixed[] = {
+    "og:title", "og:description", "og:url", "og:type", "og:locale",
+    "og:image", "og:image:url", "twitter:card", "description",
+};
+
+/* URL-valued properties: made absolute, dropped when they cannot be. */
+static const char *const url_props[] = {
+    "og:url", "og:image", "og:image:url", "og:image:secure_url",
+    "og:video", "og:video:url", "og:video:secure_url",
+    "og:audio", "og:audio:url", "og:audio:secure_url",
+    "twitter:image", "twitter:image:src", "twitter:player",
+};
+
+/* Written with property= (RDFa, as the Open Graph protocol specifies);
+ * everything else with name=. */
+static const char *const property_prefixes[] = {
+    "og:", "article:", "fb:", "profile:", "book:", "music:", "video:",
+};
+
+typedef struct {
+    int name;          /* index into smo_meta.names */
+    int nonempty;      /* non-empty, non-whitespace content (SPEC 6) */
+    int pinned;        /* the tag declares another non-empty name too:
+                        * removing it would lose that one */
+    uint64_t start, end;
+} decl;
+
+typedef struct {
+    const char *name;
+    int overflow;      /* a declaration was not recorded (MAX_DECLS) */
+} tracked;
+
+/* Raw bytes of a value, copied once. */
+typedef struct {
+    const char *s;
+    size_t len;
+    int set;
+} rawval;
+
+/* What is computed from the facts on demand (kept apart so that the const
+ * accessors can cache). */
+typedef struct {
+    int title_done;
+    size_t title_len;            /* what the cached title was made from */
+    const char *charset;
+    const char *title;
+} derived_cache;
+
+struct smo_meta {
+    apr_pool_t *pool;
+    apr_pool_t *tmp;             /* scratch for one tag, cleared per tag, so
+                                  * that a head of a million <meta> tags
+                                  * does not grow the request's pool */
+    smo_meta_config cfg;
+    apr_array_header_t *names;   /* tracked */
+    apr_array_header_t *decls;   /* decl, at most MAX_DECLS */
+
+    int seen_html;
+    rawval lang;                 /* <html lang>, else xml:lang */
+    rawval base;                 /* first <base href> */
+    rawval description;          /* first non-empty <meta name=description> */
+    rawval canonical;            /* first non-empty rel=canonical href */
+    const char *meta_charset;    /* first charset declaration, decoded */
+    int unknown_tag;             /* a meta/link too long to read */
+
+    char *title;                 /* TITLE_MAX bytes once a <title> starts */
+    size_t title_len;
+    int title_truncated;
+    int in_title, title_seen;
+
+    derived_cache *cache;
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
+
+static int ci_prefix(const char *s, const char *prefix)
+{
+    return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int in_list(const char *name, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcasecmp(name, list[i]))
+            return 1;
+    return 0;
+}
+
+#define IN_LIST(name, list) in_list(name, list, sizeof list / sizeof list[0])
+
+static int is_property_ns(const char *name)
+{
+    for (size_t i = 0; i < sizeof property_prefixes /
+                                sizeof property_prefixes[0]; i++)
+        if (ci_prefix(name, property_prefixes[i]))
+            return 1;
+    return 0;
+}
+
+static int blank(const char *s)
+{
+    for (; *s; s++)
+        if (!is_space(*s))
+            return 0;
+    return 1;
+}
+
+/* Trim ASCII whitespace in place. */
+static char *trim(char *s)
+{
+    char *e;
+    while (is_space(*s))
+        s++;
+    e = s + strlen(s);
+    while (e > s && is_space(e[-1]))
+        e--;
+    *e = '\0';
+    return s;
+}
+
+static const smo_attr *find_attr(const smo_token *t, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < t->n_attrs; i++) {
+        const smo_attr *a = &t->attrs[i];
+        if (a->name_len == n && !strncasecmp(t->raw + a->name_off, name, n))
+            return a;
+    }
+    return NULL;
+}
+
+/* An attribute value decoded for comparing with ASCII keywords (names,
+ * rel tokens, charsets): references decoded, non-ASCII bytes read as UTF-8
+ * (they can match no keyword whatever the charset), trimmed. */
+static char *attr_keyword(apr_pool_t *p, const smo_token *t,
+                          const smo_attr *a)
+{
+    return trim(smo_html_decode(p, t->raw + a->value_off, a->value_len, 1));
+}
+
+/* Is the raw attribute value empty or whitespace once decoded?  Decoding
+ * is only needed when it holds a reference (&#32; is a space).  Any
+ * non-ASCII byte is a non-space character in every ASCII-compatible
+ * charset, so the page charset does not matter here. */
+static int raw_blank(apr_pool_t *p, const char *s, size_t n)
+{
+    int amp = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '&')
+            amp = 1;
+        else if (!is_space(s[i]) && !amp)
+            return 0;
+    }
+    return amp ? blank(smo_html_decode(p, s, n, 1)) : 1;
+}
+
+static void keep_raw(apr_pool_t *p, rawval *v, const smo_token *t,
+                     const smo_attr *a)
+{
+    v->s = apr_pstrmemdup(p, t->raw + a->value_off, a->value_len);
+    v->len = a->value_len;
+    v->set = 1;
+}
+
+/* The charset that decodes the page: HTTP's wins, as in browsers. */
+static const char *page_charset(const smo_meta *m)
+{
+    if (m->cfg.http_charset && !blank(m->cfg.http_charset))
+        return m->cfg.http_charset;
+    return m->meta_charset;
+}
+
+/* A raw value from the page as UTF-8 text: charset-converted, then its
+ * references decoded (attribute rules when in_attr). */
+static char *page_text(const smo_meta *m, const char *s, size_t len,
+                       int in_attr)
+{
+    char *u = smo_to_utf8(m->pool, s, len, page_charset(m));
+    return smo_html_decode(m->pool, u, strlen(u), in_attr);
+}
+
+/* ---- collecting --------------------------------------------------------- */
+
+static int tracked_index(const smo_meta *m, const char *name)
+{
+    const tracked *n = (const tracked *)m->names->elts;
+    for (int i = CANON + 1; i < m->names->nelts; i++)
+        if (!strcasecmp(n[i].name, name))
+            return i;
+    return -1;
+}
+
+static void track(smo_meta *m, const char *name)
+{
+    tracked *t;
+    if (tracked_index(m, name) >= 0)
+        return;
+    t = apr_array_push(m->names);
+    t->name = name;
+    t->overflow = 0;
+}
+
+static void record(smo_meta *m, int name, int nonempty, int pinned,
+                   const smo_token *t)
+{
+    decl *d;
+    if (m->decls->nelts >= MAX_DECLS) {
+        APR_ARRAY_IDX(m->names, name, tracked).overflow = 1;
+        return;
+    }
+    d = apr_array_push(m->decls);
+    d->name = name;
+    d->nonempty = nonempty;
+    d->pinned = pinned;
+    d->start = t->start;
+    d->end = t->end;
+}
+
+/* The charset in a Content-Type value, as WHATWG's "extract a character
+ * encoding from a meta element" reads it; NULL if none. */
+static const char *charset_from_content(apr_pool_t *p, const char *s)
+{
+    const char *q;
+    for (;;) {
+        while (*s && strncasecmp(s, "charset", 7))
+            s++;
+        if (!*s)
+            return NULL;
+        s += 7;
+        while (is_space(*s))
+            s++;
+        if (*s == '=')
+            break;
+    }
+    s++;
+    while (is_space(*s))
+        s++;
+    if (*s == '"' || *s == '\'') {
+        if (!(q = strchr(s + 1, *s)))
+            return NULL;
+        return apr_pstrmemdup(p, s + 1, (apr_size_t)(q - s - 1));
+    }
+    for (q = s; *q && !is_space(*q) && *q != ';'; q++)
+        ;
+    return q > s ? apr_pstrmemdup(p, s, (apr_size_t)(q - s)) : NULL;
+}
+
+static void set_meta_charset(smo_meta *m, const char *cs)
+{
+    if (m->meta_charset || !cs || blank(cs))
+        return;
+    /* WHATWG: a meta can only declare an ASCII-compatible encoding; a
+     * UTF-16 label there means UTF-8. */
+    m->meta_charset = ci_prefix(cs, "utf-16") ? "utf-8"
+                                              : apr_pstrdup(m->pool, cs);
+}
+
+static void on_meta(smo_meta *m, const smo_token *t)
+{
+    const smo_attr *a, *content, *value;
+    const char *names[2] = { NULL, NULL };
+    int nonempty[2] = { 0, 0 };
+    int n = 0;
+
+    apr_pool_clear(m->tmp);
+    if ((a = find_attr(t, "charset"))) {
+        set_meta_charset(m, attr_keyword(m->tmp, t, a));
+    } else if ((a = find_attr(t, "http-equiv")) &&
+               !strcasecmp(attr_keyword(m->tmp, t, a), "content-type") &&
+               (content = find_attr(t, "content"))) {
+        set_meta_charset(m, charset_from_content(
+                                m->tmp, attr_keyword(m->tmp, t, content)));
+    }
+
+    /* A tag may declare a name and a property at once
+     * (<meta name="description" property="og:description" ...>). */
+    if ((a = find_attr(t, "property")))
+        names[n++] = attr_keyword(m->tmp, t, a);
+    if ((a = find_attr(t, "name"))) {
+        names[n] = attr_keyword(m->tmp, t, a);
+        if (n == 0 || strcasecmp(names[0], names[n]))
+            n++;
+    }
+
+    content = find_attr(t, "content");
+    value = find_attr(t, "value");
+    for (int i = 0; i < n; i++) {
+        nonempty[i] = content &&
+                      !raw_blank(m->tmp, t->raw + content->value_off,
+                                 content->value_len);
+        /* SPEC 6: the legacy value= counts for twitter:*. */
+        if (!nonempty[i] && value && ci_prefix(names[i], "twitter:"))
+            nonempty[i] = !raw_blank(m->tmp, t->raw + value->value_off,
+                                     value->value_len);
+    }
+    for (int i = 0; i < n; i++) {
+        int idx = *names[i] ? tracked_index(m, names[i]) : -1;
+        if (idx >= 0)
+            record(m, idx, nonempty[i], n == 2 && nonempty[1 - i] &&
+                   *names[1 - i], t);
+        if (!strcasecmp(names[i], "description") && nonempty[i] &&
+            !m->description.set)
+            keep_raw(m->pool, &m->description, t, content);
+    }
+}
+
+/* Is `word` one of the space-separated tokens of the rel value? */
+static int has_token(const char *s, const char *word)
+{
+    size_t n = strlen(word);
+    while (*s) {
+        const char *w;
+        while (is_space(*s))
+            s++;
+        w = s;
+        while (*s && !is_space(*s))
+            s++;
+        if ((size_t)(s - w) == n && !strncasecmp(w, word, n))
+            return 1;
+    }
+    return 0;
+}
+
+static void on_link(smo_meta *m, const smo_token *t)
+{
+    const smo_attr *rel = find_attr(t, "rel"), *href = find_attr(t, "href");
+    int nonempty;
+
+    apr_pool_clear(m->tmp);
+    if (!rel || !has_token(attr_keyword(m->tmp, t, rel), "canonical"))
+        return;
+    nonempty = href && !raw_blank(m->tmp, t->raw + href->value_off,
+                                  href->value_len);
+    record(m, CANON, nonempty, 0, t);
+    if (nonempty && !m->canonical.set)
+        keep_raw(m->pool, &m->canonical, t, href);
+}
+
+static void title_append(smo_meta *m, const char *s, size_t len)
+{
+    size_t room = TITLE_MAX - m->title_len;
+    if (len > room) {
+        len = room;
+        m->title_truncated = 1;
+    }
+    memcpy(m->title + m->title_len, s, len);
+    m->title_len += len;
+}
+
+void smo_meta_token(smo_meta *m, const smo_token *t)
+{
+    const smo_attr *a;
+
+    if (m->in_title) {
+        /* RCDATA: only text until </title>; anything else ends it too. */
+        if (t->type == SMO_TOKEN_TEXT && t->text) {
+            title_append(m, t->text, (size_t)(t->end - t->start));
+            return;
+        }
+        m->in_title = 0;
+    }
+    if (t->type != SMO_TOKEN_START_TAG)
+        return;
+    if (t->truncated) {
+        /* Its attributes are unknown: it may declare anything. */
+        if (!strcmp(t->name, "meta") || !strcmp(t->name, "link"))
+            m->unknown_tag = 1;
+        return;
+    }
+    if (!strcmp(t->name, "meta")) {
+        on_meta(m, t);
+    } else if (!strcmp(t->name, "link")) {
+        on_link(m, t);
+    } else if (!strcmp(t->name, "title")) {
+        /* The document's title is its first <title>. */
+        if (!m->title_seen) {
+            m->title_seen = 1;
+            m->in_title = 1;
+            m->title = apr_palloc(m->pool, TITLE_MAX);
+        }
+    } else if (!strcmp(t->name, "base")) {
+        /* HTML: the first <base> with an href sets the document base. */
+        if (!m->base.set && (a = find_attr(t, "href")))
+            keep_raw(m->pool, &m->base, t, a);
+    } else if (!strcmp(t->name, "html") && !m->seen_html) {
+        m->seen_html = 1;
+        if ((a = find_attr(t, "lang")) || (a = find_attr(t, "xml:lang")))
+            keep_raw(m->pool, &m->lang, t, a);
+    }
+}
+
+smo_meta *smo_meta_create(apr_pool_t *pool, const smo_meta_config *cfg)
+{
+    smo_meta *m = apr_pcalloc(pool, sizeof(*m));
+    tracked *canon;
+
+    m->pool = pool;
+    apr_pool_create(&m->tmp, pool);
+    m->cfg = *cfg;
+    m->cache = apr_pcalloc(pool, sizeof(*m->cache));
+    m->decls = apr_array_make(pool, 16, sizeof(decl));
+    m->names = apr_array_make(pool, 16, sizeof(tracked));
+    canon = apr_array_push(m->names);
+    canon->name = "";
+    canon->overflow = 0;
+    for (size_t i = 0; i < sizeof tracked_fixed / sizeof tracked_fixed[0];
+         i++)
+        track(m, tracked_fixed[i]);
+    if (cfg->props)
+        for (int i = 0; i < cfg->props->nelts; i++) {
+            const smo_meta_prop *p =
+                &APR_ARRAY_IDX(cfg->props, i, smo_meta_prop);
+            if (p->name && *p->name)
+                track(m, p->name);
+        }
+    return m;
+}
+
+/* ---- deciding ----------------------------------------------------------- */
+
+/* og:locale from a language tag: "en-GB" -> "en_GB", "fr" -> "fr",
+ * "zh-Hant-TW" -> "zh_TW".  NULL when the value does not look like a
+ * BCP 47 tag (private use "x-...", grandfathered "i-...", junk). */
+static const char *locale_from_lang(apr_pool_t *p, const char *lang)
+{
+    char *s = trim(apr_pstrdup(p, lang)), *sub, *last;
+    const char *language = NULL, *region = NULL;
+    int i = 0;
+
+    size_t len = strlen(s);
+
+    /* apr_strtok skips empty subtags; a tag has none. */
+    if (!len || strchr("-_", s[0]) || strchr("-_", s[len - 1]) ||
+        strstr(s, "--") || strstr(s, "__") || strstr(s, "-_") ||
+        strstr(s, "_-"))
+        return NULL;
+    for (sub = apr_strtok(s, "-_", &last); sub;
+         sub = apr_strtok(NULL, "-_", &last), i++) {
+        size_t n = strlen(sub), alpha = 0, digit = 0;
+        for (size_t k = 0; k < n; k++) {
+            char c = sub[k];
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+                alpha++;
+            else if (c >= '0' && c <= '9')
+                digit++;
+            else
+                return NULL;
+        }
+        if (n < 1 || n > 8)
+            return NULL;
+        if (i == 0) {
+            if (alpha != n || n < 2 || n > 3)
+                return NULL;
+            language = apr_pstrdup(p, sub);
+            for (char *c = (char *)language; *c; c++)
+                *c = (char)(*c | 0x20);
+            if (!strcmp(language, "und"))
+                return NULL;
+        } else if (!region && ((n == 2 && alpha == 2) ||
+                               (n == 3 && digit == 3))) {
+            char *r = apr_pstrdup(p, sub);
+            for (char *c = r; *c; c++)
+                if (*c >= 'a' && *c <= 'z')
+                    *c = (char)(*c - 'a' + 'A');
+            region = r;
+        }
+        /* Script subtags ("Hant"), variants and extensions are not part
+         * of an og:locale; they are checked for shape only. */
+    }
+    if (!language)
+        return NULL;
+    return region ? apr_pstrcat(p, language, "_", region, NULL) : language;
+}
+
+/* What relative URLs from the page resolve against: its <base href>
+ * (itself relative to the page URL), else the page URL. */
+static const char *page_base(const smo_meta *m)
+{
+    if (m->base.set && m->cfg.page_url) {
+        const char *b = smo_url_resolve(
+            m->pool, m->cfg.page_url,
+            page_text(m, m->base.s, m->base.len, 1));
+        if (b)
+            return b;
+    }
+    return m->cfg.page_url;
+}
+
+/* The page's state for one tracked name, relative to held_from. */
+typedef struct {
+    int declared_out;    /* a non-empty declaration that cannot be removed */
+    int declared_held;   /* a non-empty declaration still held */
+} page_state;
+
+static page_state state_of(const smo_meta *m, int name, uint64_t held_from)
+{
+    page_state st = { 0, 0 };
+    const decl *d = (const decl *)m->decls->elts;
+    if (APR_ARRAY_IDX(m->names, name, tracked).overflow)
+        st.declared_out = 1;
+    for (int i = 0; i < m->decls->nelts; i++) {
+        if (d[i].name != name || !d[i].nonempty)
+            continue;
+        if (d[i].start < held_from || d[i].pinned)
+            st.declared_out = 1;
+        else
+            st.declared_held = 1;
+    }
+    return st;
+}
+
+/* Does the page keep a non-empty declaration of `name` (by itself)? */
+static int page_declares(const smo_meta *m, const char *name)
+{
+    int idx = tracked_index(m, name);
+    const decl *d = (const decl *)m->decls->elts;
+    if (idx < 0)
+        return 0;
+    if (APR_ARRAY_IDX(m->names, idx, tracked).overflow)
+        return 1;
+    for (int i = 0; i < m->decls->nelts; i++)
+        if (d[i].name == idx && d[i].nonempty)
+            return 1;
+    return 0;
+}
+
+/* Decide whether our value for `name` is written; if so, append the page
+ * tags it replaces to `spans`.  `replace` is true for a configured value
+ * under SMOMetaPolicy override. */
+static int decide(const smo_meta *m, int name, int replace,
+                  uint64_t held_from, apr_array_header_t *spans)
+{
+    page_state st = state_of(m, name, held_from);
+    const decl *d = (const decl *)m->decls->elts;
+
+    /* Exactly once: what the page declared and already sent stays. */
+    if (st.declared_out)
+        return 0;
+    if (st.declared_held && !replace)
+        return 0;
+    /* Ours goes in, and the held tags of this name go: under keep only
+     * empty ones are left here (SPEC 3), when replacing all of them. */
+    for (int i = 0; i < m->decls->nelts; i++) {
+        if (d[i].name != name || d[i].start < held_from || d[i].pinned)
+            continue;
+        *(smo_span *)apr_array_push(spans) =
+            (smo_span){ d[i].start, d[i].end };
+    }
+    return 1;
+}
+
+/* A value made ready to write: URL-valued ones absolute (http/https) or
+ * NULL, og:url with tracking parameters stripped. */
+static const char *prepare(const smo_meta *m, const char *name,
+                           const char *value, const char *base)
+{
+    if (!value || blank(value))
+        return NULL;
+    if (!IN_LIST(name, url_props))
+        return value;
+    if (!(value = smo_url_resolve(m->pool, base, value)))
+        return NULL;
+    if (!strcasecmp(name, "og:url"))
+        value = smo_url_strip(m->pool, value, m->cfg.strip_globs);
+    return value;
+}
+
+/* The last SMOMeta value for `name`, or NULL. */
+static const char *configured(const smo_meta *m, const char *name)
+{
+    const char *v = NULL;
+    if (!m->cfg.props)
+        return NULL;
+    for (int i = 0; i < m->cfg.props->nelts; i++) {
+        const smo_meta_prop *p = &APR_ARRAY_IDX(m->cfg.props, i,
+                                                smo_meta_prop);
+        if (p->name && !strcasecmp(p->name, name))
+            v = p->value ? p->value : "";
+    }
+    return v;
+}
+
+static const char *derive(const smo_meta *m, const char *name)
+{
+    if (!strcmp(name, "og:title"))
+        return smo_meta_title(m);
+    if (!strcmp(name, "og:description")) {
+        /* The description the page ends up with: its own, else ours. */
+        const char *conf = configured(m, "description");
+        int ours = conf && !blank(conf);
+        if (m->description.set && !(m->cfg.override && ours))
+            return smo_collapse_ws(page_text(m, m->description.s,
+                                             m->description.len, 1));
+        return ours ? smo_collapse_ws(apr_pstrdup(m->pool, conf)) : NULL;
+    }
+    if (!strcmp(name, "og:url")) {
+        if (m->canonical.set) {
+            const char *u = smo_url_resolve(
+                m->pool, page_base(m),
+                page_text(m, m->canonical.s, m->canonical.len, 1));
+            if (u)
+                return u;
+        }
+        return m->cfg.canonical_url;
+    }
+    if (!strcmp(name, "og:type"))
+        return "website";
+    if (!strcmp(name, "og:locale"))
+        return m->lang.set
+                   ? locale_from_lang(m->pool,
+                                      page_text(m, m->lang.s, m->lang.len, 1))
+                   : NULL;
+    return NULL;
+}
+
+static void put_meta(const smo_meta *m, apr_array_header_t *out,
+                     const char *name, const char *value)
+{
+    APR_ARRAY_PUSH(out, const char *) = apr_pstrcat(
+        m->pool, "<meta ", is_property_ns(name) ? "property" : "name", "=\"",
+        smo_escape_attr(m->pool, name, strlen(name)), "\" content=\"",
+        smo_escape_attr(m->pool, value, strlen(value)), "\"",
+        m->cfg.xhtml ? " />" : ">", "\n", NULL);
+}
+
+/* One property through the rules: SMOMeta first, else derived; returns
+ * whether it was written. */
+static int property(const smo_meta *m, const char *name, uint64_t held_from,
+                    apr_array_header_t *spans, apr_array_header_t *out)
+{
+    const char *conf = configured(m, name), *value;
+    int idx = tracked_index(m, name);
+
+    if (conf) {
+        /* Configured values resolve against the request's URL; an empty
+         * one means "write nothing here" and stops the derivation. */
+        value = prepare(m, name, conf, m->cfg.page_url);
+    } else if (m->cfg.auto_meta) {
+        value = prepare(m, name, derive(m, name), page_base(m));
+    } else {
+        value = NULL;
+    }
+    if (!value || idx < 0)
+        return 0;
+    /* Derived values never override a page value. */
+    if (!decide(m, idx, conf && m->cfg.override, held_from, spans))
+        return 0;
+    put_meta(m, out, name, value);
+    return 1;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+    const smo_span *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+const char *smo_meta_markup(smo_meta *m, uint64_t held_from,
+                            apr_array_header_t *removals)
+{
+    apr_array_header_t *out = apr_array_make(m->pool, 12, sizeof(char *));
+    apr_array_header_t *spans = apr_array_make(m->pool, 4, sizeof(smo_span));
+    const char *card;
+    int image = 0;
+
+    if (m->unknown_tag)
+        return NULL;
+
+    /* The canonical link: the page's own is never changed (SPEC 3). */
+    if (m->cfg.canonical && m->cfg.canonical_url) {
+        const char *u = smo_url_resolve(m->pool, m->cfg.canonical_url,
+                                        m->cfg.canonical_url);
+        if (u && decide(m, CANON, 0, held_from, spans)) {
+            u = smo_url_strip(m->pool, u, m->cfg.strip_globs);
+            APR_ARRAY_PUSH(out, const char *) = apr_pstrcat(
+                m->pool, "<link rel=\"canonical\" href=\"",
+                smo_escape_attr(m->pool, u, strlen(u)), "\"",
+                m->cfg.xhtml ? " />" : ">", "\n", NULL);
+        }
+    }
+
+    for (size_t i = 0; i < sizeof fixed_order / sizeof fixed_order[0]; i++)
+        if (property(m, fixed_order[i], held_from, spans, out) &&
+            !strcmp(fixed_order[i], "og:image"))
+            image = 1;
+
+    if (m->cfg.props) {
+        for (int i = 0; i < m->cfg.props->nelts; i++) {
+            const smo_meta_prop *p = &APR_ARRAY_IDX(m->cfg.props, i,
+                                                    smo_meta_prop);
+            int first = 1;
+            if (!p->name || !*p->name || IN_LIST(p->name, fixed_order) ||
+                !strcasecmp(p->name, "twitter:card"))
+                continue;
+            /* In configuration order: a name at its first place. */
+            for (int k = 0; k < i && first; k++) {
+                const char *seen = APR_ARRAY_IDX(m->cfg.props, k,
+                                                 smo_meta_prop).name;
+                if (seen && !strcasecmp(seen, p->name))
+                    first = 0;
+            }
+            if (first && property(m, p->name, held_from, spans, out) &&
+                !strcasecmp(p->name, "og:image:url"))
+                image = 1;
+        }
+    }
+
+    /* twitter:card: a large image card when there is an image to show. */
+    card = configured(m, "twitter:card");
+    if (!card && m->cfg.auto_meta)
+        card = image || page_declares(m, "og:image") ||
+                       page_declares(m, "og:image:url")
+                   ? "summary_large_image" : "summary";
+    if (card && !blank(card) &&
+        decide(m, tracked_index(m, "twitter:card"),
+               configured(m, "twitter:card") && m->cfg.override, held_from,
+               spans))
+        put_meta(m, out, "twitter:card", card);
+
+    /* The spans in stream order, each once (a tag can carry two names). */
+    if (spans->nelts > 1)
+        qsort(spans->elts, (size_t)spans->nelts, sizeof(smo_span), span_cmp);
+    for (int i = 0; i < spans->nelts; i++) {
+        smo_span s = APR_ARRAY_IDX(spans, i, smo_span);
+        if (i > 0 && APR_ARRAY_IDX(spans, i - 1, smo_span).start == s.start)
+            continue;
+        if (removals)
+            *(smo_span *)apr_array_push(removals) = s;
+    }
+    return out->nelts ? apr_array_pstrcat(m->pool, out, '\0') : NULL;
+}
+
+/* Cut at TITLE_MAX: drop a UTF-8 character left incomplete at the end
+ * rather than let it become U+FFFD. */
+static size_t utf8_cut(const char *s, size_t len)
+{
+    size_t i = len, need;
+    unsigned char c;
+
+    while (i > 0 && len - i < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i == 0)
+        return len;
+    c = (unsigned char)s[i - 1];
+    if (c < 0xC0)
+        return len;
+    need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    return len - (i - 1) < need ? i - 1 : len;
+}
+
+const char *smo_meta_title(const smo_meta *m)
+{
+    derived_cache *c = m->cache;
+    char *t, *raw;
+    size_t len = m->title_len;
+    const char *cs = page_charset(m);
+
+    /* Cached, unless asked before the title or the charset was complete. */
+    if (c->title_done && c->title_len == m->title_len && c->charset == cs)
+        return c->title;
+    c->title_done = 1;
+    c->title_len = m->title_len;
+    c->charset = cs;
+    if (!m->title_seen)
+        return NULL;
+    raw = m->title;
+    if (m->title_truncated && (!cs || ci_prefix(cs, "utf")))
+        len = utf8_cut(raw, len);
+    t = smo_collapse_ws(page_text(m, raw ? raw : "", len, 0));
+    c->title = *t ? t : NULL;
+    return c->title;
+}
+
+const char *smo_meta_charset(const smo_meta *m)
+{
+    return page_charset(m);
+}

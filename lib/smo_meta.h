@@ -1,0 +1,73 @@
+/* smo_meta.h — the metadata rules of SPEC section 3: facts read from the
+ * page's head as it streams, and the canonical link, Open Graph and
+ * Twitter/X Card tags to insert for what the page does not declare. */
+#ifndef SMO_META_H
+#define SMO_META_H
+
+#include <stdint.h>
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+#include "smo_tokenizer.h"
+
+/* One SMOMeta property, its value already evaluated for the request
+ * (UTF-8, unescaped; may be a relative URL for URL-valued properties).
+ * Names compare case-insensitively; of several entries for one name the
+ * last value counts, at the place of the first.  An empty (or blank)
+ * value writes nothing for that name and stops SMOAutoMeta deriving it. */
+typedef struct {
+    const char *name;
+    const char *value;
+} smo_meta_prop;
+
+typedef struct {
+    const apr_array_header_t *props; /* smo_meta_prop, in configuration order */
+    int override;                    /* SMOMetaPolicy override */
+    int auto_meta;                   /* SMOAutoMeta On */
+    int canonical;                   /* SMOCanonical On */
+    /* The canonical URL (base URL + path + surviving query), absolute. */
+    const char *canonical_url;
+    /* What relative configured values resolve against (base URL + request
+     * path), and relative URLs from the page (unless it has <base href>). */
+    const char *page_url;
+    const apr_array_header_t *strip_globs; /* SMOStripParams (const char *) */
+    const char *http_charset;        /* charset of the Content-Type, or NULL */
+    int xhtml;                       /* write void elements as " />" */
+} smo_meta_config;
+
+/* A byte range of the page to remove (a page tag the rules replace). */
+typedef struct {
+    uint64_t start, end;
+} smo_span;
+
+typedef struct smo_meta smo_meta;
+
+smo_meta *smo_meta_create(apr_pool_t *pool, const smo_meta_config *cfg);
+
+/* Every token from the start of the document to the end of the head
+ * (tokens inside <template> excluded by the caller), in order.  Collects
+ * <html lang>, <base href>, <title> text, the charset declaration,
+ * <meta name/property ... content> and <link rel=canonical>, with the
+ * byte span of each declaration. */
+void smo_meta_token(smo_meta *m, const smo_token *tok);
+
+/* The markup to insert (NULL if nothing), computed once the head is over.
+ * `held_from` is the first offset the caller still holds: page tags at or
+ * after it can be removed (override, or an empty declaration replaced);
+ * their spans are appended to `removals` (smo_span), in stream order, each
+ * tag once.  A property whose page tag has already gone out is never
+ * written a second time.  NULL as well when a <meta> or <link> of the head
+ * was too long to read (its attributes are unknown). */
+const char *smo_meta_markup(smo_meta *m, uint64_t held_from,
+                            apr_array_header_t *removals);
+
+/* The page's title, decoded to UTF-8 with whitespace collapsed, or NULL
+ * (for the share links' {title}).  Its first 4 KiB; meant for after the
+ * head. */
+const char *smo_meta_title(const smo_meta *m);
+
+/* The page's charset as declared (HTTP wins over meta; a meta UTF-16
+ * label reads as utf-8, as in browsers), or NULL. */
+const char *smo_meta_charset(const smo_meta *m);
+
+#endif

@@ -1,0 +1,810 @@
+/* test_meta.c — unit tests for lib/meta.c: what the page declares, which
+ * canonical link, Open Graph and Twitter/X Card tags are written for what
+ * it does not (SPEC sections 3 and 6), and which page tags they replace.
+ * Pages go through the real tokenizer and tree simulation, as in the
+ * engine, and every token up to </head> is handed to the rules. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <apr_general.h>
+#include <apr_pools.h>
+#include <apr_strings.h>
+#include <apr_tables.h>
+
+#include "../lib/smo_meta.h"
+#include "../lib/smo_tokenizer.h"
+#include "../lib/smo_treesim.h"
+
+static apr_pool_t *pool;
+static smo_meta_config cfg;
+static apr_array_header_t *props;
+static apr_array_header_t *removals;
+
+static void setup(void)
+{
+    static const char *const dflt[] = {
+        "utm_*", "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid",
+        "igshid", "_ga",
+    };
+    apr_array_header_t *globs;
+
+    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
+    globs = apr_array_make(pool, 16, sizeof(const char *));
+    for (size_t i = 0; i < sizeof dflt / sizeof dflt[0]; i++)
+        APR_ARRAY_PUSH(globs, const char *) = dflt[i];
+    props = apr_array_make(pool, 4, sizeof(smo_meta_prop));
+    removals = apr_array_make(pool, 4, sizeof(smo_span));
+    memset(&cfg, 0, sizeof cfg);
+    cfg.props = props;
+    cfg.auto_meta = 1;
+    cfg.canonical = 1;
+    cfg.canonical_url = "https://example.com/blog/post?id=3";
+    cfg.page_url = "https://example.com/blog/post";
+    cfg.strip_globs = globs;
+}
+
+static void teardown(void)
+{
+    apr_pool_destroy(pool);
+}
+
+static void conf(const char *name, const char *value)
+{
+    smo_meta_prop *p = apr_array_push(props);
+    p->name = name;
+    p->value = value;
+}
+
+/* ---- feeding a page ----------------------------------------------------- */
+
+typedef struct {
+    smo_meta *m;
+    smo_treesim *sim;
+    int head_over;
+} feed_ctx;
+
+static int on_token(void *ctx, const smo_token *t)
+{
+    feed_ctx *f = ctx;
+    uint64_t split = t->start;
+
+    smo_treesim_token(f->sim, t, &split);
+    if (f->head_over)
+        return 0;
+    if ((t->type == SMO_TOKEN_END_TAG && !strcmp(t->name, "head")) ||
+        (t->type == SMO_TOKEN_START_TAG && !strcmp(t->name, "body"))) {
+        f->head_over = 1;
+        return 0;
+    }
+    smo_meta_token(f->m, t);
+    return 0;
+}
+
+/* The page through the tokenizer in chunks of `chunk` bytes (0: whole). */
+static smo_meta *feed_chunks(const char *html, size_t chunk)
+{
+    feed_ctx f = { NULL, NULL, 0 };
+    smo_tokenizer *tok;
+    size_t len = strlen(html);
+
+    f.m = smo_meta_create(pool, &cfg);
+    tok = smo_tokenizer_create(pool, SMO_TAIL_LIMIT_DEFAULT, on_token, &f);
+    f.sim = smo_treesim_create(pool, tok);
+    if (!chunk)
+        chunk = len ? len : 1;
+    for (size_t off = 0; off < len; off += chunk)
+        ck_assert_int_eq(smo_tokenizer_feed(tok, html + off,
+                                            len - off < chunk ? len - off
+                                                              : chunk, 0),
+                         0);
+    ck_assert_int_eq(smo_tokenizer_feed(tok, NULL, 0, 1), 0);
+    return f.m;
+}
+
+static smo_meta *feed(const char *html)
+{
+    return feed_chunks(html, 0);
+}
+
+/* The markup for a page whose bytes are all still held. */
+static const char *markup(const char *html)
+{
+    return smo_meta_markup(feed(html), 0, removals);
+}
+
+/* The span of the first page tag starting with `prefix`. */
+static smo_span span_of(const char *html, const char *prefix)
+{
+    const char *s = strstr(html, prefix), *e;
+    ck_assert_ptr_nonnull(s);
+    e = strchr(s, '>');
+    ck_assert_ptr_nonnull(e);
+    return (smo_span){ (uint64_t)(s - html), (uint64_t)(e + 1 - html) };
+}
+
+static void assert_removed(int i, smo_span want)
+{
+    smo_span got = APR_ARRAY_IDX(removals, i, smo_span);
+    ck_assert_uint_eq(got.start, want.start);
+    ck_assert_uint_eq(got.end, want.end);
+}
+
+/* The content="..." of `name` in the markup, or NULL if not written. */
+static const char *content_of(const char *mk, const char *name)
+{
+    const char *key, *s, *e;
+    if (!mk)
+        return NULL;
+    key = apr_pstrcat(pool, "=\"", name, "\" content=\"", NULL);
+    if (!(s = strstr(mk, key)))
+        return NULL;
+    s += strlen(key);
+    e = strchr(s, '"');
+    ck_assert_ptr_nonnull(e);
+    return apr_pstrmemdup(pool, s, (apr_size_t)(e - s));
+}
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *s = hay; s && (s = strstr(s, needle)); s++)
+        n++;
+    return n;
+}
+
+/* Every attribute value in the markup: no raw '<', no raw quote inside,
+ * only ASCII. */
+static void assert_safe(const char *mk)
+{
+    const char *s = mk;
+    ck_assert_ptr_nonnull(mk);
+    for (const char *c = mk; *c; c++)
+        ck_assert_int_lt((unsigned char)*c, 0x80);
+    while ((s = strchr(s, '<'))) {
+        const char *e = strchr(s, '>');
+        int quotes = 0;
+        ck_assert_ptr_nonnull(e);
+        for (const char *c = s + 1; c < e; c++) {
+            ck_assert_int_ne(*c, '<');
+            ck_assert_int_ne(*c, '\'');
+            quotes += *c == '"';
+        }
+        ck_assert_int_eq(quotes % 2, 0);
+        ck_assert(e[1] == '\n');
+        s = e + 1;
+    }
+}
+
+/* ---- pages without metadata: everything derived ------------------------- */
+
+START_TEST(test_all_derived)
+{
+    const char *html =
+        "<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
+        "<title>  Hello\n\tWorld </title>"
+        "<meta name=\"description\" content=\"A  short\npost\">"
+        "</head><body><p>x</p></body></html>";
+    const char *mk = markup(html);
+
+    ck_assert_str_eq(mk,
+        "<link rel=\"canonical\" href=\"https://example.com/blog/post?id=3\">\n"
+        "<meta property=\"og:title\" content=\"Hello World\">\n"
+        "<meta property=\"og:description\" content=\"A short post\">\n"
+        "<meta property=\"og:url\" content=\"https://example.com/blog/post?id=3\">\n"
+        "<meta property=\"og:type\" content=\"website\">\n"
+        "<meta property=\"og:locale\" content=\"en_GB\">\n"
+        "<meta name=\"twitter:card\" content=\"summary\">\n");
+    ck_assert_int_eq(removals->nelts, 0);
+    assert_safe(mk);
+}
+END_TEST
+
+START_TEST(test_bare_page)
+{
+    /* No title, no description, no lang: only what needs nothing. */
+    const char *mk = markup("<html><head></head><body></body></html>");
+    ck_assert_str_eq(mk,
+        "<link rel=\"canonical\" href=\"https://example.com/blog/post?id=3\">\n"
+        "<meta property=\"og:url\" content=\"https://example.com/blog/post?id=3\">\n"
+        "<meta property=\"og:type\" content=\"website\">\n"
+        "<meta name=\"twitter:card\" content=\"summary\">\n");
+}
+END_TEST
+
+START_TEST(test_xhtml)
+{
+    const char *mk;
+    cfg.xhtml = 1;
+    mk = markup("<html xmlns=\"http://www.w3.org/1999/xhtml\" xml:lang=\"fr\">"
+                "<head><title>T</title></head><body/></html>");
+    ck_assert_str_eq(mk,
+        "<link rel=\"canonical\" href=\"https://example.com/blog/post?id=3\" />\n"
+        "<meta property=\"og:title\" content=\"T\" />\n"
+        "<meta property=\"og:url\" content=\"https://example.com/blog/post?id=3\" />\n"
+        "<meta property=\"og:type\" content=\"website\" />\n"
+        "<meta property=\"og:locale\" content=\"fr\" />\n"
+        "<meta name=\"twitter:card\" content=\"summary\" />\n");
+}
+END_TEST
+
+/* ---- keep: the page's own values win ------------------------------------ */
+
+START_TEST(test_keep_page_values)
+{
+    const char *html =
+        "<html lang=en><head><title>Title</title>"
+        "<link rel=\"canonical\" href=\"https://example.com/c\">"
+        "<meta property=\"og:title\" content=\"Own title\">"
+        "<META PROPERTY=\"OG:Type\" CONTENT=\"article\">"
+        "<meta name=\"twitter:card\" value=\"summary\">"
+        "</head><body></body></html>";
+    const char *mk;
+
+    conf("og:title", "Configured title");
+    mk = markup(html);
+    /* canonical, og:title, og:type and twitter:card are declared. */
+    ck_assert_str_eq(mk,
+        "<meta property=\"og:url\" content=\"https://example.com/c\">\n"
+        "<meta property=\"og:locale\" content=\"en\">\n");
+    ck_assert_int_eq(removals->nelts, 0);
+}
+END_TEST
+
+START_TEST(test_nothing_to_write)
+{
+    const char *html =
+        "<head><meta property=og:title content=a>"
+        "<meta property=og:url content=https://example.com/>"
+        "<meta property=og:type content=website>"
+        "<meta name=twitter:card content=summary></head>";
+    cfg.canonical = 0;
+    ck_assert_ptr_null(markup(html));
+    cfg.canonical = 1;
+    ck_assert_ptr_nonnull(strstr(markup(html), "rel=\"canonical\""));
+}
+END_TEST
+
+START_TEST(test_two_names_one_tag)
+{
+    /* A common pattern: one tag declares description and og:description. */
+    const char *mk = markup(
+        "<head><meta name=\"description\" property=\"og:description\" "
+        "content=\"D\"></head>");
+    ck_assert_ptr_null(content_of(mk, "og:description"));
+}
+END_TEST
+
+START_TEST(test_rel_token_list)
+{
+    const char *mk = markup(
+        "<head><link rel=\"alternate  CANONICAL\" href=\"/x\"></head>");
+    ck_assert_int_eq(count(mk, "rel=\"canonical\""), 0);
+    ck_assert_str_eq(content_of(mk, "og:url"), "https://example.com/x");
+
+    mk = markup("<head><link rel=\"canonicalx\" href=\"/x\"></head>");
+    ck_assert_int_eq(count(mk, "rel=\"canonical\""), 1);
+}
+END_TEST
+
+/* ---- override ----------------------------------------------------------- */
+
+static const char *override_page =
+    "<html><head><meta charset=utf-8>"
+    "<meta property=\"og:title\" content=\"Old\">"
+    "<title>Page</title>"
+    "<meta property=\"og:title\" content=\"Older\">"
+    "<meta name=\"twitter:site\" content=\"@old\">"
+    "</head><body></body></html>";
+
+START_TEST(test_override_held)
+{
+    const char *mk;
+    smo_span first = span_of(override_page, "<meta property=\"og:title\""),
+             second = span_of(override_page,
+                              "<meta property=\"og:title\" content=\"Older"),
+             site = span_of(override_page, "<meta name=\"twitter:site\"");
+
+    cfg.override = 1;
+    conf("og:title", "New");
+    conf("twitter:site", "@new");
+    mk = smo_meta_markup(feed(override_page), first.start, removals);
+    ck_assert_int_eq(count(mk, "og:title"), 1);
+    ck_assert_str_eq(content_of(mk, "og:title"), "New");
+    ck_assert_str_eq(content_of(mk, "twitter:site"), "@new");
+    ck_assert_int_eq(removals->nelts, 3);
+    assert_removed(0, first);
+    assert_removed(1, second);
+    assert_removed(2, site);
+}
+END_TEST
+
+START_TEST(test_override_already_out)
+{
+    const char *mk;
+    smo_span second = span_of(override_page,
+                              "<meta property=\"og:title\" content=\"Older");
+
+    cfg.override = 1;
+    conf("og:title", "New");
+    /* The first og:title has gone out: ours would be a second one. */
+    mk = smo_meta_markup(feed(override_page), second.start, removals);
+    ck_assert_ptr_null(content_of(mk, "og:title"));
+    ck_assert_int_eq(removals->nelts, 0);
+
+    /* Everything out. */
+    apr_array_clear(removals);
+    mk = smo_meta_markup(feed(override_page), strlen(override_page),
+                         removals);
+    ck_assert_ptr_null(content_of(mk, "og:title"));
+    ck_assert_int_eq(removals->nelts, 0);
+}
+END_TEST
+
+START_TEST(test_override_not_for_derived)
+{
+    /* Derived values never replace the page's, override or not; the
+     * page's canonical link is never changed. */
+    const char *html =
+        "<html lang=de><head><title>T</title>"
+        "<link rel=canonical href=/own>"
+        "<meta property=og:title content=Own>"
+        "<meta property=og:locale content=de_AT></head>";
+    const char *mk;
+
+    cfg.override = 1;
+    mk = markup(html);
+    ck_assert_ptr_null(content_of(mk, "og:title"));
+    ck_assert_ptr_null(content_of(mk, "og:locale"));
+    ck_assert_int_eq(count(mk, "canonical"), 0);
+    ck_assert_int_eq(removals->nelts, 0);
+}
+END_TEST
+
+START_TEST(test_override_two_names_one_tag)
+{
+    /* Removing the tag would lose its other name: the page's stays. */
+    const char *mk;
+    cfg.override = 1;
+    conf("og:description", "New");
+    mk = markup("<head><meta name=\"description\" property=\"og:description\" "
+                "content=\"D\"></head>");
+    ck_assert_ptr_null(content_of(mk, "og:description"));
+    ck_assert_int_eq(removals->nelts, 0);
+}
+END_TEST
+
+START_TEST(test_empty_two_names_removed_once)
+{
+    const char *html = "<head><meta name=\"twitter:card\" property=\"og:type\" "
+                       "content=\"\"></head>";
+    const char *mk = markup(html);
+    ck_assert_str_eq(content_of(mk, "og:type"), "website");
+    ck_assert_str_eq(content_of(mk, "twitter:card"), "summary");
+    ck_assert_int_eq(removals->nelts, 1);
+    assert_removed(0, span_of(html, "<meta name="));
+}
+END_TEST
+
+START_TEST(test_keep_ignores_configured_replacement)
+{
+    const char *mk;
+    conf("og:title", "New");
+    mk = markup(override_page);
+    ck_assert_ptr_null(content_of(mk, "og:title"));
+    ck_assert_int_eq(removals->nelts, 0);
+}
+END_TEST
+
+/* ---- empty declarations ------------------------------------------------- */
+
+static const char *empty_page =
+    "<html><head><title>Real title</title>"
+    "<meta property=\"og:title\" content=\" \t\">"
+    "<link rel=\"canonical\" href=\"\">"
+    "<meta name=\"twitter:card\" content=\"&#32;\">"
+    "<meta property=\"og:type\">"
+    "</head><body></body></html>";
+
+START_TEST(test_empty_held_replaced)
+{
+    const char *mk = markup(empty_page);
+
+    ck_assert_str_eq(content_of(mk, "og:title"), "Real title");
+    ck_assert_str_eq(content_of(mk, "og:type"), "website");
+    ck_assert_str_eq(content_of(mk, "twitter:card"), "summary");
+    ck_assert_int_eq(count(mk, "rel=\"canonical\""), 1);
+    ck_assert_int_eq(removals->nelts, 4);
+    assert_removed(0, span_of(empty_page, "<meta property=\"og:title\""));
+    assert_removed(1, span_of(empty_page, "<link rel=\"canonical\""));
+    assert_removed(2, span_of(empty_page, "<meta name=\"twitter:card\""));
+    assert_removed(3, span_of(empty_page, "<meta property=\"og:type\""));
+}
+END_TEST
+
+START_TEST(test_empty_out_still_written)
+{
+    /* An empty declaration does not count as declared (SPEC 6): even when
+     * it has gone out, ours is written; nothing can be removed. */
+    const char *mk = smo_meta_markup(feed(empty_page), strlen(empty_page),
+                                     removals);
+    ck_assert_str_eq(content_of(mk, "og:title"), "Real title");
+    ck_assert_int_eq(count(mk, "rel=\"canonical\""), 1);
+    ck_assert_int_eq(removals->nelts, 0);
+}
+END_TEST
+
+/* ---- values: escaping, decoding, charsets ------------------------------- */
+
+START_TEST(test_title_entities)
+{
+    smo_meta *m = feed("<head><title>\n  Caf&eacute;   &amp; Bar \n"
+                       "</title></head>");
+    const char *mk = smo_meta_markup(m, 0, removals);
+
+    ck_assert_str_eq(content_of(mk, "og:title"), "Caf&#xE9; &amp; Bar");
+    ck_assert_str_eq(smo_meta_title(m), "Caf\xC3\xA9 & Bar");
+}
+END_TEST
+
+START_TEST(test_title_injection)
+{
+    const char *mk;
+    conf("og:description", "x\" onload=\"alert(1)");
+    conf("twitter:site", "<script>");
+    mk = markup("<head><title>\"&gt;&lt;script>alert(1)</script>"
+                "</title></head>");
+    ck_assert_str_eq(content_of(mk, "og:title"),
+                     "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;");
+    ck_assert_str_eq(content_of(mk, "og:description"),
+                     "x&quot; onload=&quot;alert(1)");
+    ck_assert_str_eq(content_of(mk, "twitter:site"), "&lt;script&gt;");
+    assert_safe(mk);
+}
+END_TEST
+
+START_TEST(test_title_in_rcdata)
+{
+    /* </head> and tags inside <title> are text, not markup. */
+    smo_meta *m = feed("<head><title>a</head><b>c</title>"
+                       "<meta property=og:type content=article></head>");
+    const char *mk = smo_meta_markup(m, 0, removals);
+    ck_assert_str_eq(smo_meta_title(m), "a</head><b>c");
+    ck_assert_ptr_null(content_of(mk, "og:type"));
+}
+END_TEST
+
+START_TEST(test_first_title_only)
+{
+    smo_meta *m = feed("<head><title>One</title><title>Two</title></head>");
+    ck_assert_str_eq(smo_meta_title(m), "One");
+    ck_assert_ptr_null(smo_meta_title(feed("<head></head>")));
+    ck_assert_ptr_null(smo_meta_title(feed("<head><title> </title></head>")));
+}
+END_TEST
+
+START_TEST(test_title_bounded)
+{
+    /* A huge title is cut at 4 KiB, on a character boundary. */
+    size_t n = 3000;
+    char *body = apr_palloc(pool, n * 2 + 1);
+    const char *t;
+    for (size_t i = 0; i < n; i++)
+        memcpy(body + 2 * i, "\xC3\xA9", 2);
+    body[n * 2] = '\0';
+    t = smo_meta_title(feed(apr_pstrcat(pool, "<head><title>x", body,
+                                        "</title></head>", NULL)));
+    ck_assert_uint_eq(strlen(t), 4095);
+    ck_assert_ptr_null(strstr(t, "\xEF\xBF\xBD"));
+}
+END_TEST
+
+START_TEST(test_latin1_http)
+{
+    smo_meta *m;
+    cfg.http_charset = "ISO-8859-1";
+    m = feed("<head><title>Caf\xE9</title>"
+             "<meta name=description content=\"cr\xE8me &amp; br\xFBl\xE9\xE9\">"
+             "</head>");
+    const char *mk = smo_meta_markup(m, 0, removals);
+    ck_assert_str_eq(content_of(mk, "og:title"), "Caf&#xE9;");
+    ck_assert_str_eq(content_of(mk, "og:description"),
+                     "cr&#xE8;me &amp; br&#xFB;l&#xE9;&#xE9;");
+    ck_assert_str_eq(smo_meta_charset(m), "ISO-8859-1");
+    ck_assert_str_eq(smo_meta_title(m), "Caf\xC3\xA9");
+}
+END_TEST
+
+START_TEST(test_latin1_meta)
+{
+    smo_meta *m = feed("<head><meta charset=\"iso-8859-1\">"
+                       "<title>Caf\xE9</title></head>");
+    ck_assert_str_eq(content_of(smo_meta_markup(m, 0, removals), "og:title"),
+                     "Caf&#xE9;");
+    ck_assert_str_eq(smo_meta_charset(m), "iso-8859-1");
+
+    m = feed("<head><meta http-equiv=\"Content-Type\" "
+             "content=\"text/html; charset='windows-1252'\">"
+             "<title>\x80</title></head>");
+    ck_assert_str_eq(smo_meta_charset(m), "windows-1252");
+    ck_assert_str_eq(smo_meta_title(m), "\xE2\x82\xAC");
+}
+END_TEST
+
+START_TEST(test_http_charset_wins)
+{
+    smo_meta *m;
+    cfg.http_charset = "utf-8";
+    m = feed("<head><meta charset=iso-8859-1><title>Caf\xC3\xA9</title>"
+             "</head>");
+    ck_assert_str_eq(smo_meta_charset(m), "utf-8");
+    ck_assert_str_eq(content_of(smo_meta_markup(m, 0, removals), "og:title"),
+                     "Caf&#xE9;");
+    cfg.http_charset = NULL;
+    ck_assert_ptr_null(smo_meta_charset(feed("<head><title>x</title>")));
+}
+END_TEST
+
+START_TEST(test_locale)
+{
+    static const struct {
+        const char *lang, *locale;
+    } cases[] = {
+        { "en-GB", "en_GB" }, { "fr", "fr" }, { "EN-us", "en_US" },
+        { "pt_BR", "pt_BR" }, { "zh-Hant-TW", "zh_TW" },
+        { "es-419", "es_419" }, { " de ", "de" },
+        { "x-klingon", NULL }, { "i-navajo", NULL }, { "", NULL },
+        { "english", NULL }, { "en-", NULL }, { "e1", NULL },
+        { "en GB", NULL }, { "und", NULL }, { "en-&quot;", NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *mk = markup(apr_psprintf(
+            pool, "<html lang=\"%s\"><head></head>", cases[i].lang));
+        const char *got = content_of(mk, "og:locale");
+        if (cases[i].locale) {
+            ck_assert_msg(got && !strcmp(got, cases[i].locale),
+                          "lang=\"%s\": got %s", cases[i].lang,
+                          got ? got : "(none)");
+        } else {
+            ck_assert_msg(!got, "lang=\"%s\": got %s", cases[i].lang, got);
+        }
+    }
+}
+END_TEST
+
+/* ---- images and the twitter card ---------------------------------------- */
+
+START_TEST(test_card_configured_image)
+{
+    const char *mk;
+    conf("og:image", "/img/a.png");
+    mk = markup("<head><title>T</title></head>");
+    ck_assert_str_eq(content_of(mk, "og:image"),
+                     "https://example.com/img/a.png");
+    ck_assert_str_eq(content_of(mk, "twitter:card"), "summary_large_image");
+    /* og:image comes right before twitter:card here. */
+    ck_assert_ptr_nonnull(strstr(mk,
+        "<meta property=\"og:image\" content=\"https://example.com/img/a.png\">\n"
+        "<meta name=\"twitter:card\" content=\"summary_large_image\">\n"));
+}
+END_TEST
+
+START_TEST(test_card_page_image)
+{
+    const char *mk = markup(
+        "<head><meta property=\"og:image\" content=\"/p.jpg\"></head>");
+    ck_assert_ptr_null(content_of(mk, "og:image"));
+    ck_assert_str_eq(content_of(mk, "twitter:card"), "summary_large_image");
+
+    /* An empty og:image is no image. */
+    mk = markup("<head><meta property=\"og:image\" content=\"\"></head>");
+    ck_assert_str_eq(content_of(mk, "twitter:card"), "summary");
+}
+END_TEST
+
+START_TEST(test_javascript_image_dropped)
+{
+    const char *mk;
+    conf("og:image", "javascript:alert(1)");
+    conf("twitter:image", "data:image/png;base64,AAAA");
+    mk = markup("<head></head>");
+    ck_assert_ptr_null(content_of(mk, "og:image"));
+    ck_assert_ptr_null(content_of(mk, "twitter:image"));
+    ck_assert_ptr_null(strstr(mk, "javascript"));
+    ck_assert_str_eq(content_of(mk, "twitter:card"), "summary");
+}
+END_TEST
+
+/* ---- og:url ------------------------------------------------------------- */
+
+START_TEST(test_og_url_from_page_canonical)
+{
+    const char *mk = markup(
+        "<head><link rel=\"canonical\" "
+        "href=\"post?utm_source=tw&amp;id=3&amp;fbclid=z#top\"></head>");
+    ck_assert_str_eq(content_of(mk, "og:url"),
+                     "https://example.com/blog/post?id=3#top");
+    ck_assert_int_eq(count(mk, "rel=\"canonical\""), 0);
+}
+END_TEST
+
+START_TEST(test_og_url_with_base_href)
+{
+    const char *mk = markup(
+        "<head><base href=\"https://cdn.example.org/x/\">"
+        "<base href=\"https://wrong.example/\">"
+        "<link rel=canonical href=\"p?utm_medium=a\"></head>");
+    ck_assert_str_eq(content_of(mk, "og:url"), "https://cdn.example.org/x/p");
+}
+END_TEST
+
+START_TEST(test_og_url_configured)
+{
+    const char *mk;
+    conf("og:url", "/landing?utm_campaign=x&amp=1");
+    mk = markup("<head></head>");
+    ck_assert_str_eq(content_of(mk, "og:url"),
+                     "https://example.com/landing?amp=1");
+    /* The canonical link is not affected. */
+    ck_assert_ptr_nonnull(strstr(mk,
+        "href=\"https://example.com/blog/post?id=3\""));
+}
+END_TEST
+
+START_TEST(test_canonical_stripped)
+{
+    const char *mk;
+    cfg.canonical_url = "https://example.com/a?utm_source=x&b=2";
+    mk = markup("<head></head>");
+    ck_assert_ptr_nonnull(strstr(mk,
+        "<link rel=\"canonical\" href=\"https://example.com/a?b=2\">\n"));
+    ck_assert_str_eq(content_of(mk, "og:url"), "https://example.com/a?b=2");
+}
+END_TEST
+
+/* ---- configuration ------------------------------------------------------ */
+
+START_TEST(test_configured_order_and_attrs)
+{
+    const char *mk;
+    conf("fb:app_id", "123");
+    conf("twitter:site", "@first");
+    conf("og:title", "Configured");
+    conf("description", "Desc \xC3\xA9t\xC3\xA9");
+    conf("twitter:site", "@second");
+    conf("article:author", "Ann");
+    cfg.canonical = 0;
+    mk = markup("<head><title>Page</title></head>");
+    ck_assert_str_eq(mk,
+        "<meta property=\"og:title\" content=\"Configured\">\n"
+        "<meta property=\"og:description\" content=\"Desc &#xE9;t&#xE9;\">\n"
+        "<meta property=\"og:url\" content=\"https://example.com/blog/post?id=3\">\n"
+        "<meta property=\"og:type\" content=\"website\">\n"
+        "<meta property=\"fb:app_id\" content=\"123\">\n"
+        "<meta name=\"twitter:site\" content=\"@second\">\n"
+        "<meta name=\"description\" content=\"Desc &#xE9;t&#xE9;\">\n"
+        "<meta property=\"article:author\" content=\"Ann\">\n"
+        "<meta name=\"twitter:card\" content=\"summary\">\n");
+    assert_safe(mk);
+}
+END_TEST
+
+START_TEST(test_auto_meta_off)
+{
+    const char *mk;
+    cfg.auto_meta = 0;
+    conf("twitter:site", "@s");
+    mk = markup("<html lang=en><head><title>T</title></head>");
+    ck_assert_str_eq(mk,
+        "<link rel=\"canonical\" href=\"https://example.com/blog/post?id=3\">\n"
+        "<meta name=\"twitter:site\" content=\"@s\">\n");
+}
+END_TEST
+
+START_TEST(test_empty_configured_suppresses)
+{
+    const char *mk;
+    conf("og:locale", "");
+    conf("twitter:card", "");
+    mk = markup("<html lang=en><head></head>");
+    ck_assert_ptr_null(content_of(mk, "og:locale"));
+    ck_assert_ptr_null(content_of(mk, "twitter:card"));
+    ck_assert_str_eq(content_of(mk, "og:type"), "website");
+}
+END_TEST
+
+/* ---- robustness --------------------------------------------------------- */
+
+START_TEST(test_split_feeding)
+{
+    /* One byte at a time gives what the whole page gives. */
+    const char *html =
+        "<!DOCTYPE html><html lang=\"en-GB\"><head>"
+        "<meta charset=\"utf-8\"><title>Caf&eacute; &amp; Bar</title>"
+        "<meta property=\"og:title\" content=\"\">"
+        "<link rel=\"canonical\" href=\"/c?utm_source=a&amp;q=1\">"
+        "</head><body></body></html>";
+    const char *whole = smo_meta_markup(feed(html), 0, removals);
+    apr_array_header_t *r2 = apr_array_make(pool, 2, sizeof(smo_span));
+    const char *split = smo_meta_markup(feed_chunks(html, 1), 0, r2);
+
+    ck_assert_str_eq(whole, split);
+    ck_assert_int_eq(removals->nelts, 1);
+    ck_assert_int_eq(r2->nelts, 1);
+    assert_removed(0, APR_ARRAY_IDX(r2, 0, smo_span));
+    ck_assert_str_eq(content_of(whole, "og:url"), "https://example.com/c?q=1");
+}
+END_TEST
+
+START_TEST(test_many_declarations_bounded)
+{
+    /* Past the cap a property counts as declared: never a duplicate. */
+    char *html = apr_pstrdup(pool, "<head>");
+    for (int i = 0; i < 300; i++)
+        html = apr_pstrcat(pool, html,
+                           "<meta property=\"og:title\" content=\"\">", NULL);
+    html = apr_pstrcat(pool, html, "<title>T</title></head>", NULL);
+    ck_assert_ptr_null(content_of(markup(html), "og:title"));
+}
+END_TEST
+
+static Suite *meta_suite(void)
+{
+    Suite *s = suite_create("meta");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_all_derived);
+    tcase_add_test(tc, test_bare_page);
+    tcase_add_test(tc, test_xhtml);
+    tcase_add_test(tc, test_keep_page_values);
+    tcase_add_test(tc, test_nothing_to_write);
+    tcase_add_test(tc, test_two_names_one_tag);
+    tcase_add_test(tc, test_rel_token_list);
+    tcase_add_test(tc, test_override_held);
+    tcase_add_test(tc, test_override_already_out);
+    tcase_add_test(tc, test_override_not_for_derived);
+    tcase_add_test(tc, test_override_two_names_one_tag);
+    tcase_add_test(tc, test_empty_two_names_removed_once);
+    tcase_add_test(tc, test_keep_ignores_configured_replacement);
+    tcase_add_test(tc, test_empty_held_replaced);
+    tcase_add_test(tc, test_empty_out_still_written);
+    tcase_add_test(tc, test_title_entities);
+    tcase_add_test(tc, test_title_injection);
+    tcase_add_test(tc, test_title_in_rcdata);
+    tcase_add_test(tc, test_first_title_only);
+    tcase_add_test(tc, test_title_bounded);
+    tcase_add_test(tc, test_latin1_http);
+    tcase_add_test(tc, test_latin1_meta);
+    tcase_add_test(tc, test_http_charset_wins);
+    tcase_add_test(tc, test_locale);
+    tcase_add_test(tc, test_card_configured_image);
+    tcase_add_test(tc, test_card_page_image);
+    tcase_add_test(tc, test_javascript_image_dropped);
+    tcase_add_test(tc, test_og_url_from_page_canonical);
+    tcase_add_test(tc, test_og_url_with_base_href);
+    tcase_add_test(tc, test_og_url_configured);
+    tcase_add_test(tc, test_canonical_stripped);
+    tcase_add_test(tc, test_configured_order_and_attrs);
+    tcase_add_test(tc, test_auto_meta_off);
+    tcase_add_test(tc, test_empty_configured_suppresses);
+    tcase_add_test(tc, test_split_feeding);
+    tcase_add_test(tc, test_many_declarations_bounded);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr;
+    int failed;
+
+    if (apr_initialize() != APR_SUCCESS)
+        return EXIT_FAILURE;
+    sr = srunner_create(meta_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    apr_terminate();
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
