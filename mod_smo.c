@@ -1,0 +1,1076 @@
+/* mod_smo.c — the Apache glue of mod_smo: configuration, the `SMO` output
+ * filter and the hooks that insert it.
+ *
+ * Everything that decides what to write into a page lives in lib/ (see
+ * smo_engine.h); this file only moves buckets.  The filter feeds each data
+ * bucket's bytes to the engine and keeps the bucket itself in a `held`
+ * brigade; the engine answers through a sink (pass / drop / insert up to a
+ * stream offset), so unchanged bytes leave as the buckets they came in,
+ * split where needed, never copied.
+ */
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+
+#include "apr_buckets.h"
+#include "apr_lib.h"
+#include "apr_strings.h"
+
+#include "smo_engine.h"
+#include "smo_tokenizer.h"
+#include "smo_url.h"
+
+APLOG_USE_MODULE(smo);
+module AP_MODULE_DECLARE_DATA smo_module;
+
+static const char smo_filter_name[] = "SMO";
+/* The same filter placed after mod_headers' output fixups (see
+ * filter_to_add()). */
+static const char smo_late_filter_name[] = "SMO_AFTER_HEADERS";
+
+/* Set on r->notes when a 304 for this request must carry the filtered
+ * ETag (see fix_conditionals()). */
+static const char smo_etag_note[] = "smo-etag";
+
+/* Set on r->notes by the SMO filter that rewrites the response, so that
+ * a second instance (e.g. SMOEngine On plus AddOutputFilterByType SMO,
+ * which mod_filter runs under its own name) steps aside. */
+static const char smo_active_note[] = "smo-active";
+
+/* The suffix that tells the filtered representation's ETag apart. */
+#define SMO_ETAG_SUFFIX "-smo"
+#define SMO_ETAG_SUFFIX_LEN (sizeof(SMO_ETAG_SUFFIX) - 1)
+/* What an unfiltered ETag sent by the client becomes (see
+ * rewrite_etag_list()): a tag that can match nothing we serve. */
+#define SMO_ETAG_STALE "-smo-unfiltered"
+
+#define SMO_UNSET (-1)
+#define SMO_HEAD_LIMIT_DEFAULT ((apr_off_t)256 * 1024)
+/* A sanity bound: the head is held in memory for every request. */
+#define SMO_HEAD_LIMIT_MAX ((apr_uint64_t)1024 * 1024 * 1024)
+
+/* SPEC section 3: tracking parameters dropped by default. */
+static const char *const smo_default_strip[] = {
+    "utm_*", "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid",
+    "igshid", "_ga"
+};
+
+/* Per-directory configuration.  Every field has an "unset" value (SMO_UNSET
+ * or NULL) so that merging lets an inner section override only what it
+ * sets; defaults are applied where the value is used, never at creation.
+ * Later directives add fields of the same kind (a table merged by name for
+ * SMOMeta, flags for policies, lists that replace the outer list). */
+typedef struct {
+    int engine;                       /* SMOEngine */
+    int canonical;                    /* SMOCanonical */
+    apr_off_t head_limit;             /* SMOHeadLimit, bytes */
+    const char *base_url;             /* SMOBaseURL, normalised */
+    apr_array_header_t *strip_params; /* SMOStripParams (const char *);
+                                       * empty after `none` */
+} smo_dir_conf;
+
+static void *create_dir_conf(apr_pool_t *p, char *dir)
+{
+    smo_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    (void)dir;
+    c->engine = SMO_UNSET;
+    c->canonical = SMO_UNSET;
+    c->head_limit = SMO_UNSET;
+    c->base_url = NULL;
+    c->strip_params = NULL;
+    return c;
+}
+
+static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const smo_dir_conf *base = basev;
+    const smo_dir_conf *add = addv;
+    smo_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->engine = add->engine != SMO_UNSET ? add->engine : base->engine;
+    c->canonical = add->canonical != SMO_UNSET ? add->canonical
+                                               : base->canonical;
+    c->head_limit = add->head_limit != SMO_UNSET ? add->head_limit
+                                                 : base->head_limit;
+    c->base_url = add->base_url ? add->base_url : base->base_url;
+    /* A list replaces the outer list as a whole (SPEC section 1). */
+    c->strip_params = add->strip_params ? add->strip_params
+                                        : base->strip_params;
+    return c;
+}
+
+/* ------------------------------------------------------------------ */
+/* Directives                                                          */
+
+static const char *set_engine(cmd_parms *cmd, void *dcfg, int on)
+{
+    (void)cmd;
+    ((smo_dir_conf *)dcfg)->engine = on;
+    return NULL;
+}
+
+static const char *set_canonical(cmd_parms *cmd, void *dcfg, int on)
+{
+    (void)cmd;
+    ((smo_dir_conf *)dcfg)->canonical = on;
+    return NULL;
+}
+
+/* Bytes with an optional K or M suffix (SPEC section 6). */
+static const char *set_head_limit(cmd_parms *cmd, void *dcfg,
+                                  const char *arg)
+{
+    apr_uint64_t n = 0, unit = 1;
+    const char *s = arg;
+
+    if (!apr_isdigit(*s)) {
+        goto bad;
+    }
+    for (; apr_isdigit(*s); s++) {
+        if (n > (APR_UINT64_MAX - 9) / 10) {
+            goto big;
+        }
+        n = n * 10 + (apr_uint64_t)(*s - '0');
+    }
+    if (*s == 'K' || *s == 'k') {
+        unit = 1024;
+        s++;
+    }
+    else if (*s == 'M' || *s == 'm') {
+        unit = 1024 * 1024;
+        s++;
+    }
+    if (*s != '\0') {
+        goto bad;
+    }
+    if (n > SMO_HEAD_LIMIT_MAX / unit) {
+        goto big;
+    }
+    ((smo_dir_conf *)dcfg)->head_limit = (apr_off_t)(n * unit);
+    return NULL;
+
+bad:
+    return apr_psprintf(cmd->pool, "%s: '%s' is not a size; give bytes "
+                        "with an optional K or M suffix, e.g. 256K",
+                        cmd->cmd->name, arg);
+big:
+    return apr_psprintf(cmd->pool, "%s: '%s' is too large (at most 1024M)",
+                        cmd->cmd->name, arg);
+}
+
+static const char *set_base_url(cmd_parms *cmd, void *dcfg, const char *arg)
+{
+    const char *err = NULL;
+    const char *url = smo_url_parse_base(cmd->pool, arg, &err);
+
+    if (url == NULL) {
+        return apr_psprintf(cmd->pool, "%s: invalid URL '%s': %s",
+                            cmd->cmd->name, arg,
+                            err ? err : "not an absolute http(s) URL");
+    }
+    ((smo_dir_conf *)dcfg)->base_url = url;
+    return NULL;
+}
+
+/* Number of words on the current directive line: `none` must stand
+ * alone, and ITERATE hands us one word at a time. */
+static int directive_words(cmd_parms *cmd)
+{
+    const char *line;
+    int n = 0;
+
+    if (cmd->directive == NULL || cmd->directive->args == NULL) {
+        return 1;
+    }
+    line = cmd->directive->args;
+    while (*line) {
+        const char *w = ap_getword_conf(cmd->temp_pool, &line);
+        if (*w) {
+            n++;
+        }
+    }
+    return n;
+}
+
+static const char *set_strip_params(cmd_parms *cmd, void *dcfg,
+                                    const char *arg)
+{
+    smo_dir_conf *c = dcfg;
+
+    /* The first SMOStripParams of this section starts a new list: the
+     * outer one is replaced, not extended.  Further lines in the same
+     * section add to it. */
+    if (c->strip_params == NULL) {
+        c->strip_params = apr_array_make(cmd->pool, 8, sizeof(const char *));
+    }
+    if (ap_cstr_casecmp(arg, "none") == 0) {
+        if (directive_words(cmd) > 1) {
+            return apr_psprintf(cmd->pool, "%s: 'none' cannot be combined "
+                                "with parameter names", cmd->cmd->name);
+        }
+        apr_array_clear(c->strip_params);
+        return NULL;
+    }
+    if (*arg == '\0' || strpbrk(arg, "&=#") != NULL) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a query parameter "
+                            "name or glob", cmd->cmd->name, arg);
+    }
+    APR_ARRAY_PUSH(c->strip_params, const char *) =
+        apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+#define SMO_CONTEXT (RSRC_CONF | ACCESS_CONF | OR_FILEINFO)
+
+static const command_rec smo_cmds[] = {
+    AP_INIT_FLAG("SMOEngine", set_engine, NULL, SMO_CONTEXT,
+                 "On to insert the SMO filter for text/html and "
+                 "application/xhtml+xml responses (default Off)"),
+    AP_INIT_TAKE1("SMOHeadLimit", set_head_limit, NULL, SMO_CONTEXT,
+                  "Bytes of <head> held back so rules see the whole head, "
+                  "with an optional K or M suffix (default 256K)"),
+    AP_INIT_FLAG("SMOCanonical", set_canonical, NULL, SMO_CONTEXT,
+                 "On to insert <link rel=\"canonical\"> when the page has "
+                 "none (default On)"),
+    AP_INIT_TAKE1("SMOBaseURL", set_base_url, NULL, SMO_CONTEXT,
+                  "Public origin (and optional path prefix) used to make "
+                  "absolute URLs, e.g. https://www.example.com"),
+    AP_INIT_ITERATE("SMOStripParams", set_strip_params, NULL, SMO_CONTEXT,
+                    "Query parameters (globs with * and ?) dropped from "
+                    "canonical URLs, or 'none'"),
+    {NULL}
+};
+
+/* ------------------------------------------------------------------ */
+/* Request checks shared by the hooks and the filter                   */
+
+/* text/html or application/xhtml+xml, parameters ignored. */
+static int html_type(const char *ct, int *xhtml)
+{
+    size_t n;
+
+    if (ct == NULL) {
+        return 0;
+    }
+    n = strcspn(ct, "; \t");
+    if (n == 9 && ap_cstr_casecmpn(ct, "text/html", 9) == 0) {
+        *xhtml = 0;
+        return 1;
+    }
+    if (n == 21 && ap_cstr_casecmpn(ct, "application/xhtml+xml", 21) == 0) {
+        *xhtml = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* A Content-Encoding value: 1 when every coding in it is identity. */
+static int identity_coding(const char *v)
+{
+    while (*v) {
+        const char *start, *end;
+
+        while (*v == ',' || apr_isspace(*v)) {
+            v++;
+        }
+        start = v;
+        while (*v && *v != ',') {
+            v++;
+        }
+        end = v;
+        while (end > start && apr_isspace(end[-1])) {
+            end--;
+        }
+        if (end > start && !(end - start == 8
+                              && ap_cstr_casecmpn(start, "identity", 8) == 0)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int coding_cb(void *rec, const char *key, const char *value)
+{
+    (void)key;
+    if (!identity_coding(value)) {
+        *(int *)rec = 0;
+        return 0;
+    }
+    return 1;
+}
+
+typedef struct {
+    apr_pool_t *pool;
+    int found;
+} token_search;
+
+static int no_transform_cb(void *rec, const char *key, const char *value)
+{
+    token_search *ts = rec;
+
+    (void)key;
+    if (ap_find_token(ts->pool, value, "no-transform")) {
+        ts->found = 1;
+        return 0;
+    }
+    return 1;
+}
+
+/* Why the body must pass untouched (SPEC section 1), or NULL. */
+static const char *skip_reason(request_rec *r, int *xhtml)
+{
+    int identity = 1;
+    token_search ts;
+
+    if (r->main) {
+        return "subrequest (the main request's filter sees its output)";
+    }
+    if (apr_table_get(r->notes, smo_active_note)) {
+        return "another SMO filter instance already rewrites it";
+    }
+    if (r->status != HTTP_OK) {
+        return apr_psprintf(r->pool, "status %d", r->status);
+    }
+    if (!html_type(r->content_type, xhtml)) {
+        return apr_psprintf(r->pool, "content type %s",
+                            r->content_type ? r->content_type : "unset");
+    }
+    if (r->content_encoding && !identity_coding(r->content_encoding)) {
+        identity = 0;
+    }
+    if (identity) {
+        apr_table_do(coding_cb, &identity, r->headers_out,
+                     "Content-Encoding", NULL);
+    }
+    if (identity) {
+        apr_table_do(coding_cb, &identity, r->err_headers_out,
+                     "Content-Encoding", NULL);
+    }
+    if (!identity) {
+        return "Content-Encoding is not identity";
+    }
+    ts.pool = r->pool;
+    ts.found = 0;
+    apr_table_do(no_transform_cb, &ts, r->headers_out, "Cache-Control", NULL);
+    if (!ts.found) {
+        apr_table_do(no_transform_cb, &ts, r->err_headers_out,
+                     "Cache-Control", NULL);
+    }
+    if (ts.found) {
+        return "Cache-Control: no-transform";
+    }
+    if (apr_table_get(r->subprocess_env, "no-smo")) {
+        return "no-smo is set";
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* ETags                                                               */
+
+/* `"abc"` -> `"abc-smo"`, `W/"abc"` -> `W/"abc-smo"`, as mod_deflate
+ * does with -gzip; anything not ending in a quote is left alone. */
+static const char *etag_add_suffix(apr_pool_t *p, const char *etag)
+{
+    size_t len = strlen(etag);
+    char *s;
+
+    if (len < 2 || etag[len - 1] != '"') {
+        return etag;
+    }
+    if (len >= SMO_ETAG_SUFFIX_LEN + 2
+        && memcmp(etag + len - 1 - SMO_ETAG_SUFFIX_LEN, SMO_ETAG_SUFFIX,
+                  SMO_ETAG_SUFFIX_LEN) == 0) {
+        return etag;            /* already ours */
+    }
+    s = apr_palloc(p, len + SMO_ETAG_SUFFIX_LEN + 1);
+    memcpy(s, etag, len - 1);
+    memcpy(s + len - 1, SMO_ETAG_SUFFIX, SMO_ETAG_SUFFIX_LEN);
+    s[len - 1 + SMO_ETAG_SUFFIX_LEN] = '"';
+    s[len + SMO_ETAG_SUFFIX_LEN] = '\0';
+    return s;
+}
+
+static void suffix_etags(request_rec *r)
+{
+    const char *etag = apr_table_get(r->headers_out, "ETag");
+
+    if (etag) {
+        apr_table_setn(r->headers_out, "ETag", etag_add_suffix(r->pool, etag));
+    }
+    etag = apr_table_get(r->err_headers_out, "ETag");
+    if (etag) {
+        apr_table_setn(r->err_headers_out, "ETag",
+                       etag_add_suffix(r->pool, etag));
+    }
+}
+
+/* Rewrite an If-None-Match / If-Match list for a handler that only knows
+ * the unfiltered ETag: a tag we issued (`"abc-smo"`) becomes the
+ * handler's `"abc"`, so an unchanged page still gets its 304 (*ours is
+ * set).  With `stale`, a tag without our suffix names the unfiltered
+ * body, which this request will not serve, so it is made unmatchable
+ * (`"abc-smo-unfiltered"`) and the client gets the filtered body (SPEC
+ * section 6); the header is kept, never removed, so that
+ * If-Modified-Since stays ignored as HTTP requires.  Returns NULL to leave
+ * the header as it is (`*`, nothing to change, or no valid list). */
+static const char *rewrite_etag_list(apr_pool_t *p, const char *v, int stale,
+                                     int *ours)
+{
+    apr_array_header_t *parts = apr_array_make(p, 4, sizeof(const char *));
+    const char *s = v;
+    int changed = 0;
+
+    for (;;) {
+        const char *start, *open, *close;
+        int weak = 0;
+
+        while (*s == ',' || *s == ' ' || *s == '\t') {
+            s++;
+        }
+        if (*s == '\0') {
+            break;
+        }
+        start = s;
+        if (s[0] == 'W' && s[1] == '/') {
+            weak = 1;
+            s += 2;
+        }
+        if (*s != '"') {
+            return NULL;
+        }
+        open = s + 1;
+        close = strchr(open, '"');
+        if (close == NULL) {
+            return NULL;
+        }
+        if ((size_t)(close - open) > SMO_ETAG_SUFFIX_LEN
+            && memcmp(close - SMO_ETAG_SUFFIX_LEN, SMO_ETAG_SUFFIX,
+                      SMO_ETAG_SUFFIX_LEN) == 0) {
+            APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(
+                p, "%s\"%.*s\"", weak ? "W/" : "",
+                (int)(close - open) - (int)SMO_ETAG_SUFFIX_LEN, open);
+            *ours = changed = 1;
+        }
+        else if (stale) {
+            APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(
+                p, "%s\"%.*s" SMO_ETAG_STALE "\"", weak ? "W/" : "",
+                (int)(close - open), open);
+            changed = 1;
+        }
+        else {
+            APR_ARRAY_PUSH(parts, const char *) =
+                apr_pstrmemdup(p, start, (apr_size_t)(close + 1 - start));
+        }
+        s = close + 1;
+        while (*s == ' ' || *s == '\t') {
+            s++;
+        }
+        if (*s != '\0' && *s != ',') {
+            return NULL;
+        }
+    }
+    if (!changed) {
+        return NULL;
+    }
+    return apr_array_pstrcat(p, parts, ',');
+}
+
+/* Called before the handler when the SMO filter is in the chain of a GET
+ * (or HEAD): adjust the conditional headers so that the handler's own
+ * check (e.g. the default handler's ap_meets_conditions) compares against
+ * the ETag the client really holds, and note that a 304 must carry the
+ * -smo tag.  How far depends on what is known of the response now:
+ * - an HTML type (a static file): the page will be filtered; unfiltered
+ *   tags are made stale and any 304 gets our suffix;
+ * - no type yet (a CGI, a proxy): only tags we issued are translated, and
+ *   a 304 gets our suffix only if the client sent one of those -- an API
+ *   behind the same server keeps its own ETags and 304s;
+ * - another type, a subrequest, `no-smo`: nothing. */
+static void fix_conditionals(request_rec *r)
+{
+    static const char *const headers[] = { "If-None-Match", "If-Match" };
+    int known_html, xhtml, ours = 0;
+    size_t i;
+
+    if (r->main || r->method_number != M_GET
+        || apr_table_get(r->subprocess_env, "no-smo")) {
+        return;
+    }
+    known_html = html_type(r->content_type, &xhtml);
+    if (r->content_type && !known_html) {
+        return;
+    }
+    for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
+        const char *v = apr_table_get(r->headers_in, headers[i]);
+        const char *nv;
+
+        if (v && (nv = rewrite_etag_list(r->pool, v, known_html, &ours))) {
+            ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
+                          "SMO: %s for the handler: %s", headers[i], nv);
+            apr_table_setn(r->headers_in, headers[i], nv);
+        }
+    }
+    if (known_html || ours) {
+        apr_table_setn(r->notes, smo_etag_note, "1");
+    }
+}
+
+/* A 304 answers for the representation the client holds: the filtered
+ * one, so its ETag needs our suffix too. */
+static void fix_304_etag(request_rec *r)
+{
+    if (r->status == HTTP_NOT_MODIFIED
+        && apr_table_get(r->notes, smo_etag_note)) {
+        suffix_etags(r);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* The filter                                                          */
+
+typedef struct {
+    request_rec *r;
+    smo_engine *engine;
+    apr_bucket_brigade *held;  /* fed to the engine, not yet passed */
+    apr_bucket_brigade *out;   /* ready to go down the chain */
+    apr_bucket_brigade *whole; /* Range requests: the body collected */
+    apr_uint64_t held_off;     /* stream offset of the first held byte */
+    apr_uint64_t in_off;       /* stream offset after all bytes fed */
+    apr_size_t whole_mem;      /* bytes in `whole` held in memory */
+    apr_size_t whole_max;      /* ... and the most we accept */
+    int collect;               /* pass nothing before EOS (Range) */
+    int aside;                 /* engine finished: buckets just go on */
+    int sink_failed;
+} smo_filter_ctx;
+
+/* Move (keep) or delete the held buckets up to stream offset `upto`,
+ * splitting the bucket it falls in.  Metadata buckets waiting in `held`
+ * always go on, in their place. */
+static int release_held(smo_filter_ctx *ctx, apr_uint64_t upto, int keep)
+{
+    while (!APR_BRIGADE_EMPTY(ctx->held)) {
+        apr_bucket *b = APR_BRIGADE_FIRST(ctx->held);
+
+        if (APR_BUCKET_IS_METADATA(b)) {
+            APR_BUCKET_REMOVE(b);
+            APR_BRIGADE_INSERT_TAIL(ctx->out, b);
+            continue;
+        }
+        if (ctx->held_off >= upto) {
+            break;
+        }
+        if (upto - ctx->held_off < b->length) {
+            apr_status_t rv = apr_bucket_split(b, (apr_size_t)(upto
+                                                   - ctx->held_off));
+            if (rv != APR_SUCCESS) {
+                ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, ctx->r,
+                              "SMO: cannot split a %s bucket", b->type->name);
+                ctx->sink_failed = 1;
+                return -1;
+            }
+        }
+        ctx->held_off += b->length;
+        APR_BUCKET_REMOVE(b);
+        if (keep) {
+            APR_BRIGADE_INSERT_TAIL(ctx->out, b);
+        }
+        else {
+            apr_bucket_destroy(b);
+        }
+    }
+    if (ctx->held_off != upto) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r,
+                      "SMO: engine asked for offset %" APR_UINT64_T_FMT
+                      ", held data is at %" APR_UINT64_T_FMT,
+                      upto, ctx->held_off);
+        ctx->sink_failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static int sink_pass(void *c, uint64_t upto)
+{
+    return release_held(c, upto, 1);
+}
+
+static int sink_drop(void *c, uint64_t upto)
+{
+    return release_held(c, upto, 0);
+}
+
+/* The engine's inserted bytes live in its pool, r->pool; a pool bucket
+ * stays valid even if a later filter sets it aside beyond that pool. */
+static int sink_insert(void *c, const char *bytes, size_t len)
+{
+    smo_filter_ctx *ctx = c;
+    apr_bucket *b;
+
+    if (len == 0) {
+        return 0;
+    }
+    b = apr_bucket_pool_create(bytes, len, ctx->r->pool,
+                               ctx->r->connection->bucket_alloc);
+    APR_BRIGADE_INSERT_TAIL(ctx->out, b);
+    return 0;
+}
+
+static const smo_sink smo_filter_sink = { sink_pass, sink_drop, sink_insert };
+
+static void engine_log(void *c, const char *msg)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, (request_rec *)c, "SMO: %s",
+                  msg);
+}
+
+static const apr_array_header_t *strip_globs(request_rec *r,
+                                             const smo_dir_conf *conf)
+{
+    apr_array_header_t *a;
+    size_t i;
+
+    if (conf->strip_params) {
+        return conf->strip_params;
+    }
+    a = apr_array_make(r->pool, (int)(sizeof(smo_default_strip)
+                                      / sizeof(smo_default_strip[0])),
+                       sizeof(const char *));
+    for (i = 0; i < sizeof(smo_default_strip) / sizeof(smo_default_strip[0]);
+         i++) {
+        APR_ARRAY_PUSH(a, const char *) = smo_default_strip[i];
+    }
+    return a;
+}
+
+/* The canonical URL names what the client asked for: the original
+ * request's path and query, before mod_dir, mod_rewrite or an internal
+ * redirect changed r->uri. */
+static const char *canonical_url(request_rec *r, const smo_dir_conf *conf)
+{
+    const request_rec *orig = r;
+    const char *base, *path;
+
+    while (orig->prev) {
+        orig = orig->prev;
+    }
+    base = conf->base_url;
+    if (base == NULL) {
+        base = smo_url_base_from_request(r->pool, ap_http_scheme(r),
+                                         ap_get_server_name_for_url(r),
+                                         ap_get_server_port(r));
+    }
+    path = orig->parsed_uri.path ? orig->parsed_uri.path : orig->uri;
+    return smo_url_canonical(r->pool, base, path, orig->parsed_uri.query,
+                             strip_globs(r, conf));
+}
+
+/* A Range request is answered by the byte-range filter further down,
+ * which cuts ranges only from a brigade holding the whole body and its
+ * EOS (SPEC section 1: crawlers ask for the first 512 KiB).  So for a
+ * Range request the filtered body is collected and passed in one go.  A
+ * local file costs little (its untouched rest stays a file bucket); bytes
+ * held in memory are capped, and past the cap, or on a FLUSH, the body is
+ * streamed and the client gets a plain 200, which HTTP allows. */
+#define SMO_RANGE_MEM_EXTRA ((apr_size_t)1024 * 1024)
+
+static smo_filter_ctx *create_ctx(ap_filter_t *f, int xhtml)
+{
+    request_rec *r = f->r;
+    const smo_dir_conf *conf = ap_get_module_config(r->per_dir_config,
+                                                    &smo_module);
+    smo_filter_ctx *ctx = apr_pcalloc(r->pool, sizeof(*ctx));
+    smo_engine_config ec;
+
+    memset(&ec, 0, sizeof(ec));
+    ec.head_limit = (size_t)(conf->head_limit != SMO_UNSET
+                             ? conf->head_limit : SMO_HEAD_LIMIT_DEFAULT);
+    ec.tail_limit = SMO_TAIL_LIMIT_DEFAULT;
+    ec.xhtml = xhtml;
+    if (conf->canonical != 0) {         /* On or unset (default On) */
+        ec.canonical_url = canonical_url(r, conf);
+    }
+    ec.log = engine_log;
+    ec.log_ctx = r;
+
+    ctx->r = r;
+    ctx->held = apr_brigade_create(r->pool, f->c->bucket_alloc);
+    ctx->out = apr_brigade_create(r->pool, f->c->bucket_alloc);
+    ctx->whole = apr_brigade_create(r->pool, f->c->bucket_alloc);
+    ctx->collect = apr_table_get(r->headers_in, "Range") != NULL;
+    ctx->whole_max = ec.head_limit + ec.tail_limit + SMO_RANGE_MEM_EXTRA;
+    ctx->engine = smo_engine_create(r->pool, &ec, &smo_filter_sink, ctx);
+    if (ctx->engine == NULL) {
+        return NULL;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  "SMO: filtering %s (%s, head limit %" APR_SIZE_T_FMT
+                  ", canonical %s%s)", r->uri, r->content_type,
+                  ec.head_limit, ec.canonical_url ? ec.canonical_url : "off",
+                  ctx->collect ? ", Range: whole body passed at once" : "");
+    return ctx;
+}
+
+static void stop_collecting(smo_filter_ctx *ctx, const char *why)
+{
+    if (ctx->collect) {
+        ctx->collect = 0;
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, ctx->r,
+                      "SMO: Range on %s not served as ranges: %s",
+                      ctx->r->uri, why);
+    }
+}
+
+/* Send `out` down the chain (or, while collecting for a Range request and
+ * not `final`, add it to `whole`). */
+static apr_status_t pass_out(ap_filter_t *f, smo_filter_ctx *ctx, int final)
+{
+    apr_status_t rv;
+
+    if (ctx->collect) {
+        while (!APR_BRIGADE_EMPTY(ctx->out)) {
+            apr_bucket *b = APR_BRIGADE_FIRST(ctx->out);
+
+            if (!APR_BUCKET_IS_METADATA(b) && !APR_BUCKET_IS_FILE(b)
+                && !APR_BUCKET_IS_MMAP(b)) {
+                ctx->whole_mem += b->length;
+            }
+            /* Kept past this call: the caller may reuse its memory. */
+            rv = apr_bucket_setaside(b, ctx->r->pool);
+            if (rv != APR_SUCCESS && rv != APR_ENOTIMPL) {
+                return rv;
+            }
+            APR_BUCKET_REMOVE(b);
+            APR_BRIGADE_INSERT_TAIL(ctx->whole, b);
+        }
+        if (ctx->whole_mem > ctx->whole_max) {
+            stop_collecting(ctx, "too much to hold");
+        }
+        else if (!final) {
+            return APR_SUCCESS;
+        }
+    }
+    APR_BRIGADE_PREPEND(ctx->out, ctx->whole);
+    if (APR_BRIGADE_EMPTY(ctx->out)) {
+        return APR_SUCCESS;
+    }
+    rv = ap_pass_brigade(f->next, ctx->out);
+    apr_brigade_cleanup(ctx->out);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    return f->c->aborted ? APR_ECONNABORTED : APR_SUCCESS;
+}
+
+/* Nothing more will change: what is held goes on as it is, and so does
+ * everything that follows. */
+static void go_aside(smo_filter_ctx *ctx, const char *why)
+{
+    const char *gave_up = smo_engine_gave_up(ctx->engine);
+
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, ctx->r,
+                  "SMO: passing the rest of %s untouched: %s%s%s",
+                  ctx->r->uri, why, gave_up ? "; engine gave up: " : "",
+                  gave_up ? gave_up : "");
+    APR_BRIGADE_CONCAT(ctx->out, ctx->held);
+    ctx->aside = 1;
+}
+
+/* The engine failed: never lose a byte, send what is held as it is. */
+static void engine_failed(smo_filter_ctx *ctx, const char *what)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r,
+                  "SMO: %s %s failed%s; the rest is passed unmodified",
+                  what, ctx->r->uri, ctx->sink_failed ? " (sink)" : "");
+    go_aside(ctx, "engine error");
+}
+
+/* One data bucket: into `held`, its bytes to the engine. */
+static apr_status_t feed_bucket(smo_filter_ctx *ctx, apr_bucket *b)
+{
+    const char *data;
+    apr_size_t len;
+    apr_bucket *pin;
+    apr_status_t rv;
+    int erc;
+
+    rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, ctx->r,
+                      "SMO: reading the response of %s", ctx->r->uri);
+        return rv;
+    }
+    if (len == 0) {
+        apr_bucket_delete(b);
+        return APR_SUCCESS;
+    }
+    /* The engine may drop this very bucket while it still reads `data`;
+     * a copy keeps the bytes alive for the call (a reference count, not a
+     * copy of the bytes). */
+    rv = apr_bucket_copy(b, &pin);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    APR_BUCKET_REMOVE(b);
+    APR_BRIGADE_INSERT_TAIL(ctx->held, b);
+    ctx->in_off += len;
+    erc = smo_engine_feed(ctx->engine, data, len);
+    apr_bucket_destroy(pin);
+    if (erc != 0 || ctx->sink_failed) {
+        engine_failed(ctx, "feeding");
+    }
+    else if (smo_engine_done(ctx->engine)) {
+        /* Normally all was released; anything still held goes on as it
+         * is, since the engine will not release it any more. */
+        go_aside(ctx, APR_BRIGADE_EMPTY(ctx->held)
+                      ? "nothing more to change"
+                      : "nothing more to change (unreleased bytes passed)");
+    }
+    return APR_SUCCESS;
+}
+
+/* The caller may reuse its buckets' memory once we return. */
+static apr_status_t set_aside(apr_bucket_brigade *bb, apr_pool_t *p)
+{
+    apr_bucket *b;
+
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
+         b = APR_BUCKET_NEXT(b)) {
+        apr_status_t rv = apr_bucket_setaside(b, p);
+
+        if (rv != APR_SUCCESS && rv != APR_ENOTIMPL) {
+            return rv;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t smo_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    smo_filter_ctx *ctx = f->ctx;
+    apr_status_t rv;
+
+    if (ctx == NULL) {
+        int xhtml = 0;
+        const char *why = skip_reason(r, &xhtml);
+
+        if (why) {
+            fix_304_etag(r);
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          "SMO: not filtering %s: %s", r->uri, why);
+            ap_remove_output_filter(f);
+            return ap_pass_brigade(f->next, bb);
+        }
+
+        /* From here on the body may change (SPEC section 1).  A HEAD is
+         * filtered like a GET (the handler still makes the body, the
+         * HTTP filter drops it), so that its headers are the GET's. */
+        apr_table_unset(r->headers_out, "Content-Length");
+        suffix_etags(r);
+        apr_table_setn(r->notes, smo_active_note, "1");
+
+        ctx = f->ctx = create_ctx(f, xhtml);
+        if (ctx == NULL) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "SMO: cannot create the engine for %s", r->uri);
+            ap_remove_output_filter(f);
+            return ap_pass_brigade(f->next, bb);
+        }
+    }
+
+    while (!APR_BRIGADE_EMPTY(bb)) {
+        apr_bucket *b = APR_BRIGADE_FIRST(bb);
+
+        if (ctx->aside && !ctx->collect) {
+            /* Leave the chain; the rest goes on untouched (file buckets
+             * stay file buckets, sendfile works). */
+            ap_remove_output_filter(f);
+            rv = pass_out(f, ctx, 0);
+            if (rv != APR_SUCCESS) {
+                return rv;
+            }
+            return ap_pass_brigade(f->next, bb);
+        }
+
+        if (APR_BUCKET_IS_EOS(b)) {
+            if (!ctx->aside) {
+                const char *gave_up;
+
+                if (smo_engine_finish(ctx->engine) != 0
+                    || ctx->sink_failed) {
+                    engine_failed(ctx, "finishing");
+                }
+                gave_up = smo_engine_gave_up(ctx->engine);
+                if (gave_up && !ctx->aside) {
+                    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                                  "SMO: engine gave up on %s: %s", r->uri,
+                                  gave_up);
+                }
+                /* Anything still held (there should be none) goes out
+                 * as it is rather than being lost. */
+                APR_BRIGADE_CONCAT(ctx->out, ctx->held);
+            }
+            APR_BUCKET_REMOVE(b);
+            APR_BRIGADE_INSERT_TAIL(ctx->out, b);
+            apr_brigade_cleanup(bb);    /* nothing follows EOS */
+            ap_remove_output_filter(f);
+            return pass_out(f, ctx, 1);
+        }
+
+        if (APR_BUCKET_IS_FLUSH(b)) {
+            /* Emit all that can be emitted; the engine stops holding the
+             * head back (SPEC section 2). */
+            if (!ctx->aside && (smo_engine_flush(ctx->engine) != 0
+                                || ctx->sink_failed)) {
+                engine_failed(ctx, "flushing");
+            }
+            stop_collecting(ctx, "FLUSH");
+            APR_BUCKET_REMOVE(b);
+            APR_BRIGADE_INSERT_TAIL(ctx->out, b);
+            rv = pass_out(f, ctx, 0);
+            if (rv != APR_SUCCESS) {
+                return rv;
+            }
+            continue;
+        }
+
+        if (ctx->aside || APR_BUCKET_IS_METADATA(b)) {
+            /* Metadata keeps its place relative to the data: behind what
+             * is held, released with it. */
+            APR_BUCKET_REMOVE(b);
+            APR_BRIGADE_INSERT_TAIL(APR_BRIGADE_EMPTY(ctx->held)
+                                    ? ctx->out : ctx->held, b);
+            continue;
+        }
+
+        rv = feed_bucket(ctx, b);
+        if (rv == APR_SUCCESS) {
+            rv = pass_out(f, ctx, 0);
+        }
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+    }
+
+    rv = pass_out(f, ctx, 0);
+    if (rv == APR_SUCCESS) {
+        rv = set_aside(ctx->held, r->pool);
+    }
+    return rv;
+}
+
+/* ------------------------------------------------------------------ */
+/* Hooks                                                               */
+
+static int is_smo_filter(const ap_filter_t *f)
+{
+    return f->frec && f->frec->name
+           && (ap_cstr_casecmp(f->frec->name, smo_filter_name) == 0
+               || ap_cstr_casecmp(f->frec->name, smo_late_filter_name) == 0);
+}
+
+static ap_filter_t *smo_in_chain(request_rec *r)
+{
+    ap_filter_t *f;
+
+    for (f = r->output_filters; f; f = f->next) {
+        if (is_smo_filter(f)) {
+            return f;
+        }
+    }
+    return NULL;
+}
+
+/* Where the filter goes.  It must run before any compression filter
+ * (mod_deflate, mod_brotli: content-set filters), so `SMO` is the last of
+ * the resource filters.  But mod_headers applies "Header set" in its own
+ * content-set filter, later still, and a "Header set Cache-Control
+ * no-transform" must keep the page untouched (SPEC section 1).  So when
+ * mod_headers' filter is the first content-set filter of the request --
+ * nothing such as a compressor comes before it -- the filter is placed
+ * right after it instead, and sees the headers as configured.  (With a
+ * compressor first, mod_deflate itself does not see those headers either.) */
+static const char *filter_to_add(request_rec *r)
+{
+    ap_filter_t *f;
+
+    for (f = r->output_filters; f; f = f->next) {
+        if (f->frec == NULL || f->frec->ftype < AP_FTYPE_CONTENT_SET
+            || is_smo_filter(f)) {
+            continue;
+        }
+        if (f->frec->ftype == AP_FTYPE_CONTENT_SET && f->frec->name
+            && ap_cstr_casecmp(f->frec->name, "FIXUP_HEADERS_OUT") == 0) {
+            return smo_late_filter_name;
+        }
+        break;
+    }
+    return smo_filter_name;
+}
+
+/* Runs after every other insert_filter hook.  SMOEngine On adds the
+ * filter; the content type may not be known yet for some handlers, so the
+ * filter's first call decides.  An SMO filter added earlier by
+ * SetOutputFilter or AddOutputFilter is taken out and added again, so that
+ * it is placed as filter_to_add() says and appears once. */
+static void smo_insert_filter(request_rec *r)
+{
+    const smo_dir_conf *conf = ap_get_module_config(r->per_dir_config,
+                                                    &smo_module);
+    ap_filter_t *existing;
+
+    if (r->main) {
+        return;
+    }
+    existing = smo_in_chain(r);
+    if (existing) {
+        ap_remove_output_filter(existing);
+    }
+    if (existing || conf->engine == 1) {
+        ap_add_output_filter(filter_to_add(r), NULL, r, r->connection);
+        fix_conditionals(r);
+    }
+}
+
+/* A 304 made by ap_die() is sent after the resource and content-set
+ * filters (ours) are removed: fix its ETag here. */
+static void smo_insert_error_filter(request_rec *r)
+{
+    fix_304_etag(r);
+}
+
+static void register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    /* The last resource filter: after mod_include, mod_substitute or
+     * mod_proxy_html (it sees the page they made), before mod_deflate.
+     * The late twin: see filter_to_add(). */
+    ap_register_output_filter(smo_filter_name, smo_filter, NULL,
+                              AP_FTYPE_CONTENT_SET - 1);
+    ap_register_output_filter(smo_late_filter_name, smo_filter, NULL,
+                              AP_FTYPE_CONTENT_SET);
+    ap_hook_insert_filter(smo_insert_filter, NULL, NULL,
+                          APR_HOOK_REALLY_LAST);
+    ap_hook_insert_error_filter(smo_insert_error_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
+}
+
+module AP_MODULE_DECLARE_DATA smo_module = {
+    STANDARD20_MODULE_STUFF,
+    create_dir_conf,
+    merge_dir_conf,
+    NULL,
+    NULL,
+    smo_cmds,
+    register_hooks
+#if defined(AP_MODULE_HAS_FLAGS)
+    , AP_MODULE_FLAG_NONE
+#endif
+};
