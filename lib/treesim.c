@@ -83,6 +83,16 @@ static const char *const breakout_tags[] = {
     "table", "tt", "u", "ul", "var", NULL
 };
 
+/* HTML elements whose end tag may close an ancestor of an <svg>/<math>. */
+static const char *const html_container_tags[] = {
+    "a", "address", "article", "aside", "blockquote", "body", "button",
+    "caption", "center", "dd", "details", "dialog", "dir", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
+    "h4", "h5", "h6", "header", "hgroup", "html", "label", "li", "main",
+    "menu", "nav", "ol", "section", "span", "summary", "table", "tbody",
+    "td", "template", "tfoot", "th", "thead", "tr", "ul", NULL
+};
+
 static const char *const void_tags[] = {
     "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame",
     "hr", "img", "input", "keygen", "link", "meta", "param", "source",
@@ -139,11 +149,13 @@ static void push(smo_treesim *s, enum ns ns, const smo_token *t)
     s->depth++;
 }
 
+/* The current node.  Past STACK_MAX the deepest kept entry stands for the
+ * elements only counted: they share its namespace. */
 static const entry *top(const smo_treesim *s)
 {
     if (!s->depth)
         return NULL;
-    return s->depth <= STACK_MAX ? &s->stack[s->depth - 1] : NULL;
+    return &s->stack[(s->depth <= STACK_MAX ? s->depth : STACK_MAX) - 1];
 }
 
 /* The tokenizer's CDATA rule: is the adjusted current node foreign? */
@@ -185,35 +197,31 @@ static void html_start_tag(smo_treesim *s, const smo_token *t)
     }
 }
 
-/* A start tag while foreign content is open. */
-static void foreign_start_tag(smo_treesim *s, const smo_token *t)
+/* A start tag while foreign content is open (13.2.6.5): pops out of
+ * foreign content for a breakout tag.  Returns whether the tag is then
+ * processed as HTML. */
+static int foreign_start_as_html(smo_treesim *s, const smo_token *t)
 {
     const entry *e = top(s);
-    int as_html = !e || e->ns == NS_HTML || e->integration == IP_HTML ||
-                  (e->integration == IP_MATHML_TEXT &&
-                   strcmp(t->name, "mglyph") && strcmp(t->name, "malignmark")) ||
-                  (e->ns == NS_MATH && !strcmp(e->name, "annotation-xml") &&
-                   !strcmp(t->name, "svg"));
-    if (as_html) {
-        html_start_tag(s, t);
-        return;
-    }
+    if (e->ns == NS_HTML || e->integration == IP_HTML ||
+        (e->integration == IP_MATHML_TEXT && strcmp(t->name, "mglyph") &&
+         strcmp(t->name, "malignmark")) ||
+        (e->ns == NS_MATH && !strcmp(e->name, "annotation-xml") &&
+         !strcmp(t->name, "svg")))
+        return 1;
     if (is_one_of(t->name, breakout_tags) ||
         (!strcmp(t->name, "font") &&
          (has_attr(t, "color") || has_attr(t, "face") || has_attr(t, "size")))) {
         /* Pop foreign elements until an HTML element or integration point. */
         while (s->depth) {
             const entry *c = top(s);
-            if (c && (c->ns == NS_HTML || c->integration == IP_HTML ||
-                      c->integration == IP_MATHML_TEXT))
+            if (c->ns == NS_HTML || c->integration != IP_NONE)
                 break;
             s->depth--;
         }
-        html_start_tag(s, t);
-        return;
+        return 1;
     }
-    if (!t->self_closing)
-        push(s, e->ns, t);
+    return 0;
 }
 
 static void end_tag(smo_treesim *s, const smo_token *t)
@@ -231,11 +239,24 @@ static void end_tag(smo_treesim *s, const smo_token *t)
             return;
         }
     }
-    /* Pop up to the nearest open element of that name; none: ignore. */
+    /* Pop up to the nearest open element of that name. */
     for (unsigned i = s->depth < STACK_MAX ? s->depth : STACK_MAX; i > 0; i--) {
         if (!strcmp(s->stack[i - 1].name, t->name)) {
             s->depth = i - 1;
             return;
+        }
+    }
+    /* Not in foreign content: the tree builder hands it to the HTML rules,
+     * which close an HTML ancestor of that name through the foreign
+     * elements, stopping at an integration point (a "special" element).
+     * The ancestors are not kept here: an HTML element name is taken to
+     * be one of them. */
+    if (is_one_of(t->name, html_container_tags)) {
+        while (s->depth) {
+            const entry *c = top(s);
+            if (c->ns == NS_HTML || c->integration != IP_NONE)
+                break;
+            s->depth--;
         }
     }
 }
@@ -316,25 +337,29 @@ static int head_events(smo_treesim *s, const smo_token *t, uint64_t *split)
 
 int smo_treesim_token(smo_treesim *s, const smo_token *t, uint64_t *text_split)
 {
-    int ev;
+    int ev = SMO_HEAD_NONE, as_html = 1;
     if (t->type == SMO_TOKEN_TEXT && s->in_raw)
         return SMO_HEAD_NONE;
-    if (t->type == SMO_TOKEN_END_TAG)
-        s->in_raw = 0; /* the only tag the tokenizer lets out of it */
     if (t->type == SMO_TOKEN_TEXT && s->depth == 0 && s->phase == SMO_HEAD_AFTER &&
         s->in_body)
         return SMO_HEAD_NONE;
-    /* Head events first: template_depth must be the one before this tag. */
-    ev = (s->depth == 0) ? head_events(s, t, text_split) : SMO_HEAD_NONE;
-    if (t->type == SMO_TOKEN_START_TAG) {
-        if (s->depth)
-            foreign_start_tag(s, t);
-        else
-            html_start_tag(s, t);
-        sync_foreign(s);
-    } else if (t->type == SMO_TOKEN_END_TAG) {
+    /* Leave foreign content first where the token does, so that the head
+     * rules see the tag as the HTML tree builder does. */
+    if (t->type == SMO_TOKEN_START_TAG && s->depth)
+        as_html = foreign_start_as_html(s, t);
+    else if (t->type == SMO_TOKEN_END_TAG) {
+        s->in_raw = 0; /* the only tag the tokenizer lets out of it */
         end_tag(s, t);
-        sync_foreign(s);
     }
+    if (s->depth == 0)
+        ev = head_events(s, t, text_split);
+    if (t->type == SMO_TOKEN_START_TAG) {
+        if (as_html)
+            html_start_tag(s, t);
+        else if (!t->self_closing)
+            push(s, top(s)->ns, t);
+    }
+    if (t->type == SMO_TOKEN_START_TAG || t->type == SMO_TOKEN_END_TAG)
+        sync_foreign(s);
     return ev;
 }

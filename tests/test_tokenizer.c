@@ -1,0 +1,1101 @@
+/* test_tokenizer.c — unit tests for lib/tokenizer.c and lib/treesim.c:
+ * the byte spans of every token kind, the text states the tree-builder
+ * simulation switches to, where the head starts and ends, and that the
+ * token stream does not depend on how the document is cut into chunks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <apr_general.h>
+#include <apr_pools.h>
+#include <apr_strings.h>
+
+#include "../lib/smo_tokenizer.h"
+#include "../lib/smo_treesim.h"
+
+#define MAX_KEPT_ATTRS 16
+
+/* One token as the callback saw it; offsets are stream offsets, attribute
+ * spans stay relative to the token start as the API gives them. */
+typedef struct {
+    smo_token_type type;
+    uint64_t start, end, data_start, data_end;
+    char name[SMO_TAG_NAME_MAX + 1];
+    size_t name_len;
+    int self_closing, truncated, eof, has_raw;
+    const smo_attr *attrs_ptr;
+    size_t n_attrs;
+    smo_attr attrs[MAX_KEPT_ATTRS];
+    int head;                     /* smo_head_event bits */
+    uint64_t split;               /* text_split when the head closed on text */
+    int foreign_after, template_after, body_after;
+    smo_doctype dt;
+} rec;
+
+typedef struct {
+    apr_pool_t *pool;
+    const char *doc;              /* the whole document, NULL: unchecked */
+    size_t len;
+    smo_tokenizer *tok;
+    smo_treesim *sim;             /* NULL: tokenizer alone */
+    rec *recs;
+    size_t n, cap;
+    int count_only;               /* large inputs: count, keep nothing */
+    size_t n_tokens, n_start_tags;
+    int stop_after;               /* >0: return 99 from the Nth token */
+} harness;
+
+static apr_pool_t *pool;
+
+static void setup(void)
+{
+    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
+}
+
+static void teardown(void)
+{
+    apr_pool_destroy(pool);
+}
+
+static rec *new_rec(harness *h)
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 64;
+        rec *r = apr_palloc(h->pool, cap * sizeof(rec));
+        if (h->n)
+            memcpy(r, h->recs, h->n * sizeof(rec));
+        h->recs = r;
+        h->cap = cap;
+    }
+    memset(&h->recs[h->n], 0, sizeof(rec));
+    return &h->recs[h->n++];
+}
+
+static int on_token(void *ctx, const smo_token *t)
+{
+    harness *h = ctx;
+    uint64_t split = UINT64_MAX;
+    int ev = 0;
+    rec *r;
+
+    h->n_tokens++;
+    ck_assert_uint_lt(t->start, t->end);
+    if (h->sim)
+        ev = smo_treesim_token(h->sim, t, &split);
+    if (t->type == SMO_TOKEN_START_TAG)
+        h->n_start_tags++;
+    if (h->doc) {
+        ck_assert_uint_le(t->end, h->len);
+        if (t->type == SMO_TOKEN_TEXT) {
+            ck_assert_ptr_nonnull(t->text);
+            ck_assert_uint_eq(t->data_start, t->start);
+            ck_assert_uint_eq(t->data_end, t->end);
+            ck_assert(!memcmp(t->text, h->doc + t->start, t->end - t->start));
+        }
+        if (t->raw) {
+            ck_assert_uint_eq(t->raw_len, t->end - t->start);
+            ck_assert(!memcmp(t->raw, h->doc + t->start, t->raw_len));
+        }
+    }
+    if (t->type == SMO_TOKEN_COMMENT || t->type == SMO_TOKEN_CDATA) {
+        ck_assert_uint_le(t->start, t->data_start);
+        ck_assert_uint_le(t->data_start, t->data_end);
+        ck_assert_uint_le(t->data_end, t->end);
+        ck_assert_ptr_null(t->raw);
+    }
+    for (size_t i = 0; t->raw && i < t->n_attrs; i++) {
+        const smo_attr *a = &t->attrs[i];
+        ck_assert_uint_le(a->name_off + a->name_len, t->raw_len);
+        ck_assert_uint_le(a->value_off + a->value_len, t->raw_len);
+    }
+    if (h->stop_after && (int)h->n_tokens == h->stop_after)
+        return 99;
+    if (h->count_only)
+        return 0;
+
+    /* Text may come in pieces: merge a piece with the one right before. */
+    if (t->type == SMO_TOKEN_TEXT && h->n &&
+        h->recs[h->n - 1].type == SMO_TOKEN_TEXT &&
+        h->recs[h->n - 1].end == t->start) {
+        r = &h->recs[h->n - 1];
+        r->end = r->data_end = t->end;
+    } else {
+        r = new_rec(h);
+        r->type = t->type;
+        r->start = t->start;
+        r->end = t->end;
+        r->data_start = t->data_start;
+        r->data_end = t->data_end;
+        r->split = UINT64_MAX;
+        if (t->type == SMO_TOKEN_START_TAG || t->type == SMO_TOKEN_END_TAG) {
+            memcpy(r->name, t->name, sizeof(r->name));
+            r->name_len = t->name_len;
+            ck_assert_uint_eq(strlen(t->name),
+                              t->name_len < SMO_TAG_NAME_MAX ? t->name_len
+                                                             : SMO_TAG_NAME_MAX);
+        }
+        r->self_closing = t->self_closing;
+        r->truncated = t->truncated;
+        r->has_raw = t->raw != NULL;
+        r->attrs_ptr = t->attrs;
+        r->n_attrs = t->n_attrs;
+        for (size_t i = 0; i < t->n_attrs && i < MAX_KEPT_ATTRS; i++)
+            r->attrs[i] = t->attrs[i];
+        if (t->type == SMO_TOKEN_DOCTYPE && t->raw)
+            smo_doctype_parse(t->raw, t->raw_len, &r->dt);
+    }
+    r->eof |= t->eof;
+    r->head |= ev;
+    if (ev & SMO_HEAD_CLOSED && t->type == SMO_TOKEN_TEXT)
+        r->split = split;
+    if (h->sim) {
+        r->foreign_after = smo_treesim_in_foreign(h->sim);
+        r->template_after = smo_treesim_in_template(h->sim);
+        r->body_after = smo_treesim_in_body(h->sim);
+    }
+    return 0;
+}
+
+static harness *make(const char *doc, size_t len, int sim, size_t tail_limit)
+{
+    harness *h = apr_pcalloc(pool, sizeof(*h));
+    h->pool = pool;
+    h->doc = doc;
+    h->len = len;
+    h->tok = smo_tokenizer_create(pool, tail_limit, on_token, h);
+    ck_assert_ptr_nonnull(h->tok);
+    if (sim)
+        h->sim = smo_treesim_create(pool, h->tok);
+    return h;
+}
+
+/* Feed in pieces of `step` bytes (0: all at once), or split once at `at`. */
+static void feed_steps(harness *h, size_t step)
+{
+    size_t off = 0;
+    uint64_t safe = 0;
+    if (!step)
+        step = h->len ? h->len : 1;
+    while (off < h->len) {
+        size_t n = h->len - off < step ? h->len - off : step;
+        ck_assert_int_eq(smo_tokenizer_feed(h->tok, h->doc + off, n,
+                                            off + n == h->len), 0);
+        off += n;
+        ck_assert_uint_eq(smo_tokenizer_offset(h->tok), off);
+        ck_assert_uint_le(safe, smo_tokenizer_safe_offset(h->tok));
+        safe = smo_tokenizer_safe_offset(h->tok);
+        ck_assert_uint_le(safe, off);
+    }
+    if (!h->len)
+        ck_assert_int_eq(smo_tokenizer_feed(h->tok, "", 0, 1), 0);
+}
+
+static void feed_split(harness *h, size_t at)
+{
+    ck_assert_int_eq(smo_tokenizer_feed(h->tok, h->doc, at, 0), 0);
+    ck_assert_int_eq(smo_tokenizer_feed(h->tok, h->doc + at, h->len - at, 1), 0);
+}
+
+/* ---- a readable dump of the token stream ------------------------------ */
+
+typedef struct {
+    char *s;
+    size_t n, cap;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *p, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *s = apr_palloc(pool, cap);
+        if (b->n)
+            memcpy(s, b->s, b->n);
+        b->s = s;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, p, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+static void sb_str(sbuf *b, const char *s)
+{
+    sb_add(b, s, strlen(s));
+}
+
+static void sb_span(sbuf *b, const char *doc, uint64_t s, uint64_t e)
+{
+    sb_add(b, "\"", 1);
+    sb_add(b, doc + s, (size_t)(e - s));
+    sb_add(b, "\"", 1);
+}
+
+/* One line per token:
+ *   T"text"   <name a="v" b='v' c=v d e=/>   </name>   C"data"   X"cdata"
+ *   D"raw"    with " eof", " trunc", " H<bits>@split" appended. */
+static const char *dump(const harness *h, int with_offsets)
+{
+    sbuf b = { 0 };
+    for (size_t i = 0; i < h->n; i++) {
+        const rec *r = &h->recs[i];
+        const char *raw = h->doc + r->start;
+        if (with_offsets)
+            sb_str(&b, apr_psprintf(pool, "%" APR_UINT64_T_FMT "-%"
+                                    APR_UINT64_T_FMT " ", r->start, r->end));
+        switch (r->type) {
+        case SMO_TOKEN_TEXT:
+            sb_str(&b, "T");
+            sb_span(&b, h->doc, r->start, r->end);
+            break;
+        case SMO_TOKEN_START_TAG:
+        case SMO_TOKEN_END_TAG:
+            sb_str(&b, r->type == SMO_TOKEN_START_TAG ? "<" : "</");
+            sb_str(&b, r->name);
+            for (size_t k = 0; k < r->n_attrs && k < MAX_KEPT_ATTRS; k++) {
+                const smo_attr *a = &r->attrs[k];
+                sb_str(&b, " ");
+                sb_add(&b, raw + a->name_off, a->name_len);
+                if (!a->has_value)
+                    continue;
+                sb_str(&b, "=");
+                if (a->quote)
+                    sb_add(&b, &a->quote, 1);
+                sb_add(&b, raw + a->value_off, a->value_len);
+                if (a->quote)
+                    sb_add(&b, &a->quote, 1);
+            }
+            sb_str(&b, r->self_closing ? "/>" : ">");
+            break;
+        case SMO_TOKEN_COMMENT:
+            sb_str(&b, "C");
+            sb_span(&b, h->doc, r->data_start, r->data_end);
+            break;
+        case SMO_TOKEN_CDATA:
+            sb_str(&b, "X");
+            sb_span(&b, h->doc, r->data_start, r->data_end);
+            break;
+        case SMO_TOKEN_DOCTYPE:
+            sb_str(&b, "D");
+            sb_span(&b, h->doc, r->start, r->end);
+            break;
+        }
+        if (r->eof)
+            sb_str(&b, " eof");
+        if (r->truncated)
+            sb_str(&b, " trunc");
+        if (r->head) {
+            sb_str(&b, apr_psprintf(pool, " H%d", r->head));
+            if (r->split != UINT64_MAX)
+                sb_str(&b, apr_psprintf(pool, "@%" APR_UINT64_T_FMT, r->split));
+        }
+        sb_str(&b, "\n");
+    }
+    return b.s ? b.s : "";
+}
+
+static harness *tokens(const char *doc, int sim)
+{
+    harness *h = make(doc, strlen(doc), sim, 0);
+    feed_steps(h, 0);
+    return h;
+}
+
+/* The whole stream, one line per token (merged text), fed in one chunk. */
+static const char *lex(const char *doc)
+{
+    return dump(tokens(doc, 0), 0);
+}
+
+static const char *sim(const char *doc)
+{
+    return dump(tokens(doc, 1), 0);
+}
+
+/* ---- tags and attributes ---------------------------------------------- */
+
+START_TEST(tag_spans_every_quoting_form)
+{
+    /*                 0         1         2         3         4
+     *                 0123456789012345678901234567890123456789012345 */
+    const char *doc = "x<A Href=\"a b\" c='d\"' e=f/g h i = 'j' k=>y";
+    harness *h = tokens(doc, 0);
+    const rec *r;
+
+    ck_assert_uint_eq(h->n, 3);
+    ck_assert_int_eq(h->recs[0].type, SMO_TOKEN_TEXT);
+    ck_assert_uint_eq(h->recs[0].start, 0);
+    ck_assert_uint_eq(h->recs[0].end, 1);
+    r = &h->recs[1];
+    ck_assert_int_eq(r->type, SMO_TOKEN_START_TAG);
+    ck_assert_uint_eq(r->start, 1);
+    ck_assert_uint_eq(r->end, 41);
+    ck_assert_str_eq(r->name, "a");
+    ck_assert_uint_eq(r->name_len, 1);
+    ck_assert_int_eq(r->self_closing, 0);
+    ck_assert_int_eq(r->truncated, 0);
+    ck_assert_int_eq(r->has_raw, 1);
+    ck_assert_uint_eq(r->n_attrs, 6);
+    /* Href="a b": name at raw[3..7), value at raw[9..12) */
+    ck_assert_uint_eq(r->attrs[0].name_off, 3);
+    ck_assert_uint_eq(r->attrs[0].name_len, 4);
+    ck_assert_uint_eq(r->attrs[0].value_off, 9);
+    ck_assert_uint_eq(r->attrs[0].value_len, 3);
+    ck_assert_int_eq(r->attrs[0].quote, '"');
+    ck_assert_int_eq(r->attrs[0].has_value, 1);
+    /* c='d"' */
+    ck_assert_uint_eq(r->attrs[1].name_off, 14);
+    ck_assert_uint_eq(r->attrs[1].name_len, 1);
+    ck_assert_uint_eq(r->attrs[1].value_off, 17);
+    ck_assert_uint_eq(r->attrs[1].value_len, 2);
+    ck_assert_int_eq(r->attrs[1].quote, '\'');
+    /* e=f/g: unquoted, the slash belongs to the value */
+    ck_assert_uint_eq(r->attrs[2].name_off, 21);
+    ck_assert_uint_eq(r->attrs[2].value_off, 23);
+    ck_assert_uint_eq(r->attrs[2].value_len, 3);
+    ck_assert_int_eq(r->attrs[2].quote, 0);
+    ck_assert_int_eq(r->attrs[2].has_value, 1);
+    /* h: no value */
+    ck_assert_uint_eq(r->attrs[3].name_off, 27);
+    ck_assert_uint_eq(r->attrs[3].name_len, 1);
+    ck_assert_int_eq(r->attrs[3].has_value, 0);
+    ck_assert_uint_eq(r->attrs[3].value_len, 0);
+    ck_assert_uint_eq(r->attrs[3].value_off, 0);
+    /* i = 'j': spaces around '=' */
+    ck_assert_uint_eq(r->attrs[4].name_off, 29);
+    ck_assert_uint_eq(r->attrs[4].value_off, 34);
+    ck_assert_uint_eq(r->attrs[4].value_len, 1);
+    ck_assert_int_eq(r->attrs[4].quote, '\'');
+    /* k=>: an empty value */
+    ck_assert_uint_eq(r->attrs[5].name_off, 37);
+    ck_assert_int_eq(r->attrs[5].has_value, 1);
+    ck_assert_uint_eq(r->attrs[5].value_len, 0);
+    ck_assert_int_eq(r->attrs[5].quote, 0);
+    ck_assert_uint_eq(h->recs[2].start, 41);
+    ck_assert_str_eq(dump(h, 0), "T\"x\"\n"
+                     "<a Href=\"a b\" c='d\"' e=f/g h i='j' k=>\n"
+                     "T\"y\"\n");
+}
+END_TEST
+
+START_TEST(duplicate_attributes_first_wins)
+{
+    ck_assert_str_eq(lex("<a href=1 HREF=2 Href='3' x hRef>"),
+                     "<a href=1 x>\n");
+    ck_assert_str_eq(lex("<a X=\"1\" y x=2 Y=3 z=4>"),
+                     "<a X=\"1\" y z=4>\n");
+    /* only the name counts, not the value */
+    ck_assert_str_eq(lex("<p a a=1>"), "<p a>\n");
+}
+END_TEST
+
+START_TEST(self_closing_and_case)
+{
+    ck_assert_str_eq(lex("<BR/><Br /><IMG SRC=a/><img src=\"a\"/><div / >"
+                         "</DIV><P/x>"),
+                     "<br/>\n<br/>\n<img SRC=a/>\n<img src=\"a\"/>\n"
+                     "<div>\n</div>\n<p x>\n");
+    /* a name longer than the kept maximum: cut, real length known */
+    {
+        const char *doc = "<abcdefghijabcdefghijabcdefghijabcdefghij x>";
+        harness *h = tokens(doc, 0);
+        ck_assert_uint_eq(h->n, 1);
+        ck_assert_uint_eq(h->recs[0].name_len, 40);
+        ck_assert_str_eq(h->recs[0].name, "abcdefghijabcdefghijabcdefghija");
+        ck_assert_uint_eq(h->recs[0].n_attrs, 1);
+    }
+}
+END_TEST
+
+START_TEST(attribute_oddities)
+{
+    /* '=' first: part of the name; '"' or '<' in a name: name bytes;
+     * missing whitespace between attributes */
+    ck_assert_str_eq(lex("<a =b c\"d=e f='g'h=i <j>"),
+                     "<a =b c\"d=e f='g' h=i <j>\n");
+    /* '>' inside a quoted value does not end the tag */
+    ck_assert_str_eq(lex("<meta content=\"a>b\" name='</head>'>x"),
+                     "<meta content=\"a>b\" name='</head>'>\nT\"x\"\n");
+}
+END_TEST
+
+/* ---- comments and bogus comments --------------------------------------- */
+
+START_TEST(comments)
+{
+    harness *h = tokens("<!-->a<!--->b<!-- a -- b --!>c<!---->d<!-- x --->e", 0);
+    ck_assert_str_eq(dump(h, 1),
+                     "0-5 C\"\"\n5-6 T\"a\"\n6-12 C\"\"\n12-13 T\"b\"\n"
+                     "13-29 C\" a -- b \"\n29-30 T\"c\"\n30-37 C\"\"\n"
+                     "37-38 T\"d\"\n38-49 C\" x -\"\n49-50 T\"e\"\n");
+    /* <!--> : the empty data lies right after "<!--" */
+    ck_assert_uint_eq(h->recs[0].data_start, 4);
+    ck_assert_uint_eq(h->recs[0].data_end, 4);
+    ck_assert_uint_eq(h->recs[4].data_start, 17);
+    ck_assert_uint_eq(h->recs[4].data_end, 25);
+    ck_assert_str_eq(lex("<!--a--!-b-->"), "C\"a--!-b\"\n");
+    ck_assert_str_eq(lex("<!--<!-- x -->y-->"), "C\"<!-- x \"\nT\"y-->\"\n");
+}
+END_TEST
+
+START_TEST(bogus_comments)
+{
+    ck_assert_str_eq(lex("<?xml version=\"1.0\"?>a</3>b<!x>c<!DOC>d"
+                         "<![CDATA[e]]>f</ x>"),
+                     "C\"?xml version=\"1.0\"?\"\nT\"a\"\nC\"3\"\nT\"b\"\n"
+                     "C\"x\"\nT\"c\"\nC\"DOC\"\nT\"d\"\nC\"[CDATA[e]]\"\n"
+                     "T\"f\"\nC\" x\"\n");
+    /* "</>" is no token at all; "<" before a non-letter is text */
+    ck_assert_str_eq(lex("a</>b< c<3<"), "T\"a\"\nT\"b< c<3<\"\n");
+    {
+        harness *h = tokens("a</>b", 0);
+        ck_assert_uint_eq(h->n, 2);
+        ck_assert_uint_eq(h->recs[1].start, 4);
+    }
+}
+END_TEST
+
+/* ---- doctype ----------------------------------------------------------- */
+
+static smo_doctype doctype_of(const char *doc, harness **hp)
+{
+    harness *h = tokens(doc, 0);
+    ck_assert_uint_ge(h->n, 1);
+    ck_assert_int_eq(h->recs[0].type, SMO_TOKEN_DOCTYPE);
+    ck_assert_int_eq(h->recs[0].has_raw, 1);
+    *hp = h;
+    return h->recs[0].dt;
+}
+
+static const char *field(const harness *h, size_t off, size_t len)
+{
+    return apr_pstrndup(pool, h->doc + h->recs[0].start + off, len);
+}
+
+START_TEST(doctypes)
+{
+    harness *h;
+    smo_doctype d;
+
+    d = doctype_of("<!DOCTYPE html>", &h);
+    ck_assert_uint_eq(h->recs[0].end, 15);
+    ck_assert_int_eq(d.has_name, 1);
+    ck_assert_str_eq(field(h, d.name_off, d.name_len), "html");
+    ck_assert_int_eq(d.has_public, 0);
+    ck_assert_int_eq(d.has_system, 0);
+    ck_assert_int_eq(d.force_quirks, 0);
+
+    d = doctype_of("<!doctype HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\" "
+                   "'http://www.w3.org/TR/html4/strict.dtd'>x", &h);
+    ck_assert_str_eq(field(h, d.name_off, d.name_len), "HTML");
+    ck_assert_int_eq(d.has_public, 1);
+    ck_assert_str_eq(field(h, d.public_off, d.public_len),
+                     "-//W3C//DTD HTML 4.01//EN");
+    ck_assert_int_eq(d.has_system, 1);
+    ck_assert_str_eq(field(h, d.system_off, d.system_len),
+                     "http://www.w3.org/TR/html4/strict.dtd");
+    ck_assert_int_eq(d.force_quirks, 0);
+    ck_assert_uint_eq(h->n, 2);
+
+    d = doctype_of("<!DOCTYPE html SYSTEM \"about:legacy-compat\">", &h);
+    ck_assert_int_eq(d.has_public, 0);
+    ck_assert_int_eq(d.has_system, 1);
+    ck_assert_str_eq(field(h, d.system_off, d.system_len),
+                     "about:legacy-compat");
+    ck_assert_int_eq(d.force_quirks, 0);
+
+    d = doctype_of("<!DOCTYPE html PUBLIC \"x\">", &h);
+    ck_assert_int_eq(d.has_public, 1);
+    ck_assert_int_eq(d.has_system, 0);
+    ck_assert_int_eq(d.force_quirks, 0);
+
+    d = doctype_of("<!DOCTYPE>", &h);
+    ck_assert_int_eq(d.has_name, 0);
+    ck_assert_int_eq(d.force_quirks, 1);
+
+    d = doctype_of("<!DOCTYPE html PUBLIC>", &h);
+    ck_assert_int_eq(d.force_quirks, 1);
+    d = doctype_of("<!DOCTYPE html bogus>", &h);
+    ck_assert_int_eq(d.force_quirks, 1);
+    /* '>' inside an identifier ends the doctype (abrupt identifier) */
+    d = doctype_of("<!DOCTYPE html PUBLIC \"a>b\">", &h);
+    ck_assert_uint_eq(h->recs[0].end, 25);
+    ck_assert_int_eq(d.force_quirks, 1);
+    ck_assert_str_eq(field(h, d.public_off, d.public_len), "a");
+    /* unterminated at EOF: a doctype token with force-quirks */
+    d = doctype_of("<!DOCTYPE html", &h);
+    ck_assert_int_eq(h->recs[0].eof, 1);
+    ck_assert_uint_eq(h->recs[0].end, 14);
+    ck_assert_int_eq(d.force_quirks, 1);
+    ck_assert_str_eq(field(h, d.name_off, d.name_len), "html");
+}
+END_TEST
+
+/* ---- CDATA ------------------------------------------------------------- */
+
+START_TEST(cdata_only_in_foreign)
+{
+    harness *h;
+    /* without foreign content: a bogus comment up to the first '>' */
+    ck_assert_str_eq(lex("<![CDATA[a>b]]>"), "C\"[CDATA[a\"\nT\"b]]>\"\n");
+
+    h = make("<![CDATA[a>]b]]]>c", 18, 0, 0);
+    smo_tokenizer_set_foreign(h->tok, 1);
+    feed_steps(h, 0);
+    ck_assert_str_eq(dump(h, 1), "0-17 X\"a>]b]\"\n17-18 T\"c\"\n");
+    ck_assert_uint_eq(h->recs[0].data_start, 9);
+    ck_assert_uint_eq(h->recs[0].data_end, 14);
+
+    /* unterminated at EOF */
+    h = make("<![CDATA[ab", 11, 0, 0);
+    smo_tokenizer_set_foreign(h->tok, 1);
+    feed_steps(h, 0);
+    ck_assert_str_eq(dump(h, 1), "0-11 X\"ab\" eof\n");
+
+    /* with the simulation: on inside svg/math, off after breaking out */
+    ck_assert_str_eq(sim("<svg><![CDATA[<p>]]></svg><![CDATA[x]]>"),
+                     "<svg> H7\nX\"<p>\"\n</svg>\nC\"[CDATA[x]]\"\n");
+    ck_assert_str_eq(sim("<math><![CDATA[1<2]]><p><![CDATA[y]]>"),
+                     "<math> H7\nX\"1<2\"\n<p>\nC\"[CDATA[y]]\"\n");
+}
+END_TEST
+
+/* ---- end of stream ----------------------------------------------------- */
+
+START_TEST(unterminated_at_eof)
+{
+    harness *h;
+    /* a tag: no token at all */
+    h = tokens("ab<div class=\"x", 0);
+    ck_assert_str_eq(dump(h, 1), "0-2 T\"ab\"\n");
+    ck_assert_str_eq(lex("a<b"), "T\"a\"\n");
+    ck_assert_str_eq(lex("a<b c=d /"), "T\"a\"\n");
+    ck_assert_str_eq(lex("a</b"), "T\"a\"\n");
+    /* "<" and "</" alone are text */
+    ck_assert_str_eq(lex("a<"), "T\"a<\"\n");
+    ck_assert_str_eq(lex("a</"), "T\"a</\"\n");
+    /* a comment: a Comment token with eof set */
+    h = tokens("x<!-- abc -", 0);
+    ck_assert_str_eq(dump(h, 1), "0-1 T\"x\"\n1-11 C\" abc \" eof\n");
+    ck_assert_str_eq(lex("<!--"), "C\"\" eof\n");
+    ck_assert_str_eq(lex("<!--a--"), "C\"a\" eof\n");
+    ck_assert_str_eq(lex("<!--a--!"), "C\"a\" eof\n");
+    ck_assert_str_eq(lex("<!"), "C\"\" eof\n");
+    ck_assert_str_eq(lex("<!DOC"), "C\"DOC\" eof\n");
+    ck_assert_str_eq(lex("<?php"), "C\"?php\" eof\n");
+    /* the same cut across chunks */
+    h = make("x<!-- abc -", 11, 0, 0);
+    feed_steps(h, 1);
+    ck_assert_str_eq(dump(h, 1), "0-1 T\"x\"\n1-11 C\" abc \" eof\n");
+    h = make("ab<div class=\"x", 15, 0, 0);
+    feed_steps(h, 1);
+    ck_assert_str_eq(dump(h, 1), "0-2 T\"ab\"\n");
+}
+END_TEST
+
+START_TEST(callback_stops_feed)
+{
+    harness *h = make("a<b>c<d>e", 9, 0, 0);
+    h->stop_after = 2;
+    ck_assert_int_eq(smo_tokenizer_feed(h->tok, h->doc, 9, 1), 99);
+    ck_assert_uint_eq(h->n_tokens, 2);
+}
+END_TEST
+
+/* ---- text states through the simulation -------------------------------- */
+
+START_TEST(script_data)
+{
+    ck_assert_str_eq(sim("<script>a</b>\"</script>\"</script>x"),
+                     "<script> H5\nT\"a</b>\"\"\n</script>\nT\"\"\" H2@23\n"
+                     "</script>\nT\"x\"\n");
+    /* double-escaped: the inner </script> does not end it */
+    ck_assert_str_eq(sim("<script><!--<script></script>--></script>x"),
+                     "<script> H5\nT\"<!--<script></script>-->\"\n</script>\n"
+                     "T\"x\" H2@41\n");
+    /* escaped but not double-escaped: </script> ends it */
+    ck_assert_str_eq(sim("<script><!--</script>-->"),
+                     "<script> H5\nT\"<!--\"\n</script>\nT\"-->\" H2@21\n");
+    /* "<!--<scriptx>" does not double-escape; "</SCRIPT >" with
+     * attributes is the end tag */
+    ck_assert_str_eq(sim("<script><!--<scripts></script a=b><p>"),
+                     "<script> H5\nT\"<!--<scripts>\"\n</script a=b>\n<p> H2\n");
+    /* "-->" leaves the escape, so a later "<script>" is plain text */
+    ck_assert_str_eq(sim("<script><!-- --><script></script>x"),
+                     "<script> H5\nT\"<!-- --><script>\"\n</script>\nT\"x\" H2@33\n");
+    /* "-->" also leaves the double escape */
+    ck_assert_str_eq(sim("<script><!--<script>--></script>x"),
+                     "<script> H5\nT\"<!--<script>-->\"\n</script>\nT\"x\" H2@32\n");
+    /* only the whole word "script" double-escapes */
+    ck_assert_str_eq(sim("<script><!--<scrip></script>x"),
+                     "<script> H5\nT\"<!--<scrip>\"\n</script>\nT\"x\" H2@28\n");
+    ck_assert_str_eq(sim("<script><!--<script/></script>--></script>x"),
+                     "<script> H5\nT\"<!--<script/></script>-->\"\n</script>\n"
+                     "T\"x\" H2@42\n");
+    /* "</scriptx>" is not the end tag */
+    ck_assert_str_eq(sim("<SCRIPT></scriptx></SCRIPT >"),
+                     "<script> H5\nT\"</scriptx>\"\n</script>\n");
+    /* an svg script is foreign: no script data */
+    ck_assert_str_eq(sim("<body><svg><script><g/></script></svg>"),
+                     "<body> H7\n<svg>\n<script>\n<g/>\n</script>\n</svg>\n");
+}
+END_TEST
+
+START_TEST(rcdata_and_rawtext)
+{
+    ck_assert_str_eq(sim("<title>a</head><b>&amp;</title>x"),
+                     "<title> H5\nT\"a</head><b>&amp;\"\n</title>\nT\"x\" H2@31\n");
+    ck_assert_str_eq(sim("<body><textarea></textareax></TEXTAREA x=1><p>"),
+                     "<body> H7\n<textarea>\nT\"</textareax>\"\n</textarea x=1>\n"
+                     "<p>\n");
+    {
+        static const char *const raw[] = {
+            "style", "xmp", "iframe", "noembed", "noframes", "noscript", NULL
+        };
+        for (int i = 0; raw[i]; i++) {
+            const char *doc = apr_psprintf(pool,
+                                           "<body><%s><b>&lt;</%s2></%s><i>",
+                                           raw[i], raw[i], raw[i]);
+            const char *want = apr_psprintf(pool,
+                                            "<body> H7\n<%s>\nT\"<b>&lt;</%s2>\"\n"
+                                            "</%s>\n<i>\n", raw[i], raw[i], raw[i]);
+            ck_assert_str_eq(sim(doc), want);
+        }
+    }
+    /* in svg, style and title hold markup */
+    ck_assert_str_eq(sim("<body><svg><style><g></g></style><title><i>"),
+                     "<body> H7\n<svg>\n<style>\n<g>\n</g>\n</style>\n"
+                     "<title>\n<i>\n");
+}
+END_TEST
+
+START_TEST(plaintext)
+{
+    harness *h = tokens("<body><plaintext></plaintext><b>&amp;<!--x-->", 1);
+    ck_assert_str_eq(dump(h, 0),
+                     "<body> H7\n<plaintext>\nT\"</plaintext><b>&amp;<!--x-->\"\n");
+    h = make("<body><plaintext></plaintext><b>&amp;<!--x-->", 45, 1, 0);
+    feed_steps(h, 1);
+    ck_assert_str_eq(dump(h, 0),
+                     "<body> H7\n<plaintext>\nT\"</plaintext><b>&amp;<!--x-->\"\n");
+}
+END_TEST
+
+START_TEST(foreign_content)
+{
+    harness *h = tokens("<body><svg><g><p>x</p><svg><foreignObject><div>"
+                        "<![CDATA[q]]></div></foreignObject><![CDATA[r]]>", 1);
+    ck_assert_str_eq(dump(h, 0),
+                     "<body> H7\n<svg>\n<g>\n<p>\nT\"x\"\n</p>\n<svg>\n"
+                     "<foreignobject>\n<div>\nC\"[CDATA[q]]\"\n</div>\n"
+                     "</foreignobject>\nX\"r\"\n");
+    ck_assert_int_eq(h->recs[2].foreign_after, 1);   /* <g> */
+    ck_assert_int_eq(h->recs[3].foreign_after, 0);   /* <p> broke out */
+    ck_assert_int_eq(h->recs[6].foreign_after, 1);   /* <svg> again */
+    ck_assert_int_eq(h->recs[12].foreign_after, 1);
+    /* <font> breaks out only with color, face or size */
+    ck_assert_str_eq(sim("<body><svg><font x=1><![CDATA[a]]><font size=2>"
+                         "<![CDATA[b]]>"),
+                     "<body> H7\n<svg>\n<font x=1>\nX\"a\"\n<font size=2>\n"
+                     "C\"[CDATA[b]]\"\n");
+    {
+        static const char *const out[] = { "b", "table", "span", "h1", "ul",
+                                           "pre", "img", NULL };
+        for (int i = 0; out[i]; i++)
+            ck_assert_str_eq(sim(apr_psprintf(pool, "<body><svg><g><%s>"
+                                              "<![CDATA[a]]>", out[i])),
+                             apr_psprintf(pool, "<body> H7\n<svg>\n<g>\n<%s>\n"
+                                          "C\"[CDATA[a]]\"\n", out[i]));
+    }
+    /* </p> and </br> break out too */
+    ck_assert_str_eq(sim("<body><svg><g></p><![CDATA[a]]>"),
+                     "<body> H7\n<svg>\n<g>\n</p>\nC\"[CDATA[a]]\"\n");
+    /* MathML text integration point: <mi> is MathML (CDATA), an element
+     * inside it is HTML (no CDATA); an HTML annotation-xml holds HTML */
+    ck_assert_str_eq(sim("<body><math><mi><![CDATA[a]]><i><![CDATA[b]]></i>"
+                         "</mi><annotation-xml encoding=\"text/html\"><script>"
+                         "<x></script>"),
+                     "<body> H7\n<math>\n<mi>\nX\"a\"\n<i>\nC\"[CDATA[b]]\"\n"
+                     "</i>\n</mi>\n<annotation-xml encoding=\"text/html\">\n"
+                     "<script>\nT\"<x>\"\n</script>\n");
+    /* self-closing <svg/> opens nothing */
+    ck_assert_str_eq(sim("<body><svg/><![CDATA[a]]>"),
+                     "<body> H7\n<svg/>\nC\"[CDATA[a]]\"\n");
+}
+END_TEST
+
+/* An HTML end tag that closes an HTML ancestor of <svg> also closes the
+ * svg (the foreign-content "any other end tag" rule hands it to the HTML
+ * insertion mode, which pops past the svg). */
+START_TEST(foreign_closed_by_html_ancestor)
+{
+    harness *h = tokens("<body><div><svg></div><![CDATA[a>b]]>", 1);
+    ck_assert_str_eq(dump(h, 0),
+                     "<body> H7\n<div>\n<svg>\n</div>\nC\"[CDATA[a\"\nT\"b]]>\"\n");
+    ck_assert_int_eq(h->recs[3].foreign_after, 0);
+}
+END_TEST
+
+START_TEST(template_depth)
+{
+    harness *h = tokens("<body><template><template><p></template><i>"
+                        "</template><b>", 1);
+    ck_assert_str_eq(dump(h, 0), "<body> H7\n<template>\n<template>\n<p>\n"
+                     "</template>\n<i>\n</template>\n<b>\n");
+    ck_assert_int_eq(h->recs[0].template_after, 0);
+    ck_assert_int_eq(h->recs[1].template_after, 1);
+    ck_assert_int_eq(h->recs[4].template_after, 1);
+    ck_assert_int_eq(h->recs[6].template_after, 0);
+}
+END_TEST
+
+/* ---- where the head starts and ends ------------------------------------ */
+
+START_TEST(head_explicit)
+{
+    harness *h = tokens("<!DOCTYPE html><html><head><meta charset=utf-8>"
+                        "</head><body>", 1);
+    ck_assert_str_eq(dump(h, 0), "D\"<!DOCTYPE html>\"\n<html>\n<head> H1\n"
+                     "<meta charset=utf-8>\n</head> H2\n<body>\n");
+    ck_assert_int_eq(h->recs[2].body_after, 0);
+    ck_assert_int_eq(h->recs[4].body_after, 0);
+    ck_assert_int_eq(h->recs[5].body_after, 1);
+    ck_assert_int_eq(smo_treesim_head_phase(h->sim), SMO_HEAD_AFTER);
+}
+END_TEST
+
+START_TEST(head_implicit_and_closers)
+{
+    ck_assert_str_eq(sim("<html>\n<title>t</title><meta name=a>x"),
+                     "<html>\nT\"\n\"\n<title> H5\nT\"t\"\n</title>\n"
+                     "<meta name=a>\nT\"x\" H2@36\n");
+    ck_assert_str_eq(sim("<meta charset=utf-8><link rel=x></head>"),
+                     "<meta charset=utf-8> H5\n<link rel=x>\n</head> H2\n");
+    ck_assert_str_eq(sim("<head><title>a</title><body>"),
+                     "<head> H1\n<title>\nT\"a\"\n</title>\n<body> H2\n");
+    /* a stray <div> as the first element opens and closes the head */
+    ck_assert_str_eq(sim("<!--c--><div>"), "C\"c\"\n<div> H7\n");
+    ck_assert_str_eq(sim("<head><meta a=b><div></head>"),
+                     "<head> H1\n<meta a=b>\n<div> H2\n</head>\n");
+    /* </br> acts as <br> */
+    ck_assert_str_eq(sim("<head></br><meta>"), "<head> H1\n</br> H2\n<meta>\n");
+    /* other end tags are ignored in the head */
+    ck_assert_str_eq(sim("<head></p></div><meta></head>"),
+                     "<head> H1\n</p>\n</div>\n<meta>\n</head> H2\n");
+    /* text: whitespace stays, the first other byte closes it */
+    {
+        harness *h = tokens("<head> \t\n  hello</head>", 1);
+        ck_assert_str_eq(dump(h, 0), "<head> H1\nT\" \t\n  hello\" H2@11\n</head>\n");
+        h = make("<head> \t\n  hello</head>", 23, 1, 0);
+        feed_steps(h, 1);
+        ck_assert_str_eq(dump(h, 0), "<head> H1\nT\" \t\n  hello\" H2@11\n</head>\n");
+        h = tokens("  x", 1);
+        ck_assert_str_eq(dump(h, 0), "T\"  x\" H7@2\n");
+        ck_assert_int_eq(h->recs[0].body_after, 1);
+    }
+    ck_assert_int_eq(smo_treesim_head_phase(tokens("<html>  ", 1)->sim),
+                     SMO_HEAD_BEFORE);
+    ck_assert_int_eq(smo_treesim_head_phase(tokens("<html><head>", 1)->sim),
+                     SMO_HEAD_IN);
+    /* </head> in before-head opens and closes an empty head */
+    ck_assert_str_eq(sim("<html></head><meta>"), "<html>\n</head> H7\n<meta>\n");
+    /* other end tags before the head are ignored */
+    ck_assert_str_eq(sim("</p><head>"), "</p>\n<head> H1\n");
+}
+END_TEST
+
+START_TEST(head_not_closed_inside)
+{
+    ck_assert_str_eq(sim("<head><!--</head>--><meta></head>"),
+                     "<head> H1\nC\"</head>\"\n<meta>\n</head> H2\n");
+    ck_assert_str_eq(sim("<head><script></head></script><meta></head>"),
+                     "<head> H1\n<script>\nT\"</head>\"\n</script>\n<meta>\n"
+                     "</head> H2\n");
+    ck_assert_str_eq(sim("<head><style></head></style></head>"),
+                     "<head> H1\n<style>\nT\"</head>\"\n</style>\n</head> H2\n");
+    ck_assert_str_eq(sim("<head><title></head></title></head>"),
+                     "<head> H1\n<title>\nT\"</head>\"\n</title>\n</head> H2\n");
+    ck_assert_str_eq(sim("<head><noscript></head></noscript></head>"),
+                     "<head> H1\n<noscript>\nT\"</head>\"\n</noscript>\n"
+                     "</head> H2\n");
+    ck_assert_str_eq(sim("<head><meta content=\"</head>\" name='</head>'></head>"),
+                     "<head> H1\n<meta content=\"</head>\" name='</head>'>\n"
+                     "</head> H2\n");
+    /* the textarea itself closes the head; the </head> in it is text */
+    ck_assert_str_eq(sim("<head><textarea></head></textarea>"),
+                     "<head> H1\n<textarea> H2\nT\"</head>\"\n</textarea>\n");
+    /* template content: neither </head>, <div>, nor text ends the head */
+    ck_assert_str_eq(sim("<head><template></head><div>x</div></template>"
+                         "<meta></head>"),
+                     "<head> H1\n<template>\n</head>\n<div>\nT\"x\"\n</div>\n"
+                     "</template>\n<meta>\n</head> H2\n");
+    /* implicit head with a template */
+    ck_assert_str_eq(sim("<template><p></template>x"),
+                     "<template> H5\n<p>\n</template>\nT\"x\" H2@24\n");
+}
+END_TEST
+
+/* <svg> inside a head <template>, closed by </template>: the browser pops
+ * the svg with the template, so </head> then ends the head. */
+START_TEST(head_after_foreign_in_template)
+{
+    ck_assert_str_eq(sim("<head><template><svg></template></head><body>"),
+                     "<head> H1\n<template>\n<svg>\n</template>\n</head> H2\n"
+                     "<body>\n");
+}
+END_TEST
+
+/* ---- chunking does not change the tokens ------------------------------- */
+
+static const char *const split_docs[] = {
+    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+    "<title>A &amp; B</head></title><link rel=canonical href='/x'></head>"
+    "<body><p class=a>Hi</p></body></html>",
+    "<head><script>if (a<b) x=\"</scr\"+\"ipt>\";<!--<script>"
+    "document.write(\"</script>\")</script>--></script>"
+    "<style>p>a{}</style ></head>x",
+    "<!----><!-- a -- b --!><!-->x<!--->y<!-- - --><?php x ?></3><!x></>z"
+    "<!--a--!-b--><!DOC>",
+    "<a Href=\"1\" HREF='2' data-x=3 checked B=c/d e = \"f g\" =h/>"
+    "<br/><img src=x.png /><P a=1 b='2'c=\"3\">",
+    "<p><svg viewBox=\"0 0 1 1\"><![CDATA[a<b]]]><foreignObject><p>q</p>"
+    "</foreignObject><title>t</title></svg><![CDATA[n]]>",
+    "<math><mi><b>x</b></mi><annotation-xml encoding=\"text/html\"><i>y</i>"
+    "</annotation-xml></math><p>z",
+    "<head><template><div></head></div></template><meta name=a "
+    "content=\"</head>\"></head><body>",
+    "<body><textarea></textarea ></TEXTAREA><xmp><b></xmp><iframe><p></iframe>"
+    "<noembed><i></noembed><noframes><u></noframes><title>&lt;</title>",
+    "\n  <meta property=\"og:title\" content=x>\n  text here</head>",
+    "<SCRIPT type=\"x\">a<!-- <script> --></SCRIPT >b<body><plaintext>"
+    "</plaintext><b>&amp;",
+    "<!doctype html PUBLIC \"-//W3C//DTD HTML 4.01//EN\" \"x\"><div title=\"x\">"
+    "text<!-- unterminated -",
+    "<div>a</div><a href=\"x",
+    NULL
+};
+
+static const char *run_split(const char *doc, size_t len, int mode, size_t arg)
+{
+    harness *h = make(doc, len, 1, 0);
+    if (mode == 0)
+        feed_split(h, arg);
+    else
+        feed_steps(h, arg);
+    return dump(h, 1);
+}
+
+START_TEST(split_everywhere)
+{
+    const char *doc = split_docs[_i];
+    size_t len = strlen(doc);
+    const char *whole = run_split(doc, len, 1, 0);
+
+    ck_assert_str_ne(whole, "");
+    for (size_t at = 0; at <= len; at++) {
+        const char *got = run_split(doc, len, 0, at);
+        if (strcmp(got, whole))
+            ck_abort_msg("split at %zu of doc %d:\n%s\n--- whole:\n%s",
+                         at, _i, got, whole);
+    }
+    for (size_t step = 1; step <= 7; step++) {
+        const char *got = run_split(doc, len, 1, step);
+        if (strcmp(got, whole))
+            ck_abort_msg("chunks of %zu, doc %d:\n%s\n--- whole:\n%s",
+                         step, _i, got, whole);
+    }
+}
+END_TEST
+
+/* ---- limits ------------------------------------------------------------ */
+
+START_TEST(tail_limit_boundary)
+{
+    /* 16 bytes: fits a 16-byte tail whatever the cut */
+    const char *fits = "<a href=\"xyz12\">";
+    const char *over = "<a href=\"xyz123\">";
+    for (size_t at = 0; at <= 16; at++) {
+        harness *h = make(fits, 16, 0, 16);
+        feed_split(h, at);
+        ck_assert_uint_eq(h->n, 1);
+        ck_assert_int_eq(h->recs[0].truncated, 0);
+        ck_assert_str_eq(dump(h, 1), "0-16 <a href=\"xyz12\">\n");
+    }
+    for (size_t at = 1; at < 17; at++) {
+        harness *h = make(over, 17, 0, 16);
+        feed_split(h, at);
+        ck_assert_uint_eq(h->n, 1);
+        ck_assert_int_eq(h->recs[0].truncated, 1);
+        ck_assert_int_eq(h->recs[0].has_raw, 0);
+        ck_assert_uint_eq(h->recs[0].n_attrs, 0);
+        ck_assert_ptr_null(h->recs[0].attrs_ptr);
+        ck_assert_str_eq(h->recs[0].name, "a");
+        ck_assert_uint_eq(h->recs[0].start, 0);
+        ck_assert_uint_eq(h->recs[0].end, 17);
+    }
+}
+END_TEST
+
+START_TEST(huge_attribute_value)
+{
+    const size_t big = 10u * 1024 * 1024, chunk = 64 * 1024;
+    const char *head = "hello <a href=\"", *tailp = "\" id=z>world";
+    size_t hl = strlen(head), tl = strlen(tailp), len = hl + big + tl;
+    char *doc = malloc(len);
+    harness *h;
+    size_t off = 0;
+
+    ck_assert_ptr_nonnull(doc);
+    memcpy(doc, head, hl);
+    memset(doc + hl, 'x', big);
+    memcpy(doc + hl + big, tailp, tl);
+    h = make(doc, len, 1, 0);
+    while (off < len) {
+        size_t n = len - off < chunk ? len - off : chunk;
+        ck_assert_int_eq(smo_tokenizer_feed(h->tok, doc + off, n,
+                                            off + n == len), 0);
+        off += n;
+        if (off < len) {
+            /* the tag is pending: nothing past its start is final */
+            ck_assert_uint_eq(smo_tokenizer_safe_offset(h->tok), 6);
+            ck_assert_uint_eq(h->n, 1);
+        }
+    }
+    ck_assert_uint_eq(h->n, 3);
+    ck_assert_str_eq(dump(h, 1), apr_psprintf(pool,
+                     "0-6 T\"hello \" H7@0\n6-%" APR_SIZE_T_FMT " <a> trunc\n%"
+                     APR_SIZE_T_FMT "-%" APR_SIZE_T_FMT " T\"world\"\n",
+                     len - 5, len - 5, len));
+    ck_assert_int_eq(h->recs[1].has_raw, 0);
+    ck_assert_ptr_null(h->recs[1].attrs_ptr);
+    ck_assert_uint_eq(h->recs[1].n_attrs, 0);
+    free(doc);
+}
+END_TEST
+
+START_TEST(deep_nesting)
+{
+    const size_t n = 100000;
+    size_t len = n * 5 + n * 6;
+    char *doc = apr_palloc(pool, len + 1);
+    harness *h;
+
+    for (size_t i = 0; i < n; i++)
+        memcpy(doc + i * 5, "<div>", 5);
+    for (size_t i = 0; i < n; i++)
+        memcpy(doc + n * 5 + i * 6, "</div>", 6);
+    doc[len] = '\0';
+    h = make(doc, len, 1, 0);
+    h->count_only = 1;
+    feed_steps(h, 4096);
+    ck_assert_uint_eq(h->n_tokens, 2 * n);
+    ck_assert_uint_eq(h->n_start_tags, n);
+    ck_assert_int_eq(smo_treesim_head_phase(h->sim), SMO_HEAD_AFTER);
+
+    /* deep foreign nesting, then out again */
+    {
+        const size_t d = 1000;
+        size_t flen = 5 + d * 3 + d * 4 + 6 + 12;
+        char *f = apr_palloc(pool, flen + 1), *p = f;
+        memcpy(p, "<svg>", 5), p += 5;
+        for (size_t i = 0; i < d; i++)
+            memcpy(p, "<g>", 3), p += 3;
+        for (size_t i = 0; i < d; i++)
+            memcpy(p, "</g>", 4), p += 4;
+        memcpy(p, "</svg>", 6), p += 6;
+        memcpy(p, "<![CDATA[x>", 11), p += 11;
+        *p++ = 'y';
+        *p = '\0';
+        h = make(f, flen, 1, 0);
+        h->count_only = 1;
+        feed_steps(h, 0);
+        ck_assert_int_eq(smo_treesim_in_foreign(h->sim), 0);
+        /* 1 + d + d + 1 tags, a bogus comment, the text "y" */
+        ck_assert_uint_eq(h->n_tokens, 2 * d + 4);
+    }
+}
+END_TEST
+
+/* Inside a deep <svg>, <style> is still SVG: markup, not RAWTEXT. */
+START_TEST(deep_foreign_stays_foreign)
+{
+    const size_t d = 400;
+    sbuf b = { 0 };
+    harness *h;
+    sb_str(&b, "<body><svg>");
+    for (size_t i = 0; i < d; i++)
+        sb_str(&b, "<g>");
+    sb_str(&b, "<style><g></g></style>");
+    h = make(b.s, b.n, 1, 0);
+    feed_steps(h, 0);
+    ck_assert_uint_eq(h->n, 2 + d + 4);
+    ck_assert_int_eq(h->recs[2 + d + 1].type, SMO_TOKEN_START_TAG);
+    ck_assert_str_eq(h->recs[2 + d + 1].name, "g");
+}
+END_TEST
+
+static Suite *tokenizer_suite(void)
+{
+    Suite *s = suite_create("tokenizer");
+    TCase *tc = tcase_create("tokens");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, tag_spans_every_quoting_form);
+    tcase_add_test(tc, duplicate_attributes_first_wins);
+    tcase_add_test(tc, self_closing_and_case);
+    tcase_add_test(tc, attribute_oddities);
+    tcase_add_test(tc, comments);
+    tcase_add_test(tc, bogus_comments);
+    tcase_add_test(tc, doctypes);
+    tcase_add_test(tc, cdata_only_in_foreign);
+    tcase_add_test(tc, unterminated_at_eof);
+    tcase_add_test(tc, callback_stops_feed);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("treesim");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, script_data);
+    tcase_add_test(tc, rcdata_and_rawtext);
+    tcase_add_test(tc, plaintext);
+    tcase_add_test(tc, foreign_content);
+    tcase_add_test(tc, foreign_closed_by_html_ancestor);
+    tcase_add_test(tc, template_depth);
+    tcase_add_test(tc, head_explicit);
+    tcase_add_test(tc, head_implicit_and_closers);
+    tcase_add_test(tc, head_not_closed_inside);
+    tcase_add_test(tc, head_after_foreign_in_template);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("chunking");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, split_everywhere, 0,
+                        (int)(sizeof split_docs / sizeof split_docs[0]) - 1);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("limits");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, tail_limit_boundary);
+    tcase_add_test(tc, huge_attribute_value);
+    tcase_add_test(tc, deep_nesting);
+    tcase_add_test(tc, deep_foreign_stays_foreign);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr;
+    int failed;
+
+    if (apr_initialize() != APR_SUCCESS)
+        return EXIT_FAILURE;
+    sr = srunner_create(tokenizer_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    apr_terminate();
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
