@@ -263,6 +263,12 @@ static int entity_lookup(const unsigned char *name, size_t len,
     d = htmlEntityLookup((const xmlChar *)buf);
     if (!d)
         return 0;
+    /* HTML5 moved the angle brackets from the deprecated U+2329/U+232A
+     * (which normalise to CJK brackets) to the mathematical ones. */
+    if (!strcmp(buf, "lang") || !strcmp(buf, "rang")) {
+        *cp = buf[0] == 'l' ? 0x27E8 : 0x27E9;
+        return !legacy_only;
+    }
     if (legacy_only && !(d->value >= 0xA0 && d->value <= 0xFF)
         && d->value != '&' && d->value != '<' && d->value != '>'
         && d->value != '"')

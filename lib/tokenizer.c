@@ -1181,15 +1181,15 @@ int smo_tokenizer_feed(smo_tokenizer *t, const char *buf, size_t len, int eof)
 void smo_doctype_parse(const char *raw, size_t len, smo_doctype *d)
 {
     size_t i = 9; /* "<!DOCTYPE" */
+    int eof, pub;
     memset(d, 0, sizeof(*d));
-    if (len && raw[len - 1] == '>')
+    eof = !(len > i && raw[len - 1] == '>');
+    if (!eof)
         len--;
-    else
-        d->force_quirks = 1; /* eof-in-doctype */
 #define WS() while (i < len && is_ws((unsigned char)raw[i])) i++
     WS();
     if (i >= len) {
-        d->force_quirks = 1; /* missing-doctype-name */
+        d->force_quirks = 1; /* missing-doctype-name, or eof */
         return;
     }
     d->has_name = 1;
@@ -1198,54 +1198,58 @@ void smo_doctype_parse(const char *raw, size_t len, smo_doctype *d)
         i++;
     d->name_len = i - d->name_off;
     WS();
-    if (i >= len)
+    if (i >= len) {
+        d->force_quirks = eof;
         return;
-    {
-        int pub = len - i >= 6 && !strncasecmp(raw + i, "public", 6);
-        int sys = len - i >= 6 && !strncasecmp(raw + i, "system", 6);
-        int n;
-        if (!pub && !sys) {
-            d->force_quirks = 1; /* invalid-character-sequence-after-name */
+    }
+    pub = len - i >= 6 && !strncasecmp(raw + i, "public", 6);
+    if (!pub && !(len - i >= 6 && !strncasecmp(raw + i, "system", 6))) {
+        d->force_quirks = 1; /* invalid-character-sequence-after-name */
+        return;
+    }
+    i += 6;
+    for (int n = 0; n < 2; n++) {
+        char q;
+        size_t start;
+        WS();
+        if (i >= len) {
+            /* '>' right after a public id is fine; anything else that
+             * ends here lacks an identifier (or hit EOF). */
+            d->force_quirks = n == 0 || eof;
             return;
         }
-        i += 6;
-        for (n = 0; n < 2; n++) {
-            char q;
-            size_t start;
-            WS();
-            if (i >= len || (raw[i] != '"' && raw[i] != '\'')) {
-                if (n == 1 && i >= len)
-                    return; /* a public id alone is fine */
-                if (n == 1) {
-                    d->force_quirks = 1;
-                    return;
-                }
-                d->force_quirks = 1; /* missing identifier */
-                return;
-            }
-            q = raw[i++];
-            start = i;
-            while (i < len && raw[i] != q)
-                i++;
-            if (pub && n == 0) {
-                d->has_public = 1;
-                d->public_off = start;
-                d->public_len = i - start;
-            } else {
-                d->has_system = 1;
-                d->system_off = start;
-                d->system_len = i - start;
-            }
-            if (i >= len) {
-                d->force_quirks = 1; /* abrupt or eof in identifier */
-                return;
-            }
-            i++;
-            if (sys)
-                break;
+        if (raw[i] != '"' && raw[i] != '\'') {
+            /* A bogus doctype: with force-quirks, except after a system
+             * identifier (handled below). */
+            d->force_quirks = 1;
+            return;
         }
-        /* After the system identifier: anything else is a bogus doctype,
-         * which does not set force-quirks. */
+        q = raw[i++];
+        start = i;
+        while (i < len && raw[i] != q)
+            i++;
+        if (pub && n == 0) {
+            d->has_public = 1;
+            d->public_off = start;
+            d->public_len = i - start;
+        } else {
+            d->has_system = 1;
+            d->system_off = start;
+            d->system_len = i - start;
+        }
+        if (i >= len) {
+            d->force_quirks = 1; /* abrupt identifier, or eof inside it */
+            return;
+        }
+        i++;
+        if (!pub || n == 1)
+            break;
     }
+    /* After the system identifier: whitespace, then '>' or EOF; anything
+     * else makes a bogus doctype, which does not set force-quirks, and
+     * whose EOF does not either. */
+    WS();
+    if (i >= len)
+        d->force_quirks = eof;
 #undef WS
 }
