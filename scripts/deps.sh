@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install what building and testing mod_smo needs on Debian 12 (as root),
+# then the integration tests' npm packages.  Quick when all is present.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+pkgs=(build-essential autoconf automake libtool pkg-config apache2 apache2-dev
+      libxml2-dev check curl apache2-utils)
+# A node from elsewhere (e.g. NodeSource, which bundles npm) is fine:
+# Debian's npm package would conflict with it.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  pkgs+=(nodejs npm)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = installed ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "deps.sh: missing Debian packages: ${missing[*]}" >&2
+    echo "deps.sh: run as root (or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "deps.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q "${missing[@]}"
+fi
+
+# The integration tests' packages, exactly as locked.
+it=$top/tests/integration
+if [ ! -d "$it/node_modules/parse5" ] ||
+   [ "$it/package-lock.json" -nt "$it/node_modules/.package-lock.json" ]; then
+  echo "deps.sh: npm ci in tests/integration"
+  (cd "$it" && npm ci --no-audit --no-fund)
+fi

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Build mod_smo from scratch and run every test, as CI does:
+#   1. dependencies (scripts/deps.sh), autoreconf
+#   2. build/asan: --enable-sanitizers, `make check-unit` (ASan + UBSan)
+#   3. build/main: --enable-werror, `make`, `make check` (unit + integration)
+# Ends with one line "N passed, M failed" over both runs; exit status 0
+# only if everything built and passed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+scripts/deps.sh || exit 1
+mkdir -p m4 && autoreconf -fi || exit 1
+
+jobs=$(nproc 2>/dev/null || echo 2)
+status=0
+total_pass=0
+total_fail=0
+
+# run NAME CONFIGURE-ARGS... -- MAKE-TARGET
+run() {
+  local name=$1; shift
+  local args=() target dir=$top/build/$name log
+  while [ "$1" != "--" ]; do args+=("$1"); shift; done
+  target=$2
+  log=$dir/test.log
+  echo "=== build/$name: configure ${args[*]} && make $target"
+  mkdir -p "$dir"
+  (cd "$dir" && "$top/configure" -q "${args[@]}" && make -j"$jobs" &&
+     make -j"$jobs" "$target") 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]} line
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+  if [ -n "$line" ]; then
+    total_pass=$((total_pass + ${line%% passed*}))
+    line=${line#*, }
+    total_fail=$((total_fail + ${line%% failed*}))
+  else
+    echo "build/$name: no test summary (build or test run broke)"
+    total_fail=$((total_fail + 1))
+  fi
+  [ "$rc" -eq 0 ] || status=1
+}
+
+# Unit programs under ASan/UBSan (a sanitized module cannot be loaded into
+# the stock apache2, so no integration tests here).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+run asan --enable-sanitizers --disable-integration-tests -- check-unit
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+run main --enable-werror -- check
+
+[ $status -eq 0 ] && [ $total_fail -eq 0 ] || status=1
+echo "$total_pass passed, $total_fail failed"
+exit $status

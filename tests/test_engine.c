@@ -1,0 +1,1261 @@
+/* test_engine.c — the whole engine (tokenizer, tree simulation, rewriter,
+ * canonical rule) driven through smo_engine.h, as the filter drives it.
+ *
+ * The sink rebuilds the response: pass(upto) copies the input bytes up to
+ * `upto`, drop skips them, insert appends (and is recorded with the input
+ * offset it lands at).  Each chunk is fed from a scratch copy that is
+ * wiped and freed after the call, so an engine keeping a pointer into a
+ * chunk is caught by ASan.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <apr_general.h>
+#include <apr_strings.h>
+
+#include "smo_engine.h"
+#include "smo_tokenizer.h"
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+#define URL "https://example.com/page?a=1&b=2"
+#define LINK "<link rel=\"canonical\" href=\"https://example.com/page?a=1&amp;b=2\">"
+#define LINK_XHTML \
+    "<link rel=\"canonical\" href=\"https://example.com/page?a=1&amp;b=2\" />"
+
+/* The inserted bytes are the link, optionally followed by a newline
+ * (which lib/engine.c adds so that the page source stays readable). */
+static int is_link(const char *bytes, size_t len, const char *link)
+{
+    size_t n = strlen(link);
+    return (len == n || (len == n + 1 && bytes[n] == '\n'))
+           && memcmp(bytes, link, n) == 0;
+}
+
+/* ---- growing byte buffer ---------------------------------------------- */
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+} buf;
+
+static void buf_add(buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *ns = realloc(b->s, cap);
+        if (!ns)
+            abort();
+        b->s = ns;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void buf_str(buf *b, const char *s)
+{
+    buf_add(b, s, strlen(s));
+}
+
+static void buf_free(buf *b)
+{
+    free(b->s);
+    memset(b, 0, sizeof *b);
+}
+
+/* ---- the recording sink ----------------------------------------------- */
+
+#define MAX_INSERTS 64
+
+typedef struct {
+    uint64_t in_off;      /* input offset the insertion lands before */
+    size_t out_off, len;  /* where it is in the output */
+} insertion;
+
+typedef struct {
+    const char *in;
+    size_t in_len;
+    uint64_t pos;         /* input bytes passed or dropped so far */
+    uint64_t fed;         /* input bytes fed so far */
+    buf out;
+    insertion ins[MAX_INSERTS];
+    size_t n_ins;
+    size_t drops;
+    uint64_t drop_start[MAX_INSERTS], drop_end[MAX_INSERTS];
+    uint64_t max_held;    /* largest fed - pos seen after a feed */
+    buf log;
+    char err[200];
+} rec;
+
+static void rec_error(rec *r, const char *msg, uint64_t a, uint64_t b)
+{
+    if (!r->err[0])
+        snprintf(r->err, sizeof r->err, "%s (%llu, %llu)", msg,
+                 (unsigned long long)a, (unsigned long long)b);
+}
+
+static int sink_pass(void *ctx, uint64_t upto)
+{
+    rec *r = ctx;
+    if (upto < r->pos || upto > r->fed) {
+        rec_error(r, "pass() out of order or past the fed input", upto,
+                  r->pos);
+        return 0;
+    }
+    buf_add(&r->out, r->in + r->pos, upto - r->pos);
+    r->pos = upto;
+    return 0;
+}
+
+static int sink_drop(void *ctx, uint64_t upto)
+{
+    rec *r = ctx;
+    if (upto < r->pos || upto > r->fed) {
+        rec_error(r, "drop() out of order or past the fed input", upto,
+                  r->pos);
+        return 0;
+    }
+    if (r->drops < MAX_INSERTS) {
+        r->drop_start[r->drops] = r->pos;
+        r->drop_end[r->drops] = upto;
+    }
+    r->drops++;
+    r->pos = upto;
+    return 0;
+}
+
+static int sink_insert(void *ctx, const char *bytes, size_t len)
+{
+    rec *r = ctx;
+    if (r->n_ins < MAX_INSERTS) {
+        r->ins[r->n_ins].in_off = r->pos;
+        r->ins[r->n_ins].out_off = r->out.len;
+        r->ins[r->n_ins].len = len;
+    }
+    r->n_ins++;
+    buf_add(&r->out, bytes, len);
+    return 0;
+}
+
+static const smo_sink sink = { sink_pass, sink_drop, sink_insert };
+
+static void log_msg(void *ctx, const char *msg)
+{
+    rec *r = ctx;
+    if (r->log.len < 4000) {
+        buf_str(&r->log, msg);
+        buf_str(&r->log, "\n");
+    }
+}
+
+static void rec_free(rec *r)
+{
+    buf_free(&r->out);
+    buf_free(&r->log);
+}
+
+/* ---- running the engine --------------------------------------------- */
+
+static smo_engine_config config(const char *url, int xhtml)
+{
+    smo_engine_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.head_limit = 256 * 1024;
+    cfg.tail_limit = SMO_TAIL_LIMIT_DEFAULT;
+    cfg.xhtml = xhtml;
+    cfg.canonical_url = url;
+    return cfg;
+}
+
+/* A plan: chunk ends (ascending, the last one is the input length), and
+ * whether a FLUSH follows each chunk. */
+typedef struct {
+    size_t *ends;
+    char *flush;
+    size_t n;
+} plan;
+
+static plan plan_make(size_t n)
+{
+    plan pl;
+    pl.ends = calloc(n ? n : 1, sizeof *pl.ends);
+    pl.flush = calloc(n ? n : 1, 1);
+    pl.n = 0;
+    if (!pl.ends || !pl.flush)
+        abort();
+    return pl;
+}
+
+static void plan_free(plan *pl)
+{
+    free(pl->ends);
+    free(pl->flush);
+}
+
+static plan plan_whole(size_t len)
+{
+    plan pl = plan_make(1);
+    pl.ends[pl.n++] = len;
+    return pl;
+}
+
+/* Two chunks, split at `at` (0 and len give an empty chunk). */
+static plan plan_split(size_t len, size_t at, int flush)
+{
+    plan pl = plan_make(2);
+    pl.ends[pl.n] = at;
+    pl.flush[pl.n++] = (char)flush;
+    pl.ends[pl.n++] = len;
+    return pl;
+}
+
+static plan plan_step(size_t len, size_t step)
+{
+    plan pl = plan_make(len / step + 2);
+    for (size_t at = step; at < len; at += step)
+        pl.ends[pl.n++] = at;
+    pl.ends[pl.n++] = len;
+    return pl;
+}
+
+/* Deterministic xorshift64*: the same documents and chunkings each run. */
+static uint64_t rnd(uint64_t *st)
+{
+    *st ^= *st >> 12;
+    *st ^= *st << 25;
+    *st ^= *st >> 27;
+    return *st * 2685821657736338717ULL;
+}
+
+static size_t rnd_below(uint64_t *st, size_t n)
+{
+    return n ? (size_t)(rnd(st) % n) : 0;
+}
+
+static plan plan_random(size_t len, uint64_t *st, int with_flush)
+{
+    plan pl = plan_make(len + 1);
+    size_t at = 0;
+    while (at < len) {
+        /* Mostly short chunks, so that many tokens straddle a boundary. */
+        size_t step = rnd_below(st, 4) == 0 ? 1 + rnd_below(st, 400)
+                                            : 1 + rnd_below(st, 12);
+        at = at + step < len ? at + step : len;
+        pl.flush[pl.n] = (char)(with_flush && rnd_below(st, 10) == 0);
+        pl.ends[pl.n++] = at;
+    }
+    if (pl.n == 0)
+        pl.ends[pl.n++] = 0;
+    return pl;
+}
+
+/* Feed `in` by the plan; the result is in *r (rec_free it). */
+static void run_plan(rec *r, const smo_engine_config *cfg0, const char *in,
+                     size_t len, const plan *pl)
+{
+    apr_pool_t *p;
+    smo_engine_config cfg = *cfg0;
+    smo_engine *e;
+    size_t start = 0;
+
+    memset(r, 0, sizeof *r);
+    r->in = in;
+    r->in_len = len;
+    cfg.log = log_msg;
+    cfg.log_ctx = r;
+    ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
+    e = smo_engine_create(p, &cfg, &sink, r);
+    ck_assert_ptr_nonnull(e);
+    for (size_t i = 0; i < pl->n; i++) {
+        size_t n = pl->ends[i] - start;
+        char *chunk = malloc(n ? n : 1);
+        int rc;
+        ck_assert_ptr_nonnull(chunk);
+        memcpy(chunk, in + start, n);
+        r->fed += n;
+        rc = smo_engine_feed(e, chunk, n);
+        memset(chunk, 'Z', n);
+        free(chunk);
+        if (rc != 0)
+            rec_error(r, "smo_engine_feed failed", rc, i);
+        if (r->fed - r->pos > r->max_held)
+            r->max_held = r->fed - r->pos;
+        if (pl->flush[i] && smo_engine_flush(e) != 0)
+            rec_error(r, "smo_engine_flush failed", 0, i);
+        start = pl->ends[i];
+    }
+    if (smo_engine_finish(e) != 0)
+        rec_error(r, "smo_engine_finish failed", 0, 0);
+    if (r->pos != len)
+        rec_error(r, "input not all passed after finish", r->pos, len);
+    apr_pool_destroy(p);
+}
+
+static void run_whole(rec *r, const smo_engine_config *cfg, const char *in,
+                      size_t len)
+{
+    plan pl = plan_whole(len);
+    run_plan(r, cfg, in, len, &pl);
+    plan_free(&pl);
+}
+
+/* The output with every insertion cut out. */
+static char *without_inserts(const rec *r, size_t *n)
+{
+    char *s = malloc(r->out.len + 1);
+    size_t k = 0, from = 0;
+    if (!s)
+        abort();
+    for (size_t i = 0; i < r->n_ins && i < MAX_INSERTS; i++) {
+        memcpy(s + k, r->out.s + from, r->ins[i].out_off - from);
+        k += r->ins[i].out_off - from;
+        from = r->ins[i].out_off + r->ins[i].len;
+    }
+    memcpy(s + k, r->out.s + from, r->out.len - from);
+    k += r->out.len - from;
+    s[k] = '\0';
+    *n = k;
+    return s;
+}
+
+static int has_ci(const char *s, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    for (size_t i = 0; i + m <= n; i++)
+        if (strncasecmp(s + i, needle, m) == 0)
+            return 1;
+    return 0;
+}
+
+/* The input without the dropped ranges. */
+static char *without_drops(const rec *r, const char *doc, size_t len,
+                           size_t *n)
+{
+    char *s = malloc(len + 1);
+    size_t k = 0, from = 0;
+    if (!s)
+        abort();
+    for (size_t i = 0; i < r->drops && i < MAX_INSERTS; i++) {
+        memcpy(s + k, doc + from, r->drop_start[i] - from);
+        k += r->drop_start[i] - from;
+        from = r->drop_end[i];
+    }
+    memcpy(s + k, doc + from, len - from);
+    k += len - from;
+    *n = k;
+    return s;
+}
+
+static size_t count(const char *hay, size_t n, const char *needle)
+{
+    size_t c = 0, m = strlen(needle);
+    for (size_t i = 0; i + m <= n; i++)
+        if (memcmp(hay + i, needle, m) == 0)
+            c++;
+    return c;
+}
+
+/* Offset of `needle` in `doc` (the `nth` occurrence, from 0); the test
+ * documents are written so that it exists. */
+static size_t at_nth(const char *doc, const char *needle, int nth)
+{
+    const char *p = doc;
+    for (;;) {
+        p = strstr(p, needle);
+        ck_assert_msg(p != NULL, "test bug: %s not in the document", needle);
+        if (nth-- == 0)
+            return (size_t)(p - doc);
+        p++;
+    }
+}
+
+static size_t at(const char *doc, const char *needle)
+{
+    return at_nth(doc, needle, 0);
+}
+
+static size_t after(const char *doc, const char *needle)
+{
+    return at(doc, needle) + strlen(needle);
+}
+
+/* The result must be the document with `link` inserted exactly once, at
+ * an input offset in [lo, hi], and nothing else changed. */
+static void check_inserted(const rec *r, const char *doc, const char *link,
+                           size_t lo, size_t hi, const char *what)
+{
+    size_t len = strlen(doc), n;
+    char *rest;
+
+    ck_assert_msg(!r->err[0], "%.200s: %s", what, r->err);
+    ck_assert_msg(r->drops == 0, "%.200s: the engine dropped input", what);
+    ck_assert_msg(r->n_ins >= 1, "%.200s: nothing inserted into\n%.600s\nlog:\n%.1000s",
+                  what, doc, r->log.s ? r->log.s : "");
+    ck_assert_msg(r->n_ins == 1 && count(r->out.s, r->out.len,
+                                         "rel=\"canonical\"")
+                                   == 1 + count(doc, len, "rel=\"canonical\""),
+                  "%.200s: inserted %lu times:\n%.600s", what,
+                  (unsigned long)r->n_ins, r->out.s);
+    ck_assert_msg(is_link(r->out.s + r->ins[0].out_off, r->ins[0].len,
+                          link),
+                  "%.200s: inserted %.*s, expected %s", what,
+                  (int)r->ins[0].len, r->out.s + r->ins[0].out_off, link);
+    ck_assert_msg(r->ins[0].in_off >= lo && r->ins[0].in_off <= hi,
+                  "%.200s: inserted at %llu, expected %lu..%lu:\n%.600s", what,
+                  (unsigned long long)r->ins[0].in_off, (unsigned long)lo,
+                  (unsigned long)hi, r->out.s);
+    rest = without_inserts(r, &n);
+    ck_assert_msg(n == len && memcmp(rest, doc, len) == 0,
+                  "%.200s: input bytes changed:\n%.600s", what, r->out.s);
+    free(rest);
+}
+
+static void check_untouched(const rec *r, const char *doc, const char *what)
+{
+    size_t len = strlen(doc);
+    ck_assert_msg(!r->err[0], "%.200s: %s", what, r->err);
+    ck_assert_msg(r->n_ins == 0 && r->drops == 0 && r->out.len == len
+                  && memcmp(r->out.s ? r->out.s : "", doc, len) == 0,
+                  "%.200s: output differs from the input:\n%.600s", what,
+                  r->out.s ? r->out.s : "");
+}
+
+/* Whole document in one chunk, the link expected at `pos`. */
+/* The link expected at `pos`, whether the document comes in one chunk or
+ * a byte at a time (the head is held back either way). */
+static void expect_at(const char *doc, size_t pos)
+{
+    smo_engine_config cfg = config(URL, 0);
+    plan pl = plan_step(strlen(doc), 1);
+    rec r;
+    run_whole(&r, &cfg, doc, strlen(doc));
+    check_inserted(&r, doc, LINK, pos, pos, doc);
+    rec_free(&r);
+    run_plan(&r, &cfg, doc, strlen(doc), &pl);
+    check_inserted(&r, doc, LINK, pos, pos, "byte at a time");
+    rec_free(&r);
+    plan_free(&pl);
+}
+
+static void expect_none(const char *doc)
+{
+    smo_engine_config cfg = config(URL, 0);
+    plan pl = plan_step(strlen(doc), 1);
+    rec r;
+    run_whole(&r, &cfg, doc, strlen(doc));
+    check_untouched(&r, doc, doc);
+    rec_free(&r);
+    run_plan(&r, &cfg, doc, strlen(doc), &pl);
+    check_untouched(&r, doc, "byte at a time");
+    rec_free(&r);
+    plan_free(&pl);
+}
+
+/* A FLUSH after `flush_at` bytes (past the start of the head, which then
+ * goes out): the engine cannot insert early any more and must insert
+ * where the head ends, in [lo, hi]. */
+static void expect_flushed(const char *doc, size_t flush_at, size_t lo,
+                           size_t hi)
+{
+    smo_engine_config cfg = config(URL, 0);
+    plan pl = plan_split(strlen(doc), flush_at, 1);
+    rec r;
+    run_plan(&r, &cfg, doc, strlen(doc), &pl);
+    check_inserted(&r, doc, LINK, lo, hi, doc);
+    rec_free(&r);
+    plan_free(&pl);
+}
+
+/* ---- (a) where the canonical link goes --------------------------------- */
+
+START_TEST(after_head)
+{
+    const char *d1 = "<!DOCTYPE html><html><head><title>T</title></head>"
+                     "<body><p>x</p></body></html>";
+    const char *d2 = "<!doctype html>\n<HTML lang=en>\n<HEAD profile=\"x\">\n"
+                     "<title>T</title>\n</HEAD><BODY>x</BODY></HTML>\n";
+    const char *d3 = "<html><head>\n  <meta name=description content=d>\n"
+                     "  <link rel=stylesheet href=/s.css>\n</head><body>";
+    /* Markup-looking text is not markup. */
+    const char *d4 = "<!-- <head> --><html><head><title>T</title></head>";
+    const char *d5 = "<html><head><script>document.write('<meta charset="
+                     "utf-8>')</script><title>T</title></head>";
+    expect_at(d1, after(d1, "<head>"));
+    expect_at(d2, after(d2, "<HEAD profile=\"x\">"));
+    expect_at(d3, after(d3, "<head>"));
+    expect_at(d4, at_nth(d4, "<head>", 1) + 6);
+    expect_at(d5, after(d5, "<head>"));
+}
+END_TEST
+
+START_TEST(after_charset)
+{
+    const char *d1 = "<!DOCTYPE html><html><head><title>T</title>"
+                     "<meta charset=\"utf-8\"><meta name=a content=b>"
+                     "</head><body></body></html>";
+    const char *d2 = "<html><head><meta http-equiv=\"Content-Type\" "
+                     "content=\"text/html; charset=iso-8859-1\">"
+                     "<title>T</title></head>";
+    const char *d3 = "<html><head><META CHARSET=\"UTF-8\" /><title>T</title>"
+                     "</head>";
+    /* No <head>: the charset meta opens the head implicitly. */
+    const char *d4 = "<!DOCTYPE html>\n<meta charset=utf-8>\n<title>T</title>"
+                     "\n<p>x";
+    expect_at(d1, after(d1, "<meta charset=\"utf-8\">"));
+    expect_at(d2, after(d2, "iso-8859-1\">"));
+    expect_at(d3, after(d3, "<META CHARSET=\"UTF-8\" />"));
+    expect_at(d4, after(d4, "<meta charset=utf-8>"));
+}
+END_TEST
+
+START_TEST(charset_past_1024)
+{
+    /* A charset declaration past the first 1024 bytes does not count
+     * (browsers stop prescanning there): the link goes after <head>. */
+    buf b = { 0 };
+    buf_str(&b, "<html><head><title>T</title><!--");
+    for (int i = 0; i < 120; i++)
+        buf_str(&b, " padding.");
+    buf_str(&b, " --><meta charset=utf-8></head><body>x</body></html>");
+    ck_assert_uint_gt(at(b.s, "<meta charset"), 1024);
+    expect_at(b.s, after(b.s, "<head>"));
+    buf_free(&b);
+}
+END_TEST
+
+START_TEST(implicit_head)
+{
+    /* No <head>: before the first element that opens the head. */
+    const char *d1 = "<!DOCTYPE html><html><title>T</title><body>x";
+    const char *d2 = "<title>T</title><p>x";
+    const char *d3 = "<!DOCTYPE html>\n<html lang=en>\n  <link rel=icon "
+                     "href=/f.ico><title>T</title>";
+    const char *d4 = "<!DOCTYPE html><html><!-- c --><script>1</script>";
+    expect_at(d1, at(d1, "<title>"));
+    expect_at(d2, at(d2, "<title>"));
+    expect_at(d3, at(d3, "<link"));
+    expect_at(d4, at(d4, "<script>"));
+}
+END_TEST
+
+START_TEST(implicit_head_closed_at_once)
+{
+    /* An element that cannot be in a head opens and closes it: the link
+     * still goes before that element (after any whitespace before it). */
+    const char *d1 = "<!DOCTYPE html><html><body><p>x</p></body></html>";
+    const char *d2 = "<!DOCTYPE html><div>x</div>";
+    const char *d3 = "<!DOCTYPE html>\n\nHello";
+    expect_at(d1, at(d1, "<body>"));
+    expect_at(d2, at(d2, "<div>"));
+    {
+        smo_engine_config cfg = config(URL, 0);
+        rec r;
+        run_whole(&r, &cfg, d3, strlen(d3));
+        check_inserted(&r, d3, LINK, after(d3, "html>"), at(d3, "Hello"),
+                       d3);
+        rec_free(&r);
+    }
+}
+END_TEST
+
+START_TEST(page_has_canonical)
+{
+    static const char *const docs[] = {
+        "<html><head><link rel=canonical href=\"https://example.com/x\">"
+        "</head><body>",
+        "<html><head><title>T</title><LINK REL=\"Canonical\" HREF=/x>"
+        "</head>",
+        "<html><head><link rel=\"alternate canonical\" href=/x></head>",
+        "<html><head><link href=/x rel='\tCANONICAL\n'></head>",
+        "<!DOCTYPE html><title>T</title><link rel=canonical href=/x><p>x",
+        "<html><head><meta charset=utf-8><style>p{}</style>"
+        "<script>var a = '<head>';</script><link rel=canonical href=/x>"
+        "</head>",
+        /* Not an end of head: the link is still in the head. */
+        "<html><head><!-- </head> --><link rel=canonical href=/x></head>",
+        "<html><head><script>x=\"</head>\"</script>"
+        "<link rel=canonical href=/x></head>",
+        "<html><head><style>/*</head>*/</style>"
+        "<link rel=canonical href=/x></head>",
+        "<html><head><meta name=x content=\"</head>\">"
+        "<link rel=canonical href=/x></head>",
+        "<html><head><title></head></title>"
+        "<link rel=canonical href=/x></head>",
+        "<html><head><noscript></head></noscript>"
+        "<link rel=canonical href=/x></head>",
+        NULL
+    };
+    for (int i = 0; docs[i]; i++)
+        expect_none(docs[i]);
+}
+END_TEST
+
+START_TEST(not_a_canonical)
+{
+    /* Other rel values are not a canonical declaration, and a canonical
+     * link after the head ended does not count. */
+    const char *d1 = "<html><head><link rel=canonicalx href=/x></head>";
+    const char *d2 = "<html><head><link rel=alternate href=/x></head>";
+    const char *d3 = "<html><head><title>T</title></head><body>"
+                     "<link rel=canonical href=/x>";
+    const char *d4 = "<html><head><!-- <link rel=canonical href=/x> -->"
+                     "</head>";
+    /* The head ended implicitly before these links. */
+    const char *d5 = "<html><head><title>T</title><div>x</div>"
+                     "<link rel=canonical href=/x>";
+    const char *d6 = "<html><head><title>T</title>Hello"
+                     "<link rel=canonical href=/x>";
+    const char *d7 = "<html><head><title>T</title><textarea>"
+                     "</textarea><link rel=canonical href=/x>";
+    /* Template content is not part of the document. */
+    const char *d8 = "<html><head><template><link rel=canonical href=/x>"
+                     "</template></head>";
+    expect_at(d1, after(d1, "<head>"));
+    expect_at(d2, after(d2, "<head>"));
+    expect_at(d3, after(d3, "<head>"));
+    expect_at(d4, after(d4, "<head>"));
+    expect_at(d5, after(d5, "<head>"));
+    expect_at(d6, after(d6, "<head>"));
+    expect_at(d7, after(d7, "<head>"));
+    expect_at(d8, after(d8, "<head>"));
+}
+END_TEST
+
+START_TEST(empty_canonical_replaced)
+{
+    /* SPEC 3: an empty declaration the engine still holds is replaced, so
+     * that the page ends up with exactly one canonical link. */
+    static const char *const docs[] = {
+        "<html><head><link rel=canonical href=\"\"><title>T</title></head>",
+        "<html><head><title>T</title><link rel=\"canonical\" href></head>",
+        NULL
+    };
+    for (int i = 0; docs[i]; i++) {
+        const char *d = docs[i];
+        smo_engine_config cfg = config(URL, 0);
+        size_t ls = at(d, "<link"), le = ls + strcspn(d + ls, ">") + 1;
+        size_t n, dn;
+        char *rest, *kept;
+        rec r;
+        run_whole(&r, &cfg, d, strlen(d));
+        ck_assert_msg(!r.err[0], "%s", r.err);
+        ck_assert_msg(r.n_ins == 1 && r.drops == 1
+                      && r.drop_start[0] == ls && r.drop_end[0] == le,
+                      "%s: the empty link was not replaced:\n%s", d,
+                      r.out.s);
+        ck_assert(is_link(r.out.s + r.ins[0].out_off, r.ins[0].len, LINK));
+        ck_assert_uint_eq(count(r.out.s, r.out.len, "canonical"), 1);
+        rest = without_inserts(&r, &n);
+        kept = without_drops(&r, d, strlen(d), &dn);
+        ck_assert_msg(n == dn && memcmp(rest, kept, n) == 0,
+                      "%s: other bytes changed:\n%s", d, r.out.s);
+        free(rest);
+        free(kept);
+        rec_free(&r);
+    }
+}
+END_TEST
+
+START_TEST(flush_inserts_at_head_end)
+{
+    /* After a FLUSH the engine no longer holds the head: the link goes
+     * where the head really ends, never at a "</head>" that is text. */
+    const char *d1 = "<html><head><title>a</head>b</title>"
+                     "<!-- </head> --><script>x=\"</head>\"</script>"
+                     "<style></head></style><meta content=\"</head>\">"
+                     "<noscript></head></noscript></head><body>x</body>";
+    const char *d2 = "<html><head><title>x</title><div>y</div></html>";
+    const char *d3 = "<html><head><title>x</title><body>y</body></html>";
+    const char *d4 = "<html><head><title>x</title><textarea></head>"
+                     "</textarea></head>";
+    const char *d5 = "<html><head><title>x</title>\n  Hello</html>";
+    const char *d6 = "<html><head><title>x</title><link rel=canonical "
+                     "href=/x></head>";
+    size_t e5 = after(d5, "</title>");
+    expect_flushed(d1, after(d1, "<title>"), at_nth(d1, "</head>", 6),
+                   at_nth(d1, "</head>", 6));
+    expect_flushed(d2, after(d2, "<title>"), at(d2, "<div>"),
+                   at(d2, "<div>"));
+    expect_flushed(d3, after(d3, "<title>"), at(d3, "<body>"),
+                   at(d3, "<body>"));
+    expect_flushed(d4, after(d4, "<title>"), at(d4, "<textarea>"),
+                   at(d4, "<textarea>"));
+    expect_flushed(d5, after(d5, "<title>"), e5, at(d5, "Hello"));
+    {
+        /* The page's own canonical, seen after the flush, still counts. */
+        smo_engine_config cfg = config(URL, 0);
+        plan pl = plan_split(strlen(d6), after(d6, "<title>"), 1);
+        rec r;
+        run_plan(&r, &cfg, d6, strlen(d6), &pl);
+        check_untouched(&r, d6, d6);
+        rec_free(&r);
+        plan_free(&pl);
+    }
+}
+END_TEST
+
+START_TEST(head_over_limit)
+{
+    /* A head longer than head_limit is let go: the link goes before
+     * </head> unless the page turns out to have one. */
+    smo_engine_config cfg = config(URL, 0);
+    buf b = { 0 }, c = { 0 };
+    plan pl;
+    rec r;
+
+    cfg.head_limit = 1024;
+    buf_str(&b, "<html><head><title>T</title><!--");
+    for (int i = 0; i < 500; i++)
+        buf_str(&b, " padding.");
+    buf_str(&c, b.s);
+    buf_str(&b, " --></head><body>x</body></html>");
+    buf_str(&c, " --><link rel=canonical href=/x></head><body>x</body>");
+
+    /* In 256-byte chunks: within one chunk nothing is held anyway. */
+    pl = plan_step(b.len, 256);
+    run_plan(&r, &cfg, b.s, b.len, &pl);
+    check_inserted(&r, b.s, LINK, at(b.s, "</head>"), at(b.s, "</head>"),
+                   "head over the limit");
+    ck_assert_uint_le(r.max_held, 1024 + 256 + SMO_TAIL_LIMIT_DEFAULT);
+    rec_free(&r);
+    plan_free(&pl);
+
+    pl = plan_step(c.len, 256);
+    run_plan(&r, &cfg, c.s, c.len, &pl);
+    check_untouched(&r, c.s, "head over the limit, page has a canonical");
+    rec_free(&r);
+    plan_free(&pl);
+    buf_free(&b);
+    buf_free(&c);
+}
+END_TEST
+
+START_TEST(xhtml_link)
+{
+    const char *d = "<?xml version=\"1.0\"?>\n<html xmlns=\"http://www.w3.org/"
+                    "1999/xhtml\"><head><title>T</title></head><body/></html>";
+    smo_engine_config cfg = config(URL, 1);
+    rec r;
+    run_whole(&r, &cfg, d, strlen(d));
+    check_inserted(&r, d, LINK_XHTML, after(d, "<head>"), after(d, "<head>"),
+                   "xhtml");
+    rec_free(&r);
+}
+END_TEST
+
+START_TEST(url_escaped)
+{
+    const char *d = "<html><head></head>";
+    smo_engine_config cfg = config("https://example.com/a\"b<c>?q='x'&r=1",
+                                   0);
+    rec r;
+    run_whole(&r, &cfg, d, strlen(d));
+    ck_assert_msg(!r.err[0], "%s", r.err);
+    ck_assert_uint_eq(r.n_ins, 1);
+    /* Whatever the entity chosen, the value cannot end the attribute or
+     * open markup, and & starts an entity. */
+    {
+        const char *v = r.out.s + r.ins[0].out_off;
+        size_t n = r.ins[0].len;
+        const char *href = strstr(v, "href=\"");
+        ck_assert_ptr_nonnull(href);
+        href += 6;
+        const char *end = memchr(href, '"', n - (size_t)(href - v));
+        ck_assert_ptr_nonnull(end);
+        ck_assert_msg(strcmp(end, "\"></head>") == 0
+                      || strcmp(end, "\">\n</head>") == 0, "%s", v);
+        for (const char *q = href; q < end; q++) {
+            ck_assert_msg(*q != '<' && *q != '>' && *q != '\'',
+                          "unescaped %c in %.*s", *q, (int)n, v);
+            if (*q == '&')
+                ck_assert_msg(strncmp(q, "&amp;", 5) == 0 || q[1] == '#'
+                              || strncmp(q, "&quot;", 6) == 0
+                              || strncmp(q, "&lt;", 4) == 0
+                              || strncmp(q, "&gt;", 4) == 0
+                              || strncmp(q, "&apos;", 6) == 0,
+                              "bad & in %.*s", (int)n, v);
+        }
+        ck_assert_msg(strstr(v, "&amp;r=1") != NULL, "%.*s", (int)n, v);
+    }
+    rec_free(&r);
+}
+END_TEST
+
+START_TEST(disabled)
+{
+    static const char *const docs[] = {
+        "<html><head><title>T</title></head><body>x</body></html>",
+        "<title>T</title><p>x",
+        "",
+        NULL
+    };
+    smo_engine_config cfg = config(NULL, 0);
+    for (int i = 0; docs[i]; i++) {
+        rec r;
+        run_whole(&r, &cfg, docs[i], strlen(docs[i]));
+        check_untouched(&r, docs[i], docs[i]);
+        rec_free(&r);
+    }
+}
+END_TEST
+
+/* ---- (b) the output does not depend on where the input is split ------ */
+
+/* Literals may hold NUL bytes: their length is taken from sizeof. */
+typedef struct {
+    const char *s;
+    size_t len;
+} doc_lit;
+
+#define DOC(lit) { lit, sizeof(lit) - 1 }
+
+static const doc_lit split_docs[] = {
+    DOC("<!DOCTYPE html><html><head><title>T</title></head><body>x</body></html>"),
+    DOC("<html><head><meta charset=\"utf-8\"><title>a &amp; b</title>"
+        "<link rel=\"stylesheet\" href=\"/s.css\"></head><body><p class=x>y</p>"),
+    DOC("<html><head><link rel=canonical href=\"/c\"></head><body></body>"),
+    DOC("<!doctype html><title>T</title><script>if (a < b) "
+        "document.write('</head><!--<script>x</script>-->');</script>"
+        "<style>a::after{content:\"</style\"}</style><p>x"),
+    DOC("<html><head><!-- </head> --><!--> <!---> <!-- -- --!>"
+        "<? bogus ?><!x></head><body>"),
+    DOC("<html><head><title>x</title>\n  Hello <b>world</b>"),
+    DOC("<svg><![CDATA[</head>]]><title>t</title></svg><p>x"),
+    DOC("<html><head><noscript><link rel=canonical href=/x></noscript>"
+        "<template><title>t</title></template></head>"),
+    DOC("<html><head><textarea></head></textarea><plaintext></head><p>"),
+    DOC("<html><head><meta content=\"a>b\" name='c\"d' x=y/><base href=/b/>"
+        "</head>\r\n<body>\0\xff\xfe</body>"),
+    DOC("<html><head><meta http-equiv=content-type content=\"text/html; "
+        "charset=utf-8\"><title>T</title></head>"),
+    DOC("<html><head><title>T</title><a href=\"never closed"),
+};
+
+static void check_same(const rec *a, const rec *b, const char *what,
+                       const char *doc)
+{
+    ck_assert_msg(!b->err[0], "%s: %s", what, b->err);
+    ck_assert_msg(a->out.len == b->out.len
+                  && memcmp(a->out.s, b->out.s, a->out.len) == 0
+                  && a->n_ins == b->n_ins,
+                  "%s of\n%.600s\ngave\n%.600s\ninstead of\n%.600s", what, doc,
+                  b->out.s ? b->out.s : "", a->out.s ? a->out.s : "");
+    for (size_t i = 0; i < a->n_ins && i < MAX_INSERTS; i++)
+        ck_assert_msg(a->ins[i].in_off == b->ins[i].in_off,
+                      "%s: insertion %lu moved", what, (unsigned long)i);
+}
+
+START_TEST(split_everywhere)
+{
+    const char *doc = split_docs[_i].s;
+    size_t len = split_docs[_i].len;
+    smo_engine_config cfg = config(URL, 0);
+    rec whole, r;
+
+    run_whole(&whole, &cfg, doc, len);
+    ck_assert_msg(!whole.err[0], "%s", whole.err);
+    ck_assert_uint_le(whole.n_ins, 1);
+    for (size_t at = 0; at <= len; at++) {
+        plan pl = plan_split(len, at, 0);
+        char what[64];
+        snprintf(what, sizeof what, "split at %lu", (unsigned long)at);
+        run_plan(&r, &cfg, doc, len, &pl);
+        check_same(&whole, &r, what, doc);
+        rec_free(&r);
+        plan_free(&pl);
+    }
+    {
+        plan pl = plan_step(len, 1);
+        run_plan(&r, &cfg, doc, len, &pl);
+        check_same(&whole, &r, "one byte at a time", doc);
+        rec_free(&r);
+        plan_free(&pl);
+    }
+    rec_free(&whole);
+}
+END_TEST
+
+/* ---- (c) byte preservation on generated documents --------------------- */
+
+static const char *const tag_names[] = {
+    "html", "head", "body", "title", "meta", "link", "script", "style",
+    "textarea", "div", "p", "a", "span", "svg", "math", "template",
+    "noscript", "iframe", "xmp", "br", "img", "base", "table", "td",
+    "foreignObject", "desc", "mi", "annotation-xml", "HEAD", "Script",
+    "TITLE", "LiNk"
+};
+
+static const char *const attr_names[] = {
+    "rel", "href", "content", "name", "property", "charset", "http-equiv",
+    "class", "id", "REL", "x:y", "data-a", "lang", "src", "type", "/", "\"",
+    "'", "<", "=", "a\0b"
+};
+
+static const char *const attr_values[] = {
+    "canonical", "https://example.com/", "</head>", "a>b", "utf-8",
+    "text/html; charset=utf-8", "alternate canonical", "&amp;&lt;&#x3e;",
+    "", " spaced value ", "\xc3\xa9t\xc3\xa9", "\xff\xfe", "x\"y", "x'y",
+    "og:title", "<!--", "-->", "`", "\r\n"
+};
+
+static const char *const fragments[] = {
+    "<!-- comment -->", "<!-->", "<!--->", "<!---->", "<!-- -- -->",
+    "<!-- --!>", "<!--<!-- -->", "<!-- </head> -->", "<!x>", "<?php ?>",
+    "</ x>", "</3>", "<!DOCTYPE html>", "<!doctype html PUBLIC \"-//W3C//"
+    "DTD XHTML 1.0//EN\" 'about:legacy-compat'>", "<!DOCTYPE>",
+    "<script>a<b</script>", "<script><!--</script>",
+    "<script><!--<script>x</script>y--></script>",
+    "<script>x</script >", "<script>x</scriptx></script>",
+    "<script type=module>'</head>'</SCRIPT>",
+    "<style>p::after{content:'</head>'}</style>", "<style></styl</style>",
+    "<title>a &amp; </head> b</title>", "<textarea><p></textarea>",
+    "<svg><![CDATA[ </svg> <head> ]]></svg>", "<math><mi><b>x</b></mi></math>",
+    "<svg><title><p>x</p></title><desc>d</desc></svg>",
+    "<template><head><link rel=canonical href=/t></template>",
+    "<noscript><meta charset=utf-8></noscript>", "<xmp></head></xmp>",
+    "<iframe><p></iframe>", "text", "  \n\t", "&amp;&nbsp;&#0;&#x110000;",
+    "a < b > c", "<", "</", "<>", "</>", "\0", "\xff\xc3", "\xe2\x82",
+    "\xf0\x9f\x98\x80", "\r\n", "\r", "<br/>", "<p/>", "<a/b/c>",
+    "<a b=c/>", "]]>", "-->"
+};
+
+static const char *const tails[] = {
+    "<a href=\"x", "<a href='x", "<a href=x", "<a ", "<a", "<", "</a",
+    "<!-- abc", "<!--", "<!-", "<!", "<!DOCTYPE", "<!DOCTYPE html",
+    "<script>abc", "<script>abc</scr", "<style>x", "<title>x",
+    "<textarea>x", "<svg><![CDATA[x", "<?x", "&am", "<plaintext>x</p>"
+};
+
+static void gen_tag(buf *b, uint64_t *st)
+{
+    const char *name = tag_names[rnd_below(st, N_ELEMS(tag_names))];
+    int end = rnd_below(st, 4) == 0;
+    size_t n_attrs = end ? 0 : rnd_below(st, 4);
+
+    buf_str(b, end ? "</" : "<");
+    buf_str(b, name);
+    for (size_t i = 0; i < n_attrs; i++) {
+        size_t an = rnd_below(st, N_ELEMS(attr_names));
+        const char *v = attr_values[rnd_below(st, N_ELEMS(attr_values))];
+        static const char *const seps[] = { " ", "\t", "\n", "/", "  " };
+        buf_str(b, seps[rnd_below(st, N_ELEMS(seps))]);
+        /* "a\0b" has a NUL inside. */
+        buf_add(b, attr_names[an], an == N_ELEMS(attr_names) - 1
+                                   ? 3 : strlen(attr_names[an]));
+        switch (rnd_below(st, 5)) {
+        case 0:                     /* no value */
+            break;
+        case 1:                     /* unquoted: only up to a space or > */
+            buf_str(b, "=");
+            for (const char *q = v; *q && *q != ' ' && *q != '>'; q++)
+                buf_add(b, q, 1);
+            break;
+        case 2:
+            buf_str(b, rnd_below(st, 2) ? "='" : " = '");
+            for (const char *q = v; *q; q++)
+                if (*q != '\'')
+                    buf_add(b, q, 1);
+            buf_str(b, "'");
+            break;
+        default:
+            buf_str(b, "=\"");
+            for (const char *q = v; *q; q++)
+                if (*q != '"')
+                    buf_add(b, q, 1);
+            buf_str(b, "\"");
+            break;
+        }
+    }
+    if (rnd_below(st, 8) == 0)
+        buf_str(b, "/");
+    buf_str(b, ">");
+}
+
+static void gen_doc(buf *b, uint64_t *st)
+{
+    size_t n = 1 + rnd_below(st, 40);
+    if (rnd_below(st, 2))
+        buf_str(b, "<!DOCTYPE html>\n");
+    if (rnd_below(st, 2))
+        buf_str(b, rnd_below(st, 2) ? "<html><head>" : "<html>\n<head>\n");
+    for (size_t i = 0; i < n; i++) {
+        size_t k = rnd_below(st, 10);
+        if (k < 4) {
+            gen_tag(b, st);
+        }
+        else if (k < 9) {
+            const char *f = fragments[rnd_below(st, N_ELEMS(fragments))];
+            /* The "\0" fragment is one NUL byte. */
+            buf_add(b, f, *f ? strlen(f) : 1);
+        }
+        else if (rnd_below(st, 6) == 0) {
+            buf_str(b, "<link rel=canonical href=/own>");
+        }
+        else {
+            buf_str(b, rnd_below(st, 2) ? "</head>" : "<body>");
+        }
+    }
+    if (rnd_below(st, 3) == 0)
+        buf_str(b, tails[rnd_below(st, N_ELEMS(tails))]);
+}
+
+/* Output minus insertions is the input; the only insertion is the link,
+ * at most once; the only thing dropped is an empty canonical link of the
+ * page, which the inserted one replaces (SPEC 3). */
+static void check_preserved_link(const rec *r, const char *doc, size_t len,
+                                 const char *link, const char *what)
+{
+    size_t n, dn;
+    char *rest, *kept;
+
+    ck_assert_msg(!r->err[0], "%.200s: %s", what, r->err);
+    ck_assert_msg(r->drops <= 1 && (r->drops == 0 || r->n_ins == 1),
+                  "%s: %lu ranges dropped", what, (unsigned long)r->drops);
+    if (r->drops) {
+        const char *t = doc + r->drop_start[0];
+        size_t tn = r->drop_end[0] - r->drop_start[0];
+        ck_assert_msg(tn > 6 && strncasecmp(t, "<link", 5) == 0
+                      && t[tn - 1] == '>' && has_ci(t, tn, "canonical"),
+                      "%s: dropped %.*s", what, (int)tn, t);
+    }
+    ck_assert_msg(r->n_ins <= 1, "%s: %lu insertions:\n%.600s", what,
+                  (unsigned long)r->n_ins, r->out.s);
+    if (r->n_ins == 1)
+        ck_assert_msg(is_link(r->out.s + r->ins[0].out_off, r->ins[0].len,
+                              link),
+                      "%s: unexpected insertion %.*s", what,
+                      (int)r->ins[0].len, r->out.s + r->ins[0].out_off);
+    rest = without_inserts(r, &n);
+    kept = without_drops(r, doc, len, &dn);
+    if (n != dn || memcmp(rest, kept, dn) != 0) {
+        size_t i = 0;
+        while (i < n && i < dn && rest[i] == kept[i])
+            i++;
+        free(rest);
+        free(kept);
+        ck_abort_msg("%s: output minus insertions differs from the input "
+                     "at byte %lu of %lu (output %lu):\n%.*s", what,
+                     (unsigned long)i, (unsigned long)len, (unsigned long)n,
+                     (int)(len < 600 ? len : 600), doc);
+    }
+    free(rest);
+    free(kept);
+}
+
+static void check_preserved(const rec *r, const char *doc, size_t len,
+                            const char *what)
+{
+    check_preserved_link(r, doc, len, LINK, what);
+}
+
+#define GEN_DOCS_PER_TEST 25
+
+START_TEST(byte_preservation)
+{
+    smo_engine_config cfg = config(URL, 0);
+
+    for (int d = 0; d < GEN_DOCS_PER_TEST; d++) {
+        uint64_t st = 0x9E3779B97F4A7C15ULL * (uint64_t)(_i * 1000 + d + 1);
+        buf doc = { 0 };
+        rec whole, r;
+        char what[96];
+
+        gen_doc(&doc, &st);
+        run_whole(&whole, &cfg, doc.s, doc.len);
+        snprintf(what, sizeof what, "doc %d.%d whole", _i, d);
+        check_preserved(&whole, doc.s, doc.len, what);
+        for (int k = 0; k < 6; k++) {
+            /* Every third chunking also sends FLUSHes: the link may then
+             * move (insert-only mode) but the input must still be whole. */
+            int flush = k % 3 == 2;
+            plan pl = plan_random(doc.len, &st, flush);
+            run_plan(&r, &cfg, doc.s, doc.len, &pl);
+            snprintf(what, sizeof what, "doc %d.%d chunking %d%s", _i, d, k,
+                     flush ? " with flushes" : "");
+            check_preserved(&r, doc.s, doc.len, what);
+            if (!flush)
+                check_same(&whole, &r, what, doc.s);
+            rec_free(&r);
+            plan_free(&pl);
+        }
+        for (int k = 0; k < 3; k++) {
+            /* Other paths: a tiny head limit (insert-only), a tiny tag
+             * limit (truncated tags), XHTML markup. */
+            smo_engine_config c2 = config(URL, k == 2);
+            plan pl = plan_random(doc.len, &st, 0);
+            if (k == 0)
+                c2.head_limit = 64;
+            if (k == 1)
+                c2.tail_limit = 24;
+            run_plan(&r, &c2, doc.s, doc.len, &pl);
+            snprintf(what, sizeof what, "doc %d.%d %s", _i, d,
+                     k == 0 ? "head_limit 64"
+                            : k == 1 ? "tail_limit 24" : "xhtml");
+            check_preserved_link(&r, doc.s, doc.len,
+                                 k == 2 ? LINK_XHTML : LINK, what);
+            rec_free(&r);
+            plan_free(&pl);
+        }
+        rec_free(&whole);
+        buf_free(&doc);
+    }
+}
+END_TEST
+
+/* ---- (d) hostile input -------------------------------------------------- */
+
+static void run_big(const char *doc, size_t len, const char *what,
+                    size_t chunk)
+{
+    smo_engine_config cfg = config(URL, 0);
+    plan pl = plan_step(len, chunk);
+    rec r;
+    run_plan(&r, &cfg, doc, len, &pl);
+    check_preserved(&r, doc, len, what);
+    /* Bounded memory: the engine holds back no more than the head limit
+     * plus one tag and one chunk. */
+    ck_assert_msg(r.max_held <= cfg.head_limit + cfg.tail_limit + chunk,
+                  "%s: held back %llu bytes", what,
+                  (unsigned long long)r.max_held);
+    rec_free(&r);
+    plan_free(&pl);
+}
+
+START_TEST(huge_attribute)
+{
+    size_t n = 10 * 1024 * 1024;
+    buf b = { 0 };
+    char *a = malloc(n);
+    ck_assert_ptr_nonnull(a);
+    memset(a, 'a', n);
+    buf_str(&b, "<html><head><meta name=description content=\"");
+    buf_add(&b, a, n);
+    buf_str(&b, "\"><title>T</title></head><body>x</body></html>");
+    run_big(b.s, b.len, "10 MB attribute value", 65536);
+    free(a);
+    buf_free(&b);
+}
+END_TEST
+
+START_TEST(huge_comment_and_text)
+{
+    size_t n = 4 * 1024 * 1024;
+    buf b = { 0 };
+    char *a = malloc(n);
+    ck_assert_ptr_nonnull(a);
+    memset(a, '-', n);
+    buf_str(&b, "<html><head><!--");
+    buf_add(&b, a, n);
+    buf_str(&b, "x--><title>T</title></head><body>");
+    memset(a, 't', n);
+    buf_add(&b, a, n);
+    buf_str(&b, "<script>");
+    buf_add(&b, a, n);
+    run_big(b.s, b.len, "4 MB comment, text and unclosed script", 65536);
+    free(a);
+    buf_free(&b);
+}
+END_TEST
+
+START_TEST(deep_nesting)
+{
+    static const char *const opens[] = { "<div>", "<b>", "<template>",
+                                          "<svg><g>", "<math><mi>",
+                                          "<table><tr><td>" };
+    for (size_t k = 0; k < N_ELEMS(opens); k++) {
+        buf b = { 0 };
+        buf_str(&b, "<!DOCTYPE html><html><head><title>T</title>");
+        for (int i = 0; i < 100000; i++)
+            buf_str(&b, opens[k]);
+        buf_str(&b, "deep");
+        run_big(b.s, b.len, opens[k], 4096);
+        buf_free(&b);
+    }
+}
+END_TEST
+
+START_TEST(unterminated_at_eof)
+{
+    static const char *const docs[] = {
+        "<html><head><title>T</title><a href=\"",
+        "<html><head><title>T</title><!-- never closed",
+        "<html><head><title>never closed",
+        "<html><head><script>never closed",
+        "<html><head",
+        "<html><head><meta charset=utf-8",
+        "<!DOCTYPE",
+        "<",
+        NULL
+    };
+    for (int i = 0; docs[i]; i++) {
+        smo_engine_config cfg = config(URL, 0);
+        size_t len = strlen(docs[i]);
+        rec r;
+        run_whole(&r, &cfg, docs[i], len);
+        check_preserved(&r, docs[i], len, docs[i]);
+        rec_free(&r);
+        {
+            plan pl = plan_step(len, 1);
+            run_plan(&r, &cfg, docs[i], len, &pl);
+            check_preserved(&r, docs[i], len, docs[i]);
+            rec_free(&r);
+            plan_free(&pl);
+        }
+    }
+}
+END_TEST
+
+static Suite *engine_suite(void)
+{
+    Suite *s = suite_create("engine");
+    TCase *tc = tcase_create("canonical");
+    tcase_add_test(tc, after_head);
+    tcase_add_test(tc, after_charset);
+    tcase_add_test(tc, charset_past_1024);
+    tcase_add_test(tc, implicit_head);
+    tcase_add_test(tc, implicit_head_closed_at_once);
+    tcase_add_test(tc, page_has_canonical);
+    tcase_add_test(tc, not_a_canonical);
+    tcase_add_test(tc, empty_canonical_replaced);
+    tcase_add_test(tc, flush_inserts_at_head_end);
+    tcase_add_test(tc, head_over_limit);
+    tcase_add_test(tc, xhtml_link);
+    tcase_add_test(tc, url_escaped);
+    tcase_add_test(tc, disabled);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("streaming");
+    tcase_set_timeout(tc, 600);
+    tcase_add_loop_test(tc, split_everywhere, 0, (int)N_ELEMS(split_docs));
+    tcase_add_loop_test(tc, byte_preservation, 0, 16);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("hostile");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, huge_attribute);
+    tcase_add_test(tc, huge_comment_and_text);
+    tcase_add_test(tc, deep_nesting);
+    tcase_add_test(tc, unterminated_at_eof);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr;
+    int failed;
+
+    apr_initialize();
+    atexit(apr_terminate);
+    sr = srunner_create(engine_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
