@@ -57,8 +57,9 @@ typedef struct {
     smo_token_type type;
     uint64_t start, end;          /* the raw token: [start, end) in the stream */
 
-    /* Tags and doctypes: the complete raw bytes, valid during the callback
-     * only.  NULL for text, comments and CDATA, and for a truncated tag. */
+    /* Tags, doctypes and comments: the complete raw bytes, valid during the
+     * callback only.  NULL for text and CDATA, for a truncated tag, and for
+     * a comment longer than 256 bytes that spans chunks. */
     const char *raw;
     size_t raw_len;
 

@@ -44,6 +44,10 @@ enum pending { P_NONE, P_TAG, P_DOCTYPE, P_COMMENT, P_CDATA };
 
 #define MAX_ATTRS 512
 
+/* Comments are not held, but a short one split across chunks is kept whole
+ * so that rules can read it (the share-block marker). */
+#define COMMENT_KEEP 256
+
 struct smo_tokenizer {
     apr_pool_t *pool;
     smo_token_fn fn;
@@ -84,6 +88,7 @@ struct smo_tokenizer {
     /* Comment: bytes at the end that are not data ("-", "--", "--!"). */
     unsigned cmt_trail;
     int cmt_abrupt;
+    int cmt_kept;                  /* a split comment's bytes are in the tail */
     uint64_t data_start;
 };
 
@@ -208,6 +213,7 @@ static int begin_token(smo_tokenizer *t, const char *buf, uint64_t at,
     t->tail_len = 0;
     t->tail_active = 0;
     t->truncated = 0;
+    t->cmt_kept = 0;
     return 0;
 }
 
@@ -308,6 +314,9 @@ static int emit_simple(smo_tokenizer *t, const char *buf, smo_token_type type,
     tok.data_end = data_end < t->data_start ? t->data_start : data_end;
     tok.eof = eof;
     if (type == SMO_TOKEN_DOCTYPE)
+        tok.raw = raw_bytes(t, buf, end, &tok.raw_len);
+    else if (type == SMO_TOKEN_COMMENT && (!t->tail_active || t->cmt_kept) &&
+             tok.end - tok.start <= COMMENT_KEEP)
         tok.raw = raw_bytes(t, buf, end, &tok.raw_len);
     t->pending = P_NONE;
     t->tail_active = 0;
@@ -505,6 +514,7 @@ static int run(smo_tokenizer *t, const char *buf, size_t len)
             } else if (c == '?') {
                 /* unexpected-question-mark-instead-of-tag-name */
                 t->pending = P_COMMENT;
+                t->cmt_kept = t->tail_active;
                 t->data_start = ABS(i);
                 t->cmt_trail = 0;
                 t->state = ST_BOGUS_COMMENT;
@@ -529,6 +539,7 @@ static int run(smo_tokenizer *t, const char *buf, size_t len)
                 t->state = ST_DATA;
             } else {
                 t->pending = P_COMMENT;
+                t->cmt_kept = t->tail_active;
                 t->data_start = ABS(i);
                 t->cmt_trail = 0;
                 t->state = ST_BOGUS_COMMENT;
@@ -899,6 +910,7 @@ static int run(smo_tokenizer *t, const char *buf, size_t len)
                 i++;
                 if (dash && n == 2) {
                     t->pending = P_COMMENT;
+                t->cmt_kept = t->tail_active;
                     t->data_start = ABS(i);
                     t->cmt_trail = 0;
                     t->cmt_abrupt = 0;
@@ -915,6 +927,7 @@ static int run(smo_tokenizer *t, const char *buf, size_t len)
             }
             /* incorrectly-opened-comment */
             t->pending = P_COMMENT;
+                t->cmt_kept = t->tail_active;
             t->data_start = t->tok_start + 2;
             t->cmt_trail = 0;
             t->state = ST_BOGUS_COMMENT;
@@ -1083,6 +1096,18 @@ static int end_chunk(smo_tokenizer *t, const char *buf, size_t len)
         if ((rv = flush_text(t, buf, t->tok_start)) != 0)
             return rv;
         t->text_start = end;
+        if (t->pending == P_COMMENT && end - t->tok_start <= COMMENT_KEEP &&
+            (!t->tail_active || t->cmt_kept)) {
+            size_t off = t->tail_active ? 0 : (size_t)(t->tok_start - t->base);
+            size_t n;
+            t->tail_active = 1;
+            t->cmt_kept = raw_bytes(t, buf + off, len - off, &n) != NULL;
+        } else {
+            t->tail_active = 1; /* the comment started in an earlier chunk */
+            t->cmt_kept = 0;
+            t->tail_len = 0;
+        }
+        return 0;
     } else if ((rv = flush_text(t, buf, safe)) != 0) {
         return rv;
     }

@@ -102,7 +102,16 @@ static int on_token(void *ctx, const smo_token *t)
         ck_assert_uint_le(t->start, t->data_start);
         ck_assert_uint_le(t->data_start, t->data_end);
         ck_assert_uint_le(t->data_end, t->end);
-        ck_assert_ptr_null(t->raw);
+        if (t->type == SMO_TOKEN_CDATA)
+            ck_assert_ptr_null(t->raw);
+        if (t->raw) {
+            /* Short comments carry their bytes, split or not. */
+            ck_assert_uint_le(t->raw_len, 256);
+            ck_assert_uint_eq(t->raw_len, t->end - t->start);
+            ck_assert(!memcmp(t->raw, h->doc + t->start, t->raw_len));
+        } else if (t->type == SMO_TOKEN_COMMENT) {
+            ck_assert_uint_gt(t->end - t->start, 256);
+        }
     }
     for (size_t i = 0; t->raw && i < t->n_attrs; i++) {
         const smo_attr *a = &t->attrs[i];
