@@ -1,0 +1,90 @@
+/* smo_click.h — the decision of the click handler (SPEC sections 5 and 6):
+ * is GET /smo/click?n=NETWORK&u=URL a click to answer with a redirect to
+ * the network's share intent, or a request to refuse with 400?
+ *
+ * No httpd here: mod_smo.c gathers the configuration, calls
+ * smo_click_check() and sets SMO_CLICK, SMO_NETWORK, SMO_URL (or
+ * SMO_REJECT) and the Location header from the result. */
+#ifndef SMO_CLICK_H
+#define SMO_CLICK_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+#include "smo_share.h"
+
+/* Limits, in bytes: the whole query string, the decoded n, the decoded u. */
+#define SMO_CLICK_MAX_QUERY   4096
+#define SMO_CLICK_MAX_NETWORK 32
+#define SMO_CLICK_MAX_URL     2048
+
+typedef struct {
+    /* Networks enabled where the handler runs (const smo_network *).  n
+     * names one of them, case-insensitively; `twitter` and `x` are the
+     * same network. */
+    const apr_array_header_t *networks;
+    /* This server's hosts (const char *): ServerName, ServerAliases, the
+     * SMOBaseURL host. */
+    const apr_array_header_t *own_hosts;
+    /* SMOClickAllowHost (const char *); may be NULL. */
+    const apr_array_header_t *allow_hosts;
+    /* SMOStripParams globs (const char *); may be NULL. */
+    const apr_array_header_t *strip_params;
+} smo_click_config;
+
+typedef struct {
+    /* On success: the network, the canonical shared URL (tracking
+     * parameters stripped; scheme and host lowercased, the host without a
+     * trailing dot, default port dropped, path at least "/", non-ASCII
+     * bytes percent-encoded) and the Location (the network's share URL
+     * for that URL).  NULL on refusal. */
+    const smo_network *network;
+    const char *url;
+    const char *location;
+    /* On refusal: the token for SMO_REJECT and the text of the 400 body
+     * (plain text, one line, never holding anything from the request).
+     * NULL on success. */
+    const char *reason;
+    const char *message;
+} smo_click_result;
+
+/* Decide on a click.  `args` is the raw query string (r->args; NULL is an
+ * empty query).  Parameters are split on '&' into name=value and
+ * percent-decoded once (names too); parameters other than n and u are
+ * ignored.  A '+' is a literal '+', not a space: the share links mod_smo
+ * writes encode every reserved byte, so a raw '+' was put there by hand
+ * and belongs to the URL (in the target's query, where it may mean a
+ * space to the target site, it must stay '+' to keep that meaning).
+ *
+ * Reasons (the first that applies, in this order):
+ *   too-long         the query is over SMO_CLICK_MAX_QUERY bytes
+ *   bad-encoding     a '%' not followed by two hex digits in n, u or a
+ *                    parameter name (other parameters' values are not read)
+ *   duplicate-param  n or u given twice (this and bad-encoding: the
+ *                    one met first, reading the query left to right)
+ *   missing-n        n absent or empty
+ *   too-long         n over SMO_CLICK_MAX_NETWORK bytes, decoded
+ *   unknown-network  n is not an enabled network
+ *   missing-u        u absent or empty
+ *   too-long         u over SMO_CLICK_MAX_URL bytes, decoded
+ *   bad-char         u holds a space, '"', '\'', '<', '>', '\\' or a
+ *                    control character (NUL included)
+ *   not-absolute     u is not an absolute URL ("/path", "http:/x")
+ *   bad-scheme       a scheme other than http and https, or none ("//h")
+ *   userinfo         '@' or "%40" in the authority
+ *   bad-host         an empty, non-ASCII or invalid host, a bad port
+ *   foreign-host     a host neither this server's nor allowed
+ * Configured hosts compare case-insensitively, a trailing dot and IPv6
+ * brackets ignored; one holding '*' or '?' is a wildcard as in
+ * ServerAlias.
+ *
+ * Returns NULL on success, else the reason (also in res->reason).  All
+ * strings live in `p` or are static. */
+const char *smo_click_check(apr_pool_t *p, const smo_click_config *cfg,
+                            const char *args, smo_click_result *res);
+
+/* The 400 body text for a reason token (a generic one for NULL or an
+ * unknown token). */
+const char *smo_click_message(const char *reason);
+
+#endif

@@ -1,0 +1,728 @@
+/* test_share.c — unit tests for lib/share.c: the built-in share intents,
+ * custom networks, the block's markup (escaping, click tracking, XHTML
+ * well-formedness, block templates), SMOShareAt and its selectors, and the
+ * marker comment (SPEC sections 4 and 6). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <apr_general.h>
+#include <apr_pools.h>
+#include <apr_strings.h>
+#include <apr_tables.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "../lib/smo_share.h"
+#include "../lib/smo_tokenizer.h"
+
+static apr_pool_t *pool;
+
+static void setup(void)
+{
+    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
+}
+
+static void teardown(void)
+{
+    apr_pool_destroy(pool);
+}
+
+/* The page of the brief: a URL with an escape and a query, a title with
+ * non-ASCII, an ampersand and quotes. */
+static const smo_share_page page = {
+    "https://example.com/caf%C3%A9?a=1&b=2",
+    "Caf\xC3\xA9 & \"Tea\"",
+    "A <b>bold</b> caf\xC3\xA9",
+    "https://example.com/img/tea.png",
+};
+
+#define E_URL   "https%3A%2F%2Fexample.com%2Fcaf%25C3%25A9%3Fa%3D1%26b%3D2"
+#define E_TITLE "Caf%C3%A9%20%26%20%22Tea%22"
+#define E_TEXT  E_TITLE "%20" E_URL
+#define E_DESC  "A%20%3Cb%3Ebold%3C%2Fb%3E%20caf%C3%A9"
+#define E_IMAGE "https%3A%2F%2Fexample.com%2Fimg%2Ftea.png"
+
+static const char *share_url(const char *name)
+{
+    const smo_network *n = smo_share_builtin(pool, name, NULL);
+    ck_assert_msg(n != NULL, "no built-in network %s", name);
+    return smo_share_url(pool, n, &page);
+}
+
+/* ---- the catalogue ----------------------------------------------------- */
+
+START_TEST(test_builtin_urls)
+{
+    static const struct { const char *name, *want; } cases[] = {
+        { "x", "https://x.com/intent/tweet?text=" E_TITLE "&url=" E_URL },
+        { "facebook", "https://www.facebook.com/sharer/sharer.php?u=" E_URL },
+        { "linkedin",
+          "https://www.linkedin.com/sharing/share-offsite/?url=" E_URL },
+        { "reddit",
+          "https://www.reddit.com/submit?url=" E_URL "&title=" E_TITLE },
+        { "whatsapp", "https://wa.me/?text=" E_TEXT },
+        { "telegram", "https://t.me/share/url?url=" E_URL "&text=" E_TITLE },
+        { "bluesky", "https://bsky.app/intent/compose?text=" E_TEXT },
+        { "threads", "https://www.threads.com/intent/post?text=" E_TEXT },
+        { "mastodon", "https://s2f.kytta.dev/?text=" E_TEXT },
+        { "hackernews",
+          "https://news.ycombinator.com/submitlink?u=" E_URL "&t=" E_TITLE },
+        { "pinterest", "https://www.pinterest.com/pin/create/button/?url="
+          E_URL "&media=" E_IMAGE "&description=" E_TITLE },
+        { "tumblr", "https://www.tumblr.com/widgets/share/tool?canonicalUrl="
+          E_URL "&title=" E_TITLE "&caption=" E_DESC },
+        { "email", "mailto:?subject=" E_TITLE "&body=" E_TEXT },
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const smo_network *n = smo_share_builtin(pool, cases[i].name, NULL);
+        ck_assert_ptr_nonnull(n);
+        ck_assert_str_eq(n->name, cases[i].name);
+        ck_assert_str_eq(smo_share_url(pool, n, &page), cases[i].want);
+        /* Every built-in template passes the check custom ones get. */
+        ck_assert_ptr_null(smo_share_check_template(n->tmpl));
+    }
+}
+END_TEST
+
+START_TEST(test_builtin_labels)
+{
+    static const char *const names[] = {
+        "x", "facebook", "linkedin", "reddit", "whatsapp", "telegram",
+        "bluesky", "threads", "mastodon", "hackernews", "pinterest",
+        "tumblr", "email",
+    };
+    static const char *const labels[] = {
+        "X", "Facebook", "LinkedIn", "Reddit", "WhatsApp", "Telegram",
+        "Bluesky", "Threads", "Mastodon", "Hacker News", "Pinterest",
+        "Tumblr", "Email",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        ck_assert_str_eq(smo_share_builtin(pool, names[i], NULL)->label,
+                         labels[i]);
+    ck_assert_ptr_null(smo_share_builtin(pool, "digg", NULL));
+    ck_assert_ptr_null(smo_share_builtin(pool, "", NULL));
+    ck_assert_ptr_null(smo_share_builtin(pool, NULL, NULL));
+}
+END_TEST
+
+START_TEST(test_twitter_alias)
+{
+    const smo_network *t = smo_share_builtin(pool, "twitter", NULL);
+    const smo_network *x = smo_share_builtin(pool, "X", NULL);
+    apr_array_header_t *nets = apr_array_make(pool, 1, sizeof(t));
+    smo_share_config cfg = { nets, 0, NULL, NULL, 0 };
+    const char *block;
+
+    ck_assert_ptr_nonnull(t);
+    ck_assert_ptr_eq(t, x);
+    ck_assert_str_eq(t->name, "x");
+    ck_assert_ptr_eq(smo_share_builtin(pool, "Twitter", NULL), x);
+    APR_ARRAY_PUSH(nets, const smo_network *) = t;
+    block = smo_share_block(pool, &cfg, &page);
+    ck_assert_ptr_nonnull(strstr(block, "class=\"smo-share-link smo-share-x\""));
+    ck_assert_ptr_null(strstr(block, "smo-share-twitter"));
+}
+END_TEST
+
+START_TEST(test_mastodon_instance)
+{
+    const smo_network *m = smo_share_builtin(pool, "mastodon",
+                                             "Social.Example.org");
+    ck_assert_str_eq(m->name, "mastodon");
+    ck_assert_str_eq(m->label, "Mastodon");
+    ck_assert_str_eq(smo_share_url(pool, m, &page),
+                     "https://social.example.org/share?text=" E_TEXT);
+
+    /* Not a host name: the neutral service, never a broken URL. */
+    m = smo_share_builtin(pool, "mastodon", "evil.example/x?y=");
+    ck_assert_str_eq(smo_share_url(pool, m, &page),
+                     "https://s2f.kytta.dev/?text=" E_TEXT);
+    ck_assert_ptr_nonnull(smo_share_check_instance("evil.example/x?y="));
+    ck_assert_ptr_nonnull(smo_share_check_instance("https://a.example"));
+    ck_assert_ptr_nonnull(smo_share_check_instance(""));
+    ck_assert_ptr_null(smo_share_check_instance("mastodon.social"));
+
+    /* The instance is for mastodon only. */
+    ck_assert_str_eq(smo_share_url(pool, smo_share_builtin(
+                         pool, "bluesky", "social.example.org"), &page),
+                     "https://bsky.app/intent/compose?text=" E_TEXT);
+}
+END_TEST
+
+START_TEST(test_text_without_title)
+{
+    smo_share_page p = { "https://example.com/a b", NULL, NULL, NULL };
+    const smo_network *w = smo_share_builtin(pool, "whatsapp", NULL);
+
+    ck_assert_str_eq(smo_share_url(pool, w, &p),
+                     "https://wa.me/?text=https%3A%2F%2Fexample.com%2Fa%20b");
+    p.title = "";
+    ck_assert_str_eq(smo_share_url(pool, w, &p),
+                     "https://wa.me/?text=https%3A%2F%2Fexample.com%2Fa%20b");
+    /* Absent values are empty, the parameter stays. */
+    ck_assert_str_eq(smo_share_url(pool,
+                                   smo_share_builtin(pool, "pinterest", NULL),
+                                   &p),
+                     "https://www.pinterest.com/pin/create/button/?url="
+                     "https%3A%2F%2Fexample.com%2Fa%20b&media=&description=");
+}
+END_TEST
+
+/* ---- custom networks and template checks ------------------------------- */
+
+START_TEST(test_custom_network)
+{
+    smo_network digg = { "digg",
+                         "https://digg.com/submit?url={url}&title={title}",
+                         "digg this" };
+    apr_array_header_t *nets = apr_array_make(pool, 1, sizeof(smo_network *));
+    smo_share_config cfg = { nets, 0, NULL, NULL, 0 };
+    const char *block;
+
+    ck_assert_ptr_null(smo_share_check_template(digg.tmpl));
+    ck_assert_ptr_null(smo_share_check_name("digg"));
+    ck_assert_str_eq(smo_share_url(pool, &digg, &page),
+                     "https://digg.com/submit?url=" E_URL "&title=" E_TITLE);
+    APR_ARRAY_PUSH(nets, const smo_network *) = &digg;
+    block = smo_share_block(pool, &cfg, &page);
+    ck_assert_ptr_nonnull(strstr(block,
+        "<a class=\"smo-share-link smo-share-digg\" href=\"https://digg.com/"
+        "submit?url=" E_URL "&amp;title=" E_TITLE "\" rel=\"nofollow noopener"
+        " noreferrer\" target=\"_blank\" aria-label=\"Share on digg this\">"
+        "digg this</a>"));
+}
+END_TEST
+
+START_TEST(test_template_checks)
+{
+    ck_assert_ptr_null(smo_share_check_template(
+        "https://example.com/share?u={url}&d={description}&i={image}"));
+    ck_assert_ptr_null(smo_share_check_template("HTTP://example.com/?t={text}"));
+    ck_assert_ptr_null(smo_share_check_template("mailto:?body={text}"));
+
+    ck_assert_ptr_nonnull(smo_share_check_template(
+        "https://example.com/?u={link}"));
+    ck_assert_ptr_nonnull(smo_share_check_template(
+        "https://example.com/?u={URL}"));
+    ck_assert_ptr_nonnull(smo_share_check_template(
+        "https://example.com/?u={url"));
+    ck_assert_ptr_nonnull(smo_share_check_template(
+        "https://example.com/?u=url}"));
+    ck_assert_ptr_nonnull(smo_share_check_template("javascript:alert({url})"));
+    ck_assert_ptr_nonnull(smo_share_check_template("JavaScript:alert(1)"));
+    ck_assert_ptr_nonnull(smo_share_check_template("data:text/html,{url}"));
+    ck_assert_ptr_nonnull(smo_share_check_template("//example.com/?u={url}"));
+    ck_assert_ptr_nonnull(smo_share_check_template("/share?u={url}"));
+    ck_assert_ptr_nonnull(smo_share_check_template("https:///?u={url}"));
+    ck_assert_ptr_nonnull(smo_share_check_template("https://{url}"));
+    ck_assert_ptr_nonnull(smo_share_check_template(
+        "https://user@example.com/?u={url}"));
+    ck_assert_ptr_nonnull(smo_share_check_template(
+        "https://example.com/?u={url}\" onclick=\"x"));
+    ck_assert_ptr_nonnull(smo_share_check_template(
+        "https://example.com/a b?u={url}"));
+    ck_assert_ptr_nonnull(smo_share_check_template(""));
+    ck_assert_ptr_nonnull(smo_share_check_template(NULL));
+}
+END_TEST
+
+START_TEST(test_name_checks)
+{
+    ck_assert_ptr_null(smo_share_check_name("my-intranet_2"));
+    ck_assert_ptr_nonnull(smo_share_check_name("none"));
+    ck_assert_ptr_nonnull(smo_share_check_name("a b"));
+    ck_assert_ptr_nonnull(smo_share_check_name("a\"b"));
+    ck_assert_ptr_nonnull(smo_share_check_name(""));
+    ck_assert_ptr_nonnull(smo_share_check_name(
+        "abcdefghijklmnopqrstuvwxyz0123456"));
+}
+END_TEST
+
+START_TEST(test_unknown_placeholder_at_run_time)
+{
+    /* Not through the check (a caller that skipped it): unknown is empty. */
+    smo_network n = { "n", "https://example.com/?a={nope}&b={url}&c={", "N" };
+    ck_assert_str_eq(smo_share_url(pool, &n, &page),
+                     "https://example.com/?a=&b=" E_URL "&c={");
+}
+END_TEST
+
+/* ---- the block --------------------------------------------------------- */
+
+static apr_array_header_t *networks(const char *a, const char *b)
+{
+    apr_array_header_t *nets = apr_array_make(pool, 2,
+                                              sizeof(smo_network *));
+    APR_ARRAY_PUSH(nets, const smo_network *) =
+        smo_share_builtin(pool, a, NULL);
+    if (b)
+        APR_ARRAY_PUSH(nets, const smo_network *) =
+            smo_share_builtin(pool, b, NULL);
+    return nets;
+}
+
+START_TEST(test_block_default_markup)
+{
+    smo_share_config cfg = { networks("facebook", "email"), 0, NULL, NULL, 0 };
+    ck_assert_str_eq(smo_share_block(pool, &cfg, &page),
+        "\n<nav class=\"smo-share\" aria-label=\"Share\">\n"
+        "<a class=\"smo-share-link smo-share-facebook\" "
+        "href=\"https://www.facebook.com/sharer/sharer.php?u=" E_URL "\" "
+        "rel=\"nofollow noopener noreferrer\" target=\"_blank\" "
+        "aria-label=\"Share on Facebook\">Facebook</a>\n"
+        "<a class=\"smo-share-link smo-share-email\" "
+        "href=\"mailto:?subject=" E_TITLE "&amp;body=" E_TEXT "\" "
+        "rel=\"nofollow noopener noreferrer\" "
+        "aria-label=\"Share on Email\">Email</a>\n"
+        "</nav>\n");
+}
+END_TEST
+
+START_TEST(test_block_track_clicks)
+{
+    smo_share_config cfg = { networks("x", "reddit"), 1, NULL, NULL, 0 };
+    const char *want =
+        "\n<nav class=\"smo-share\" aria-label=\"Share\">\n"
+        "<a class=\"smo-share-link smo-share-x\" "
+        "href=\"/smo/click?n=x&amp;u=" E_URL "\" "
+        "rel=\"nofollow noopener noreferrer\" target=\"_blank\" "
+        "aria-label=\"Share on X\">X</a>\n"
+        "<a class=\"smo-share-link smo-share-reddit\" "
+        "href=\"/smo/click?n=reddit&amp;u=" E_URL "\" "
+        "rel=\"nofollow noopener noreferrer\" target=\"_blank\" "
+        "aria-label=\"Share on Reddit\">Reddit</a>\n"
+        "</nav>\n";
+    const char *block;
+
+    ck_assert_str_eq(smo_share_block(pool, &cfg, &page), want);
+
+    cfg.click_url = "/go/share";
+    block = smo_share_block(pool, &cfg, &page);
+    ck_assert_ptr_nonnull(strstr(block, "href=\"/go/share?n=x&amp;u=" E_URL
+                                        "\""));
+    ck_assert_ptr_null(strstr(block, "/smo/click"));
+    /* Not the network's URL: nothing leaves before the handler logs it. */
+    ck_assert_ptr_null(strstr(block, "x.com"));
+}
+END_TEST
+
+START_TEST(test_block_escaping)
+{
+    smo_network evil = { "evil", "https://example.com/?t={title}",
+                         "<b>\"Evil\" & co</b>" };
+    apr_array_header_t *nets = networks("x", NULL);
+    smo_share_config cfg = { nets, 0, NULL, NULL, 0 };
+    smo_share_page p = page;
+    const char *block, *inner;
+
+    APR_ARRAY_PUSH(nets, const smo_network *) = &evil;
+    p.title = "\"><script>alert(1)</script>";
+    block = smo_share_block(pool, &cfg, &p);
+    /* Inside the markup we wrote, no raw quote or '<' comes from values:
+     * every '"' is one of our attribute delimiters. */
+    ck_assert_ptr_null(strstr(block, "<script"));
+    ck_assert_ptr_null(strstr(block, "<b>"));
+    ck_assert_ptr_nonnull(strstr(block,
+        "aria-label=\"Share on &lt;b&gt;&quot;Evil&quot; &amp; co&lt;/b&gt;\">"
+        "&lt;b&gt;&quot;Evil&quot; &amp; co&lt;/b&gt;</a>"));
+    /* Every '&' in an href is written &amp;. */
+    for (inner = block; (inner = strstr(inner, "href=\"")) != NULL; inner++) {
+        const char *end = strchr(inner + 6, '"');
+        for (const char *c = inner + 6; c < end; c++)
+            if (*c == '&')
+                ck_assert_int_eq(strncmp(c, "&amp;", 5), 0);
+    }
+}
+END_TEST
+
+/* Parse `block` as XML inside a root element; the first <a>'s href and
+ * text are returned so the caller can see what a browser would read. */
+static xmlDocPtr parse_xml(const char *block)
+{
+    const char *doc = apr_pstrcat(pool, "<root>", block, "</root>", NULL);
+    return xmlReadMemory(doc, (int)strlen(doc), "block.xml", "UTF-8",
+                         XML_PARSE_NONET | XML_PARSE_NOERROR
+                         | XML_PARSE_NOWARNING);
+}
+
+START_TEST(test_block_xhtml_well_formed)
+{
+    smo_network fr = { "partage", "https://example.com/?u={url}&t={text}",
+                       "Partager \xE2\x9C\x93" };
+    apr_array_header_t *nets = networks("pinterest", "email");
+    smo_share_config cfg = { nets, 0, NULL, NULL, 1 };
+    xmlDocPtr doc;
+    xmlNodePtr nav, a;
+    xmlChar *href, *text;
+    int n = 0;
+
+    APR_ARRAY_PUSH(nets, const smo_network *) = &fr;
+    doc = parse_xml(smo_share_block(pool, &cfg, &page));
+    ck_assert_ptr_nonnull(doc);
+    nav = xmlDocGetRootElement(doc)->children;
+    while (nav && nav->type != XML_ELEMENT_NODE)
+        nav = nav->next;
+    ck_assert_ptr_nonnull(nav);
+    ck_assert_str_eq((const char *)nav->name, "nav");
+    for (a = nav->children; a; a = a->next) {
+        if (a->type != XML_ELEMENT_NODE)
+            continue;
+        ck_assert_str_eq((const char *)a->name, "a");
+        n++;
+    }
+    ck_assert_int_eq(n, 3);
+
+    /* What the parser reads back is the share URL itself. */
+    for (a = nav->children; a->type != XML_ELEMENT_NODE; a = a->next)
+        ;
+    href = xmlGetProp(a, (const xmlChar *)"href");
+    ck_assert_str_eq((const char *)href,
+                     share_url("pinterest"));
+    xmlFree(href);
+    for (a = nav->last; a->type != XML_ELEMENT_NODE; a = a->prev)
+        ;
+    text = xmlNodeGetContent(a);
+    ck_assert_str_eq((const char *)text, "Partager \xE2\x9C\x93");
+    xmlFree(text);
+    xmlFreeDoc(doc);
+
+    /* The same with tracking on. */
+    cfg.track_clicks = 1;
+    doc = parse_xml(smo_share_block(pool, &cfg, &page));
+    ck_assert_ptr_nonnull(doc);
+    xmlFreeDoc(doc);
+}
+END_TEST
+
+START_TEST(test_block_no_network)
+{
+    apr_array_header_t *nets = apr_array_make(pool, 1, sizeof(smo_network *));
+    smo_share_config cfg = { nets, 0, NULL, NULL, 0 };
+
+    ck_assert_ptr_null(smo_share_block(pool, &cfg, &page));
+    cfg.networks = NULL;
+    ck_assert_ptr_null(smo_share_block(pool, &cfg, &page));
+}
+END_TEST
+
+START_TEST(test_block_template)
+{
+    const char *tmpl =
+        "<aside class=\"share\" data-url=\"{url}\">\n"
+        "<style>.share a{margin:0 1ex}</style>\n"
+        "<h2>Share \xE2\x80\x9C{title}\xE2\x80\x9D</h2>\n{links}\n</aside>\n";
+    smo_share_config cfg = { networks("linkedin", "hackernews"), 0, NULL,
+                             tmpl, 0 };
+    const char *got;
+
+    ck_assert_ptr_null(smo_share_check_block_template(tmpl));
+    got = smo_share_block(pool, &cfg, &page);
+    ck_assert_str_eq(got,
+        "<aside class=\"share\" data-url=\"https://example.com/caf%C3%A9?a=1"
+        "&amp;b=2\">\n"
+        "<style>.share a{margin:0 1ex}</style>\n"
+        "<h2>Share \xE2\x80\x9C" "Caf&#xE9; &amp; &quot;Tea&quot;"
+        "\xE2\x80\x9D</h2>\n"
+        "<a class=\"smo-share-link smo-share-linkedin\" "
+        "href=\"https://www.linkedin.com/sharing/share-offsite/?url=" E_URL
+        "\" rel=\"nofollow noopener noreferrer\" target=\"_blank\" "
+        "aria-label=\"Share on LinkedIn\">LinkedIn</a>\n"
+        "<a class=\"smo-share-link smo-share-hackernews\" "
+        "href=\"https://news.ycombinator.com/submitlink?u=" E_URL
+        "&amp;t=" E_TITLE "\" rel=\"nofollow noopener noreferrer\" "
+        "target=\"_blank\" aria-label=\"Share on Hacker News\">"
+        "Hacker News</a>\n</aside>\n");
+}
+END_TEST
+
+START_TEST(test_block_template_checks)
+{
+    ck_assert_ptr_null(smo_share_check_block_template("{links}"));
+    ck_assert_ptr_null(smo_share_check_block_template(
+        "<div>{title} {url}</div>{links}<style>p{x:y}</style>"));
+    ck_assert_ptr_nonnull(smo_share_check_block_template(
+        "<div>{title}</div>"));
+    ck_assert_ptr_nonnull(smo_share_check_block_template(
+        "{links}{description}"));
+    ck_assert_ptr_nonnull(smo_share_check_block_template("{links}{text}"));
+    ck_assert_ptr_nonnull(smo_share_check_block_template(""));
+    ck_assert_ptr_nonnull(smo_share_check_block_template(NULL));
+}
+END_TEST
+
+/* ---- SMOShareAt -------------------------------------------------------- */
+
+static const smo_selector *at(const char *arg, smo_share_where want)
+{
+    smo_share_where where = (smo_share_where)-1;
+    const smo_selector *sel = NULL;
+    const char *err = smo_share_parse_at(pool, arg, &where, &sel);
+
+    ck_assert_msg(err == NULL, "'%s' refused: %s", arg, err);
+    ck_assert_int_eq(where, want);
+    return sel;
+}
+
+static const char *at_error(const char *arg)
+{
+    smo_share_where where = SMO_SHARE_AT_BODY_END;
+    const smo_selector *sel = NULL;
+    const char *err = smo_share_parse_at(pool, arg, &where, &sel);
+
+    ck_assert_msg(err != NULL, "'%s' accepted", arg);
+    return err;
+}
+
+START_TEST(test_parse_at_forms)
+{
+    ck_assert_ptr_null(at("body-end", SMO_SHARE_AT_BODY_END));
+    ck_assert_ptr_null(at("BODY-START", SMO_SHARE_AT_BODY_START));
+    ck_assert_ptr_null(at("  Marker ", SMO_SHARE_AT_MARKER));
+    ck_assert_ptr_nonnull(at("before nav", SMO_SHARE_AT_BEFORE));
+    ck_assert_ptr_nonnull(at("Prepend #main", SMO_SHARE_AT_PREPEND));
+    ck_assert_ptr_nonnull(at("append .post-body", SMO_SHARE_AT_APPEND));
+    ck_assert_ptr_nonnull(at("AFTER   article#post-1 ", SMO_SHARE_AT_AFTER));
+    ck_assert_ptr_nonnull(at("after nav.main", SMO_SHARE_AT_AFTER));
+    ck_assert_ptr_nonnull(at("after [data-share]", SMO_SHARE_AT_AFTER));
+    ck_assert_ptr_nonnull(at("after [role=main]", SMO_SHARE_AT_AFTER));
+    ck_assert_ptr_nonnull(at("after [data-x=\"a b, c>d\"]",
+                             SMO_SHARE_AT_AFTER));
+    ck_assert_ptr_nonnull(at("after [data-x='']", SMO_SHARE_AT_AFTER));
+    ck_assert_ptr_nonnull(at("after [ data-x = y ]", SMO_SHARE_AT_AFTER));
+    ck_assert_ptr_nonnull(at("after my-element", SMO_SHARE_AT_AFTER));
+}
+END_TEST
+
+START_TEST(test_parse_at_errors)
+{
+    ck_assert_ptr_nonnull(strstr(at_error("after div p"), "descendant"));
+    ck_assert_ptr_nonnull(strstr(at_error("after div > p"), "combinator"));
+    ck_assert_ptr_nonnull(strstr(at_error("after div+p"), "combinator"));
+    ck_assert_ptr_nonnull(strstr(at_error("after a, b"), "list"));
+    ck_assert_ptr_nonnull(strstr(at_error("after a:hover"), "pseudo"));
+    ck_assert_ptr_nonnull(strstr(at_error("after *"), "universal"));
+    ck_assert_ptr_nonnull(strstr(at_error("after div.a.b"), "one"));
+    ck_assert_ptr_nonnull(strstr(at_error("after #a#b"), "one"));
+    ck_assert_ptr_nonnull(strstr(at_error("after [href^=http]"),
+                                 "[attr=value]"));
+    ck_assert_ptr_nonnull(strstr(at_error("after [x=\"y]"), "unterminated"));
+    ck_assert_ptr_nonnull(strstr(at_error("after [x"), "unterminated"));
+    ck_assert_ptr_nonnull(strstr(at_error("after"), "needs a selector"));
+    ck_assert_ptr_nonnull(strstr(at_error("before  "), "needs a selector"));
+    ck_assert_ptr_nonnull(strstr(at_error("body-end div"), "no selector"));
+    ck_assert_ptr_nonnull(strstr(at_error("marker x"), "no selector"));
+    ck_assert_ptr_nonnull(strstr(at_error("inside div"), "unknown position"));
+    ck_assert_ptr_nonnull(strstr(at_error(""), "unknown position"));
+    at_error("after #");
+    at_error("after .");
+    at_error("after div[x]");
+    at_error("after []");
+    at_error("after [x=a b]");
+    at_error("after 1div");
+    at_error("after abcdefghijklmnopqrstuvwxyz0123456789");
+}
+END_TEST
+
+/* ---- selector matching, on real tokens ---------------------------------- */
+
+typedef struct {
+    const smo_selector *sel;
+    int index, first_match;
+} match_ctx;
+
+static int on_tag(void *ctx, const smo_token *t)
+{
+    match_ctx *m = ctx;
+
+    if (t->type != SMO_TOKEN_START_TAG)
+        return 0;
+    if (m->first_match < 0 && smo_selector_match(pool, m->sel, t))
+        m->first_match = m->index;
+    m->index++;
+    return 0;
+}
+
+/* The index of the first start tag of `html` that the selector of
+ * "after SEL" matches, -1 for none. */
+static int first_match(const char *sel, const char *html)
+{
+    match_ctx m = { NULL, 0, -1 };
+    smo_tokenizer *t;
+
+    m.sel = at(apr_pstrcat(pool, "after ", sel, NULL), SMO_SHARE_AT_AFTER);
+    t = smo_tokenizer_create(pool, SMO_TAIL_LIMIT_DEFAULT, on_tag, &m);
+    ck_assert_int_eq(smo_tokenizer_feed(t, html, strlen(html), 1), 0);
+    return m.first_match;
+}
+
+START_TEST(test_match_tag)
+{
+    ck_assert_int_eq(first_match("nav", "<div><NAV class=x><nav>"), 1);
+    ck_assert_int_eq(first_match("NAV", "<div><nav>"), 1);
+    ck_assert_int_eq(first_match("na", "<nav>"), -1);
+    ck_assert_int_eq(first_match("nav", "</nav><navigation>"), -1);
+    ck_assert_int_eq(first_match("my-element", "<p><My-Element>"), 1);
+}
+END_TEST
+
+START_TEST(test_match_id)
+{
+    ck_assert_int_eq(first_match("#main", "<div id=mainx><div ID=\"main\">"),
+                     1);
+    /* ids are case-sensitive */
+    ck_assert_int_eq(first_match("#main", "<div id=Main>"), -1);
+    ck_assert_int_eq(first_match("article#post",
+                                 "<div id=post><article id='post'>"), 1);
+    /* character references are decoded first */
+    ck_assert_int_eq(first_match("#caf\xC3\xA9", "<p id=\"caf&eacute;\">"), 0);
+    ck_assert_int_eq(first_match("#a-b", "<p id=\"a&#x2D;b\">"), 0);
+    /* the first of duplicate attributes wins, as in the parser */
+    ck_assert_int_eq(first_match("#two", "<p id=one id=two>"), -1);
+}
+END_TEST
+
+START_TEST(test_match_class)
+{
+    ck_assert_int_eq(first_match(".b", "<p class=\"ab\"><p class=\"a  b\tc\">"),
+                     1);
+    ck_assert_int_eq(first_match(".b", "<p class=\"\nb\n\">"), 0);
+    /* classes are case-sensitive */
+    ck_assert_int_eq(first_match(".Post", "<p class=post>"), -1);
+    ck_assert_int_eq(first_match("nav.main",
+                                 "<div class=main><nav class=\"top main\">"),
+                     1);
+}
+END_TEST
+
+START_TEST(test_match_attr)
+{
+    ck_assert_int_eq(first_match("[data-share]",
+                                 "<p data-sharex><p DATA-SHARE>"), 1);
+    ck_assert_int_eq(first_match("[data-share]", "<p data-share=\"\">"), 0);
+    ck_assert_int_eq(first_match("[role=main]",
+                                 "<div role=\"navigation\"><div role=main>"),
+                     1);
+    ck_assert_int_eq(first_match("[role=main]", "<div role=Main>"), -1);
+    ck_assert_int_eq(first_match("[data-x=\"a b\"]",
+                                 "<p data-x='a b'>"), 0);
+    ck_assert_int_eq(first_match("[data-x='A&B']",
+                                 "<p data-x=\"A&amp;B\">"), 0);
+    ck_assert_int_eq(first_match("[data-x=\"\"]", "<p data-x><p>"), 0);
+    ck_assert_int_eq(first_match("[data-x]", "<p><p data-y>"), -1);
+    /* in an attribute, "&amp=" is not a reference (legacy rule) */
+    ck_assert_int_eq(first_match("[href='?a=1&amp=2']",
+                                 "<a href='?a=1&amp=2'>"), 0);
+}
+END_TEST
+
+START_TEST(test_match_truncated)
+{
+    smo_token t;
+    const smo_selector *sel = at("after nav", SMO_SHARE_AT_AFTER);
+
+    memset(&t, 0, sizeof t);
+    t.type = SMO_TOKEN_START_TAG;
+    strcpy(t.name, "nav");
+    t.name_len = 3;
+    t.raw = "<nav>";
+    t.raw_len = 5;
+    ck_assert(smo_selector_match(pool, sel, &t));
+    t.raw = NULL;
+    t.truncated = 1;
+    ck_assert(!smo_selector_match(pool, sel, &t));
+    /* an end tag is never a match */
+    t.raw = "</nav>";
+    t.raw_len = 6;
+    t.truncated = 0;
+    t.type = SMO_TOKEN_END_TAG;
+    ck_assert(!smo_selector_match(pool, sel, &t));
+}
+END_TEST
+
+START_TEST(test_match_long_tag_name)
+{
+    /* a name longer than the tokenizer keeps is never mistaken for a
+     * selector matching its first 31 bytes */
+    ck_assert_int_eq(first_match("abcdefghijklmnopqrstuvwxyz01234",
+        "<abcdefghijklmnopqrstuvwxyz0123456789>"), -1);
+    ck_assert_int_eq(first_match("abcdefghijklmnopqrstuvwxyz01234",
+        "<abcdefghijklmnopqrstuvwxyz01234>"), 0);
+}
+END_TEST
+
+/* ---- the marker -------------------------------------------------------- */
+
+static int marker(const char *s)
+{
+    return smo_share_is_marker(s, strlen(s));
+}
+
+START_TEST(test_marker)
+{
+    ck_assert(marker("smo:share"));
+    ck_assert(marker(" smo:share "));
+    ck_assert(marker("\n\tsmo:share\r\n"));
+    ck_assert(marker("SMO:Share"));
+    ck_assert(!marker("smo:shares"));
+    ck_assert(!marker("smo: share"));
+    ck_assert(!marker("smo:share here"));
+    ck_assert(!marker("xsmo:share"));
+    ck_assert(!marker(""));
+    ck_assert(!marker("   "));
+    ck_assert(!smo_share_is_marker("smo:share", 8));
+    ck_assert(!smo_share_is_marker(NULL, 0));
+}
+END_TEST
+
+static Suite *share_suite(void)
+{
+    Suite *s = suite_create("share");
+    TCase *tc = tcase_create("share");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_builtin_urls);
+    tcase_add_test(tc, test_builtin_labels);
+    tcase_add_test(tc, test_twitter_alias);
+    tcase_add_test(tc, test_mastodon_instance);
+    tcase_add_test(tc, test_text_without_title);
+    tcase_add_test(tc, test_custom_network);
+    tcase_add_test(tc, test_template_checks);
+    tcase_add_test(tc, test_name_checks);
+    tcase_add_test(tc, test_unknown_placeholder_at_run_time);
+    tcase_add_test(tc, test_block_default_markup);
+    tcase_add_test(tc, test_block_track_clicks);
+    tcase_add_test(tc, test_block_escaping);
+    tcase_add_test(tc, test_block_xhtml_well_formed);
+    tcase_add_test(tc, test_block_no_network);
+    tcase_add_test(tc, test_block_template);
+    tcase_add_test(tc, test_block_template_checks);
+    tcase_add_test(tc, test_parse_at_forms);
+    tcase_add_test(tc, test_parse_at_errors);
+    tcase_add_test(tc, test_match_tag);
+    tcase_add_test(tc, test_match_id);
+    tcase_add_test(tc, test_match_class);
+    tcase_add_test(tc, test_match_attr);
+    tcase_add_test(tc, test_match_truncated);
+    tcase_add_test(tc, test_match_long_tag_name);
+    tcase_add_test(tc, test_marker);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr;
+    int failed;
+
+    if (apr_initialize() != APR_SUCCESS)
+        return EXIT_FAILURE;
+    sr = srunner_create(share_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    xmlCleanupParser();
+    apr_terminate();
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
