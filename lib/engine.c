@@ -7,6 +7,7 @@
 #include <apr_strings.h>
 
 #include "smo_engine.h"
+#include "smo_escape.h"
 #include "smo_tokenizer.h"
 #include "smo_treesim.h"
 
@@ -32,6 +33,14 @@ struct smo_engine {
     const char *gave_up;
 
     smo_meta *meta;          /* the metadata rules; NULL: none */
+
+    /* Share links. */
+    int share_pending;       /* a block is still to be placed */
+    const char *share_markup;
+    unsigned share_count;
+    unsigned sel_depth;      /* append/after: open elements of sel_name */
+    char sel_name[SMO_TAG_NAME_MAX + 1];
+    apr_pool_t *scratch;     /* selector matching, cleared per match */
 };
 
 static void elog(smo_engine *e, const char *fmt, ...)
@@ -88,10 +97,17 @@ static int apply_head_rules(smo_engine *e, uint64_t head_end)
     int rv;
 
     e->head_done = 1;
-    if (!e->meta)
+    if (!e->meta && !e->share_pending)
         return 0;
     removals = apr_array_make(e->pool, 4, sizeof(smo_span));
-    markup = smo_meta_markup(e->meta, held_from, removals);
+    markup = e->meta ? smo_meta_markup(e->meta, held_from, removals) : NULL;
+    if (e->share_pending && e->cfg.share_style) {
+        const char *href = smo_escape_attr(e->pool, e->cfg.share_style,
+                                           strlen(e->cfg.share_style));
+        markup = apr_pstrcat(e->pool, markup ? markup : "",
+                             "<link rel=\"stylesheet\" href=\"", href, "\"",
+                             e->cfg.xhtml ? " />" : ">", "\n", NULL);
+    }
     for (int i = 0; i < removals->nelts; i++) {
         const smo_span *sp = &APR_ARRAY_IDX(removals, i, smo_span);
         if ((rv = smo_rewriter_remove(e->rw, sp->start, sp->end)) != 0)
@@ -116,16 +132,12 @@ static void give_up(smo_engine *e, const char *why)
 {
     e->gave_up = why;
     e->head_done = 1; /* no rule runs any more: the rest passes untouched */
+    e->share_pending = 0;
 }
 
-static int on_token(void *ctx, const smo_token *t)
+static int head_token(smo_engine *e, const smo_token *t, int ev,
+                      uint64_t split)
 {
-    smo_engine *e = ctx;
-    uint64_t split = t->start;
-    int ev = smo_treesim_token(e->sim, t, &split);
-
-    if (e->head_done)
-        return 0;
     if (t->truncated && t->type == SMO_TOKEN_START_TAG) {
         /* Its attributes are unknown: a rule could duplicate what it
          * declares.  Better to change nothing. */
@@ -152,6 +164,135 @@ static int on_token(void *ctx, const smo_token *t)
     return 0;
 }
 
+/* ---- share links --------------------------------------------------------- */
+
+static const char *share_markup(smo_engine *e)
+{
+    if (!e->share_markup) {
+        smo_share_page page = { NULL, NULL, NULL, NULL };
+        if (e->meta) {
+            page.url = smo_meta_value(e->meta, "og:url");
+            page.title = smo_meta_value(e->meta, "og:title");
+            page.description = smo_meta_value(e->meta, "og:description");
+            page.image = smo_meta_value(e->meta, "og:image");
+        }
+        if (!page.url)
+            page.url = e->cfg.canonical_url;
+        e->share_markup = smo_share_block(e->pool, e->cfg.share, &page);
+        if (!e->share_markup)
+            e->share_markup = "";
+    }
+    return e->share_markup;
+}
+
+static int place_share(smo_engine *e, uint64_t at, int more)
+{
+    const char *m = share_markup(e);
+    e->share_count++;
+    e->share_pending = more;
+    return smo_rewriter_insert(e->rw, at, m, strlen(m));
+}
+
+static int is_void(const char *name)
+{
+    static const char *const v[] = {
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+        "meta", "source", "track", "wbr", NULL
+    };
+    for (const char *const *p = v; *p; p++)
+        if (!strcmp(name, *p))
+            return 1;
+    return 0;
+}
+
+static uint64_t first_non_ws(const smo_token *t)
+{
+    for (uint64_t i = 0; i < t->end - t->start; i++)
+        if (!strchr(" \t\n\f\r", t->text[i]))
+            return t->start + i;
+    return t->end;
+}
+
+/* Where the block goes (SPEC 4), token by token once the head is over.
+ * Never inside <template> content or foreign content. */
+static int share_token(smo_engine *e, const smo_token *t, int was_body)
+{
+    const smo_engine_config *c = &e->cfg;
+    if (e->sel_depth) {
+        /* Looking for the end of the matched element. */
+        if (t->type == SMO_TOKEN_START_TAG && !t->self_closing &&
+            !strcmp(t->name, e->sel_name))
+            e->sel_depth++;
+        else if (t->type == SMO_TOKEN_END_TAG && !strcmp(t->name, e->sel_name) &&
+                 --e->sel_depth == 0)
+            return place_share(e, c->share_at == SMO_SHARE_AT_APPEND ? t->start
+                                                                     : t->end,
+                               0);
+        return 0;
+    }
+    if (smo_treesim_in_template(e->sim) || smo_treesim_in_foreign(e->sim))
+        return 0;
+    switch (c->share_at) {
+    case SMO_SHARE_AT_BODY_START:
+        if (!was_body && smo_treesim_in_body(e->sim)) {
+            if (t->type == SMO_TOKEN_START_TAG && !strcmp(t->name, "body"))
+                return place_share(e, t->end, 0);
+            return place_share(e, t->type == SMO_TOKEN_TEXT ? first_non_ws(t)
+                                                            : t->start, 0);
+        }
+        return 0;
+    case SMO_SHARE_AT_BODY_END:
+        if (t->type == SMO_TOKEN_END_TAG &&
+            (!strcmp(t->name, "body") || !strcmp(t->name, "html")))
+            return place_share(e, t->start, 0);
+        return 0;
+    case SMO_SHARE_AT_MARKER:
+        if (t->type == SMO_TOKEN_COMMENT && t->raw &&
+            smo_share_is_marker(t->raw + (t->data_start - t->start),
+                                (size_t)(t->data_end - t->data_start)))
+            return place_share(e, t->end, 1);
+        return 0;
+    default:
+        break;
+    }
+    if (t->type != SMO_TOKEN_START_TAG || !c->share_sel)
+        return 0;
+    {
+        int match = smo_selector_match(e->scratch, c->share_sel, t);
+        apr_pool_clear(e->scratch);
+        if (!match)
+            return 0;
+    }
+    if (c->share_at == SMO_SHARE_AT_BEFORE)
+        return place_share(e, t->start, 0);
+    if (t->self_closing || is_void(t->name)) {
+        if (c->share_at != SMO_SHARE_AT_AFTER)
+            elog(e, "share block: <%s> cannot hold content: placed after it",
+                 t->name);
+        return place_share(e, t->end, 0);
+    }
+    if (c->share_at == SMO_SHARE_AT_PREPEND)
+        return place_share(e, t->end, 0);
+    memcpy(e->sel_name, t->name, sizeof(e->sel_name));
+    e->sel_depth = 1;
+    return 0;
+}
+
+static int on_token(void *ctx, const smo_token *t)
+{
+    smo_engine *e = ctx;
+    uint64_t split = t->start;
+    int was_body = smo_treesim_in_body(e->sim);
+    int ev = smo_treesim_token(e->sim, t, &split);
+    int rv;
+
+    if (!e->head_done && (rv = head_token(e, t, ev, split)) != 0)
+        return rv;
+    if (e->head_done && e->share_pending)
+        return share_token(e, t, was_body);
+    return 0;
+}
+
 smo_engine *smo_engine_create(apr_pool_t *pool, const smo_engine_config *cfg,
                               const smo_sink *sink, void *sink_ctx)
 {
@@ -164,6 +305,10 @@ smo_engine *smo_engine_create(apr_pool_t *pool, const smo_engine_config *cfg,
     e->sim = smo_treesim_create(pool, e->tok);
     e->rw = smo_rewriter_create(pool, sink, sink_ctx);
     e->holding = cfg->head_limit > 0;
+    if (cfg->share && cfg->share->networks && cfg->share->networks->nelts) {
+        e->share_pending = 1;
+        apr_pool_create(&e->scratch, pool);
+    }
     if (cfg->meta) {
         e->meta = smo_meta_create(pool, cfg->meta);
     } else if (cfg->canonical_url) {
@@ -181,12 +326,13 @@ smo_engine *smo_engine_create(apr_pool_t *pool, const smo_engine_config *cfg,
 static int release(smo_engine *e)
 {
     uint64_t upto;
-    if (e->head_done) {
-        /* Every rule of this engine lives in the head: the rest of the
-         * stream can go as it is. */
+    if (e->head_done && !e->share_pending) {
+        /* Nothing left to place: the rest of the stream goes as it is. */
         e->done = 1;
         return smo_rewriter_release(e->rw, smo_tokenizer_offset(e->tok));
     }
+    if (e->head_done)
+        return smo_rewriter_release(e->rw, smo_tokenizer_safe_offset(e->tok));
     upto = smo_tokenizer_safe_offset(e->tok);
     if (smo_tokenizer_offset(e->tok) - upto > e->cfg.tail_limit) {
         /* A tag longer than the limit is pending: holding it would make
@@ -232,6 +378,33 @@ int smo_engine_flush(smo_engine *e)
     return e->done ? 0 : release(e);
 }
 
+/* End of stream with the block not placed (SPEC 4: no match, no block). */
+static int finish_share(smo_engine *e)
+{
+    uint64_t end = smo_tokenizer_offset(e->tok);
+    if (!e->share_pending || e->gave_up)
+        return 0;
+    e->share_pending = 0;
+    switch (e->cfg.share_at) {
+    case SMO_SHARE_AT_BODY_END:
+        /* No </body>: the end of the document is the end of the body. */
+        return e->head_done ? place_share(e, end, 0) : 0;
+    case SMO_SHARE_AT_MARKER:
+        if (!e->share_count)
+            elog(e, "no <!-- smo:share --> marker in the page: no share block");
+        return 0;
+    case SMO_SHARE_AT_APPEND:
+    case SMO_SHARE_AT_AFTER:
+        if (e->sel_depth)
+            return place_share(e, end, 0); /* the element ran to the end */
+        break;
+    default:
+        break;
+    }
+    elog(e, "no element matches SMOShareAt: no share block");
+    return 0;
+}
+
 int smo_engine_finish(smo_engine *e)
 {
     int rv;
@@ -247,6 +420,8 @@ int smo_engine_finish(smo_engine *e)
                 elog(e, "no head in the document: nothing inserted");
             }
         }
+        if ((rv = finish_share(e)) != 0)
+            return rv;
         e->done = 1;
     }
     return smo_rewriter_release(e->rw, smo_tokenizer_offset(e->tok) +

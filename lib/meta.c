@@ -658,6 +658,14 @@ static const char *derive(const smo_meta *m, const char *name)
     return NULL;
 }
 
+const char *smo_meta_value(const smo_meta *m, const char *name)
+{
+    const char *conf = configured(m, name);
+    if (conf && !blank(conf))
+        return prepare(m, name, conf, m->cfg.page_url);
+    return prepare(m, name, derive(m, name), page_base(m));
+}
+
 static void put_meta(const smo_meta *m, apr_array_header_t *out,
                      const char *name, const char *value)
 {

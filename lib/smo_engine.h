@@ -12,6 +12,7 @@
 
 #include "smo_meta.h"
 #include "smo_rewriter.h"
+#include "smo_share.h"
 
 typedef struct {
     size_t head_limit;        /* bytes of head held back; 0: never hold */
@@ -24,6 +25,12 @@ typedef struct {
     /* Shorthand for a canonical-link-only rule set when `meta` is NULL:
      * NULL disables it.  Absolute, unescaped. */
     const char *canonical_url;
+
+    /* Share links (SPEC 4): NULL, or no network, for none. */
+    const smo_share_config *share;
+    smo_share_where share_at;
+    const smo_selector *share_sel;   /* before|prepend|append|after */
+    const char *share_style;         /* SMOShareStyle URL, or NULL */
 
     /* Log callback for why the engine did or did not do something
      * (LogLevel smo:debug in the module); may be NULL. */

@@ -66,6 +66,13 @@ const char *smo_meta_markup(smo_meta *m, uint64_t held_from,
  * head. */
 const char *smo_meta_title(const smo_meta *m);
 
+/* The value a property ends up with, for the share links' placeholders:
+ * SMOMeta's, else what SMOAutoMeta derives (og:title, og:description,
+ * og:url — the page's own canonical when it has one).  UTF-8, unescaped,
+ * URL-valued ones absolute; NULL if none.  The page's own og:* content is
+ * not read.  Call once the head is over. */
+const char *smo_meta_value(const smo_meta *m, const char *name);
+
 /* The page's charset as declared (HTTP wins over meta; a meta UTF-16
  * label reads as utf-8, as in browsers), or NULL. */
 const char *smo_meta_charset(const smo_meta *m);

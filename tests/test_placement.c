@@ -1,0 +1,238 @@
+/* test_placement.c — where the engine puts the share block (SPEC 4) and
+ * the share style sheet, on whole pages fed in every chunking. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_general.h>
+#include <apr_strings.h>
+
+#include "smo_engine.h"
+#include "smo_share.h"
+
+static apr_pool_t *pool;
+
+typedef struct {
+    const char *in;
+    uint64_t pos;
+    char *out;
+    size_t n, cap;
+} rec;
+
+static void put(rec *r, const char *b, size_t n)
+{
+    if (r->n + n + 1 > r->cap) {
+        r->cap = (r->n + n + 1) * 2;
+        r->out = realloc(r->out, r->cap);
+    }
+    memcpy(r->out + r->n, b, n);
+    r->n += n;
+    r->out[r->n] = '\0';
+}
+
+static int r_pass(void *c, uint64_t upto)
+{
+    rec *r = c;
+    put(r, r->in + r->pos, (size_t)(upto - r->pos));
+    r->pos = upto;
+    return 0;
+}
+
+static int r_drop(void *c, uint64_t upto)
+{
+    ((rec *)c)->pos = upto;
+    return 0;
+}
+
+static int r_insert(void *c, const char *b, size_t n)
+{
+    put(c, b, n);
+    return 0;
+}
+
+static const smo_sink sink = {r_pass, r_drop, r_insert};
+
+/* The block for x + facebook, as the engine will write it for a page
+ * whose title is `title` (NULL: none). */
+static const char *block(const char *title)
+{
+    smo_share_config sc;
+    smo_share_page page = {"https://example.com/p", title, NULL, NULL};
+    apr_array_header_t *nets = apr_array_make(pool, 2, sizeof(void *));
+    APR_ARRAY_PUSH(nets, const smo_network *) = smo_share_builtin(pool, "x", NULL);
+    APR_ARRAY_PUSH(nets, const smo_network *) =
+        smo_share_builtin(pool, "facebook", NULL);
+    memset(&sc, 0, sizeof(sc));
+    sc.networks = nets;
+    return smo_share_block(pool, &sc, &page);
+}
+
+/* Run a page through the engine in chunks of `step` bytes (0: whole). */
+static char *run(const char *where, const char *html, size_t step,
+                 const char *style)
+{
+    smo_engine_config cfg;
+    smo_meta_config mc;
+    smo_share_config sc;
+    apr_array_header_t *nets = apr_array_make(pool, 2, sizeof(void *));
+    rec r = {html, 0, NULL, 0, 0};
+    size_t len = strlen(html);
+    smo_engine *e;
+    const char *err;
+
+    APR_ARRAY_PUSH(nets, const smo_network *) = smo_share_builtin(pool, "x", NULL);
+    APR_ARRAY_PUSH(nets, const smo_network *) =
+        smo_share_builtin(pool, "facebook", NULL);
+    memset(&sc, 0, sizeof(sc));
+    sc.networks = nets;
+    memset(&mc, 0, sizeof(mc));
+    mc.canonical_url = mc.page_url = "https://example.com/p";
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.head_limit = 256 * 1024;
+    cfg.meta = &mc; /* no canonical, no auto meta: only the block changes */
+    cfg.share = &sc;
+    cfg.share_style = style;
+    err = smo_share_parse_at(pool, where, &cfg.share_at, &cfg.share_sel);
+    ck_assert_msg(err == NULL, "%s: %s", where, err);
+    e = smo_engine_create(pool, &cfg, &sink, &r);
+    if (!step)
+        step = len ? len : 1;
+    for (size_t o = 0; o < len; o += step)
+        ck_assert_int_eq(smo_engine_feed(e, html + o, o + step > len ? len - o
+                                                                     : step), 0);
+    ck_assert_int_eq(smo_engine_finish(e), 0);
+    put(&r, "", 0);
+    {
+        char *out = apr_pstrdup(pool, r.out);
+        free(r.out);
+        return out;
+    }
+}
+
+/* Expect `html` with the block inserted at each "@" (the "@"s removed),
+ * for every chunking. */
+static void expect(const char *where, const char *marked)
+{
+    const char *b = block(strstr(marked, "<title>T</title>") ? "T" : NULL);
+    char *html = apr_pstrdup(pool, marked), *w = html;
+    char *want = apr_pstrdup(pool, "");
+    for (const char *p = marked; *p; p++) {
+        if (*p == '@')
+            want = apr_pstrcat(pool, want, b, NULL);
+        else {
+            *w++ = *p;
+            want = apr_pstrcat(pool, want, apr_pstrndup(pool, p, 1), NULL);
+        }
+    }
+    *w = '\0';
+    for (size_t step = 0; step <= strlen(html); step++) {
+        char *got = run(where, html, step, NULL);
+        ck_assert_msg(!strcmp(got, want), "%s, chunks of %zu:\n%s\nwanted:\n%s",
+                      where, step, got, want);
+    }
+}
+
+START_TEST(body_end)
+{
+    expect("body-end", "<html><head><title>T</title></head><body><p>x</p>@</body></html>");
+    /* No </body>: at the end of the document. */
+    expect("body-end", "<title>T</title><p>x</p>@");
+    /* </body> in a script, a comment or an attribute is not the end. */
+    expect("body-end", "<body><script>'</body>'</script><!-- </body> -->"
+                       "<a title='</body>'>a</a>@</body>");
+}
+END_TEST
+
+START_TEST(body_start)
+{
+    expect("body-start", "<html><head></head><body class=a>@<p>x</p></body>");
+    /* The body starts implicitly at the first element or text. */
+    expect("body-start", "<title>T</title>\n@<div>x</div>");
+    expect("body-start", "<title>T</title>  @Hello");
+}
+END_TEST
+
+START_TEST(marker)
+{
+    expect("marker", "<body><p>a</p><!-- smo:share -->@<p>b</p>"
+                     "<!--smo:share-->@</body>");
+    /* Not in the head, not in a template, not another comment. */
+    expect("marker", "<head><!-- smo:share --></head><body><template>"
+                     "<!-- smo:share --></template><!-- share --></body>");
+}
+END_TEST
+
+START_TEST(selectors)
+{
+    expect("before nav", "<body><div>a</div>@<nav>n</nav></body>");
+    expect("prepend #main", "<body><div id=main>@<p>a</p></div></body>");
+    expect("append .post", "<body><div class='x post'><div>in</div>"
+                           "<p>a</p>@</div><div class=post></div></body>");
+    expect("after article", "<body><article><article>i</article></article>@"
+                            "<p>z</p></body>");
+    expect("after [data-share]", "<body><hr data-share>@<p>z</p></body>");
+    /* No match, no block. */
+    expect("before footer", "<body><div>a</div></body>");
+    /* Inside svg or a template nothing matches. */
+    expect("before nav", "<body><svg><nav></nav></svg><template><nav></nav>"
+                         "</template>@<nav></nav></body>");
+}
+END_TEST
+
+START_TEST(style_sheet_in_head)
+{
+    char *out = run("body-end", "<head><title>T</title></head><body></body>", 0,
+                    "/css/smo.css?v=\"1\"");
+    ck_assert_ptr_nonnull(strstr(out, "<head><link rel=\"stylesheet\" "
+                                      "href=\"/css/smo.css?v=&quot;1&quot;\">"));
+}
+END_TEST
+
+START_TEST(bytes_preserved)
+{
+    /* Output minus the blocks is the input. */
+    const char *page = "<!DOCTYPE html><html><head><title>T</title></head>"
+                       "<body><!-- smo:share --><p>x</p><!-- smo:share -->"
+                       "</body></html>";
+    char *out = run("marker", page, 3, NULL);
+    const char *b = block("T");
+    char *p;
+    while ((p = strstr(out, b)))
+        memmove(p, p + strlen(b), strlen(p + strlen(b)) + 1);
+    ck_assert_str_eq(out, page);
+}
+END_TEST
+
+static void setup(void)
+{
+    apr_pool_create(&pool, NULL);
+}
+
+static void teardown(void)
+{
+    apr_pool_destroy(pool);
+}
+
+int main(void)
+{
+    Suite *s = suite_create("placement");
+    TCase *tc = tcase_create("share");
+    SRunner *sr;
+    int failed;
+    apr_initialize();
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, body_end);
+    tcase_add_test(tc, body_start);
+    tcase_add_test(tc, marker);
+    tcase_add_test(tc, selectors);
+    tcase_add_test(tc, style_sheet_in_head);
+    tcase_add_test(tc, bytes_preserved);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    apr_terminate();
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
