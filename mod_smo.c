@@ -17,6 +17,8 @@
 #include "http_request.h"
 #include "util_filter.h"
 
+#include "ap_expr.h"
+
 #include "apr_buckets.h"
 #include "apr_lib.h"
 #include "apr_strings.h"
@@ -60,11 +62,19 @@ static const char *const smo_default_strip[] = {
     "igshid", "_ga"
 };
 
+/* One SMOMeta line: the property name and its value, an ap_expr string
+ * parsed once at configuration time and evaluated for each request; NULL
+ * for an empty value, which writes nothing for that name and stops
+ * SMOAutoMeta deriving it (how an inner section turns an inherited
+ * property off). */
+typedef struct {
+    const char *name;
+    const ap_expr_info_t *expr;
+} smo_conf_meta;
+
 /* Per-directory configuration.  Every field has an "unset" value (SMO_UNSET
  * or NULL) so that merging lets an inner section override only what it
- * sets; defaults are applied where the value is used, never at creation.
- * Later directives add fields of the same kind (a table merged by name for
- * SMOMeta, flags for policies, lists that replace the outer list). */
+ * sets; defaults are applied where the value is used, never at creation. */
 typedef struct {
     int engine;                       /* SMOEngine */
     int canonical;                    /* SMOCanonical */
@@ -72,6 +82,10 @@ typedef struct {
     const char *base_url;             /* SMOBaseURL, normalised */
     apr_array_header_t *strip_params; /* SMOStripParams (const char *);
                                        * empty after `none` */
+    apr_array_header_t *meta;         /* SMOMeta (smo_conf_meta), one entry
+                                       * per name, in configuration order */
+    int meta_override;                /* SMOMetaPolicy: 1 override, 0 keep */
+    int auto_meta;                    /* SMOAutoMeta */
 } smo_dir_conf;
 
 static void *create_dir_conf(apr_pool_t *p, char *dir)
@@ -84,7 +98,56 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     c->head_limit = SMO_UNSET;
     c->base_url = NULL;
     c->strip_params = NULL;
+    c->meta = NULL;
+    c->meta_override = SMO_UNSET;
+    c->auto_meta = SMO_UNSET;
     return c;
+}
+
+/* The entry for property `name` in `list` (names compare
+ * case-insensitively, as HTML attribute values of meta names do), or
+ * NULL. */
+static smo_conf_meta *find_meta(apr_array_header_t *list, const char *name)
+{
+    int i;
+
+    for (i = 0; i < list->nelts; i++) {
+        smo_conf_meta *m = &APR_ARRAY_IDX(list, i, smo_conf_meta);
+
+        if (ap_cstr_casecmp(m->name, name) == 0) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+/* SMOMeta merges by property name (SPEC section 1): the outer entries in
+ * their order, each replaced by the inner value when the inner section
+ * sets that name, then the inner section's other names in its order. */
+static apr_array_header_t *merge_meta(apr_pool_t *p,
+                                      const apr_array_header_t *base,
+                                      const apr_array_header_t *add)
+{
+    apr_array_header_t *out;
+    int i;
+
+    if (add == NULL) {
+        return (apr_array_header_t *)base;
+    }
+    if (base == NULL) {
+        return (apr_array_header_t *)add;
+    }
+    out = apr_array_copy(p, base);
+    for (i = 0; i < add->nelts; i++) {
+        const smo_conf_meta *m = &APR_ARRAY_IDX(add, i, smo_conf_meta);
+        smo_conf_meta *slot = find_meta(out, m->name);
+
+        if (slot == NULL) {
+            slot = apr_array_push(out);
+        }
+        *slot = *m;
+    }
+    return out;
 }
 
 static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
@@ -102,6 +165,11 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     /* A list replaces the outer list as a whole (SPEC section 1). */
     c->strip_params = add->strip_params ? add->strip_params
                                         : base->strip_params;
+    c->meta = merge_meta(p, base->meta, add->meta);
+    c->meta_override = add->meta_override != SMO_UNSET ? add->meta_override
+                                                       : base->meta_override;
+    c->auto_meta = add->auto_meta != SMO_UNSET ? add->auto_meta
+                                               : base->auto_meta;
     return c;
 }
 
@@ -226,6 +294,94 @@ static const char *set_strip_params(cmd_parms *cmd, void *dcfg,
     return NULL;
 }
 
+/* A meta property name as it will be written into name="" or
+ * property="": og:image, twitter:site, article:author, description.  No
+ * whitespace, quotes, angle brackets or control characters, which no
+ * real property name has and which would only hide a typo (a missing
+ * quote around the value). */
+static const char *bad_meta_name(const char *name)
+{
+    const unsigned char *s = (const unsigned char *)name;
+
+    if (*s == '\0') {
+        return "is empty";
+    }
+    for (; *s; s++) {
+        if (apr_isspace(*s) || apr_iscntrl(*s)) {
+            return "contains whitespace or a control character";
+        }
+        if (*s == '"' || *s == '\'' || *s == '<' || *s == '>'
+            || *s == '`' || *s == '=') {
+            return "contains a quote, '<', '>' or '='";
+        }
+    }
+    return NULL;
+}
+
+static const char *set_meta(cmd_parms *cmd, void *dcfg, const char *name,
+                            const char *value)
+{
+    smo_dir_conf *c = dcfg;
+    const char *why = bad_meta_name(name);
+    const char *err = NULL;
+    ap_expr_info_t *expr = NULL;
+    smo_conf_meta *slot;
+
+    if (why) {
+        return apr_psprintf(cmd->pool, "%s: property name '%s' %s (expected "
+                            "e.g. og:image, twitter:site, description)",
+                            cmd->cmd->name, name, why);
+    }
+    /* Parsed once here, so that a bad expression stops configtest with
+     * the file and line; evaluated per request in meta_config(). */
+    if (value && *value) {
+        expr = ap_expr_parse_cmd(cmd, value, AP_EXPR_FLAG_STRING_RESULT,
+                                 &err, NULL);
+    }
+    if (err) {
+        return apr_psprintf(cmd->pool, "%s %s: cannot parse the value '%s' "
+                            "as an expression: %s", cmd->cmd->name, name,
+                            value, err);
+    }
+    if (c->meta == NULL) {
+        c->meta = apr_array_make(cmd->pool, 8, sizeof(smo_conf_meta));
+    }
+    /* The same name twice in one section: the later line wins, at the
+     * place of the first. */
+    slot = find_meta(c->meta, name);
+    if (slot == NULL) {
+        slot = apr_array_push(c->meta);
+    }
+    slot->name = apr_pstrdup(cmd->pool, name);
+    slot->expr = expr;
+    return NULL;
+}
+
+static const char *set_meta_policy(cmd_parms *cmd, void *dcfg,
+                                   const char *arg)
+{
+    smo_dir_conf *c = dcfg;
+
+    if (ap_cstr_casecmp(arg, "keep") == 0) {
+        c->meta_override = 0;
+    }
+    else if (ap_cstr_casecmp(arg, "override") == 0) {
+        c->meta_override = 1;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a policy; use "
+                            "'keep' or 'override'", cmd->cmd->name, arg);
+    }
+    return NULL;
+}
+
+static const char *set_auto_meta(cmd_parms *cmd, void *dcfg, int on)
+{
+    (void)cmd;
+    ((smo_dir_conf *)dcfg)->auto_meta = on;
+    return NULL;
+}
+
 #define SMO_CONTEXT (RSRC_CONF | ACCESS_CONF | OR_FILEINFO)
 
 static const command_rec smo_cmds[] = {
@@ -244,6 +400,18 @@ static const command_rec smo_cmds[] = {
     AP_INIT_ITERATE("SMOStripParams", set_strip_params, NULL, SMO_CONTEXT,
                     "Query parameters (globs with * and ?) dropped from "
                     "canonical URLs, or 'none'"),
+    /* TAKE12, not TAKE2: Apache reads an empty "" as a missing argument,
+     * and `SMOMeta og:image ""` is how a section turns a property off. */
+    AP_INIT_TAKE12("SMOMeta", set_meta, NULL, SMO_CONTEXT,
+                   "A meta property and its value, an ap_expr string, e.g. "
+                   "SMOMeta og:image \"https://cdn.example.com%{REQUEST_URI}"
+                   ".png\"; an empty value (\"\") writes nothing for it"),
+    AP_INIT_TAKE1("SMOMetaPolicy", set_meta_policy, NULL, SMO_CONTEXT,
+                  "'keep' (the page's own values win, default) or "
+                  "'override' (SMOMeta values replace them)"),
+    AP_INIT_FLAG("SMOAutoMeta", set_auto_meta, NULL, SMO_CONTEXT,
+                 "On to derive og:title, og:description, og:url, og:type, "
+                 "og:locale and twitter:card from the page (default On)"),
     {NULL}
 };
 
@@ -651,8 +819,10 @@ static const apr_array_header_t *strip_globs(request_rec *r,
 
 /* The canonical URL names what the client asked for: the original
  * request's path and query, before mod_dir, mod_rewrite or an internal
- * redirect changed r->uri. */
-static const char *canonical_url(request_rec *r, const smo_dir_conf *conf)
+ * redirect changed r->uri.  With `query` 0 it is the page URL (SPEC
+ * section 3: what relative configured values resolve against). */
+static const char *request_url(request_rec *r, const smo_dir_conf *conf,
+                               int query)
 {
     const request_rec *orig = r;
     const char *base, *path;
@@ -667,8 +837,107 @@ static const char *canonical_url(request_rec *r, const smo_dir_conf *conf)
                                          ap_get_server_port(r));
     }
     path = orig->parsed_uri.path ? orig->parsed_uri.path : orig->uri;
-    return smo_url_canonical(r->pool, base, path, orig->parsed_uri.query,
+    return smo_url_canonical(r->pool, base, path,
+                             query ? orig->parsed_uri.query : NULL,
                              strip_globs(r, conf));
+}
+
+/* The charset parameter of a Content-Type, unquoted, or NULL. */
+static const char *content_type_charset(apr_pool_t *p, const char *ct)
+{
+    const char *s = ct ? strchr(ct, ';') : NULL;
+
+    while (s) {
+        const char *name, *value;
+        size_t nlen, vlen;
+
+        s++;
+        while (*s == ' ' || *s == '\t') {
+            s++;
+        }
+        name = s;
+        nlen = strcspn(s, "=; \t");
+        s += nlen;
+        while (*s == ' ' || *s == '\t') {
+            s++;
+        }
+        if (*s != '=') {
+            s = strchr(s, ';');
+            continue;
+        }
+        s++;
+        while (*s == ' ' || *s == '\t') {
+            s++;
+        }
+        if (*s == '"') {
+            value = ++s;
+            vlen = strcspn(s, "\"");
+            s += vlen;
+            if (*s == '"') {
+                s++;
+            }
+        }
+        else {
+            value = s;
+            vlen = strcspn(s, "; \t");
+            s += vlen;
+        }
+        if (nlen == 7 && ap_cstr_casecmpn(name, "charset", 7) == 0) {
+            return vlen ? apr_pstrmemdup(p, value, vlen) : NULL;
+        }
+        s = strchr(s, ';');
+    }
+    return NULL;
+}
+
+/* The SMOMeta values for this request.  An expression that fails (a
+ * file that cannot be read, say) loses its property only, not the page:
+ * the rest of the metadata is still written. */
+static apr_array_header_t *eval_meta(request_rec *r,
+                                     const apr_array_header_t *list)
+{
+    apr_array_header_t *props;
+    int i;
+
+    props = apr_array_make(r->pool, list ? list->nelts : 1,
+                           sizeof(smo_meta_prop));
+    for (i = 0; list && i < list->nelts; i++) {
+        const smo_conf_meta *m = &APR_ARRAY_IDX(list, i, smo_conf_meta);
+        const char *err = NULL;
+        const char *v = m->expr ? ap_expr_str_exec(r, m->expr, &err) : "";
+        smo_meta_prop *prop;
+
+        if (err || v == NULL) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          "SMO: SMOMeta %s (%s:%u) dropped for %s: %s",
+                          m->name, m->expr->filename, m->expr->line_number,
+                          r->uri, err ? err : "no value");
+            continue;
+        }
+        prop = apr_array_push(props);
+        prop->name = m->name;
+        prop->value = v;
+    }
+    return props;
+}
+
+/* The metadata rules for this request (SPEC section 3). */
+static const smo_meta_config *meta_config(request_rec *r,
+                                          const smo_dir_conf *conf,
+                                          int xhtml)
+{
+    smo_meta_config *mc = apr_pcalloc(r->pool, sizeof(*mc));
+
+    mc->props = eval_meta(r, conf->meta);
+    mc->override = conf->meta_override == 1;
+    mc->auto_meta = conf->auto_meta != 0;      /* On or unset */
+    mc->canonical = conf->canonical != 0;      /* On or unset */
+    mc->canonical_url = request_url(r, conf, 1);
+    mc->page_url = request_url(r, conf, 0);
+    mc->strip_globs = strip_globs(r, conf);
+    mc->http_charset = content_type_charset(r->pool, r->content_type);
+    mc->xhtml = xhtml;
+    return mc;
 }
 
 /* A Range request is answered by the byte-range filter further down,
@@ -693,9 +962,7 @@ static smo_filter_ctx *create_ctx(ap_filter_t *f, int xhtml)
                              ? conf->head_limit : SMO_HEAD_LIMIT_DEFAULT);
     ec.tail_limit = SMO_TAIL_LIMIT_DEFAULT;
     ec.xhtml = xhtml;
-    if (conf->canonical != 0) {         /* On or unset (default On) */
-        ec.canonical_url = canonical_url(r, conf);
-    }
+    ec.meta = meta_config(r, conf, xhtml);
     ec.log = engine_log;
     ec.log_ctx = r;
 
@@ -711,8 +978,12 @@ static smo_filter_ctx *create_ctx(ap_filter_t *f, int xhtml)
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "SMO: filtering %s (%s, head limit %" APR_SIZE_T_FMT
-                  ", canonical %s%s)", r->uri, r->content_type,
-                  ec.head_limit, ec.canonical_url ? ec.canonical_url : "off",
+                  ", canonical %s, %d SMOMeta, policy %s, auto %s%s)",
+                  r->uri, r->content_type, ec.head_limit,
+                  ec.meta->canonical ? ec.meta->canonical_url : "off",
+                  ec.meta->props->nelts, ec.meta->override ? "override"
+                                                            : "keep",
+                  ec.meta->auto_meta ? "on" : "off",
                   ctx->collect ? ", Range: whole body passed at once" : "");
     return ctx;
 }

@@ -99,6 +99,8 @@ const files = {
 
 const engineConf = `
 SMOEngine On
+# This suite checks the canonical link alone (issue 2); metadata: meta.test.mjs.
+SMOAutoMeta Off
 RemoveType .gz
 AddEncoding gzip .gz
 AddType text/html .shtml
