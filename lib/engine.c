@@ -242,8 +242,8 @@ static int share_token(smo_engine *e, const smo_token *t, int was_body)
         }
         return 0;
     case SMO_SHARE_AT_BODY_END:
-        if (t->type == SMO_TOKEN_END_TAG &&
-            (!strcmp(t->name, "body") || !strcmp(t->name, "html")))
+        if (t->type == SMO_TOKEN_END_TAG && t->name_len == 4 &&
+            (!memcmp(t->name, "body", 4) || !memcmp(t->name, "html", 4)))
             return place_share(e, t->start, 0);
         return 0;
     case SMO_SHARE_AT_MARKER:
@@ -286,8 +286,18 @@ static int on_token(void *ctx, const smo_token *t)
     int ev = smo_treesim_token(e->sim, t, &split);
     int rv;
 
-    if (!e->head_done && (rv = head_token(e, t, ev, split)) != 0)
-        return rv;
+    if (!e->head_done) {
+        if ((rv = head_token(e, t, ev, split)) != 0)
+            return rv;
+        if (e->head_done && e->share_pending) {
+            /* The body rules need neither text (but to find where the body
+             * starts) nor attributes (but to match a selector). */
+            smo_share_where at = e->cfg.share_at;
+            int plain = at == SMO_SHARE_AT_BODY_END || at == SMO_SHARE_AT_MARKER;
+            smo_tokenizer_set_lean(e->tok, at != SMO_SHARE_AT_BODY_START,
+                                   plain, plain);
+        }
+    }
     if (e->head_done && e->share_pending)
         return share_token(e, t, was_body);
     return 0;

@@ -175,6 +175,17 @@ static void escape_attr_run(out_t *o, const unsigned char *s, size_t len)
     long cp;
 
     while (i < len) {
+        /* Most of a value is plain printable ASCII: copy it in one go. */
+        size_t run = i;
+        while (run < len && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '&' &&
+               s[run] != '<' && s[run] != '>' && s[run] != '"' &&
+               s[run] != '\'')
+            run++;
+        if (run > i) {
+            put(o, s + i, run - i);
+            i = run;
+            continue;
+        }
         cp = utf8_next(s + i, len - i, &adv);
         i += adv;
         if (cp < 0 || unwritable((unsigned long)cp)) {

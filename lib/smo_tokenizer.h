@@ -93,13 +93,26 @@ int smo_tokenizer_feed(smo_tokenizer *t, const char *buf, size_t len, int eof);
 
 /* Called by the tree builder simulation from within the start-tag
  * callback: which text state follows this tag.  `last_start_tag` is the
- * name that ends it (appropriate end tag). */
+ * name that ends it (appropriate end tag); NULL: the last start tag
+ * emitted. */
 void smo_tokenizer_set_state(smo_tokenizer *t, smo_text_state state,
                              const char *last_start_tag);
 
 /* Whether the adjusted current node is in a foreign namespace, which is
  * what makes "<![CDATA[" open a CDATA section instead of a bogus comment. */
 void smo_tokenizer_set_foreign(smo_tokenizer *t, int foreign);
+
+/* Fast path for callers that no longer need everything: with skip_text,
+ * text is not reported; with skip_attrs, start tags outside foreign
+ * content come without attributes (n_attrs 0); with skip_tags, tags that
+ * change no text state and that the tree rules do not name (div, p, a...)
+ * are not reported while not nested in svg/math.  Boundaries and states
+ * are the same. */
+void smo_tokenizer_set_lean(smo_tokenizer *t, int skip_text, int skip_attrs,
+                            int skip_tags);
+
+/* Set by the tree simulation: inside svg/math every tag matters. */
+void smo_tokenizer_set_nested(smo_tokenizer *t, int nested);
 
 /* The offset of the first byte not yet reported in a token: everything
  * before it is final.  The bytes from here on belong to an unfinished

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <apr_strings.h>
 
+#include "smo_tagclass.h"
 #include "smo_tokenizer.h"
 
 enum state {
@@ -20,6 +21,9 @@ enum state {
     ST_BEFORE_ATTR_NAME, ST_ATTR_NAME, ST_AFTER_ATTR_NAME,
     ST_BEFORE_ATTR_VALUE, ST_ATTR_VALUE_DQ, ST_ATTR_VALUE_SQ,
     ST_ATTR_VALUE_UQ, ST_AFTER_ATTR_VALUE_QUOTED, ST_SELF_CLOSING_START,
+    /* the fast path: the attributes of a tag no one will see, with the
+     * attribute states folded into t->skip_sub */
+    ST_SKIP_TAG,
     /* RCDATA, RAWTEXT and script data share their end-tag states; the text
      * state to fall back to is t->text_state. */
     ST_RAW_LT, ST_RAW_END_TAG_OPEN, ST_RAW_END_TAG_NAME,
@@ -40,7 +44,11 @@ enum state {
 };
 
 /* What kind of token the pending bytes from tok_start will make. */
-enum pending { P_NONE, P_TAG, P_DOCTYPE, P_COMMENT, P_CDATA };
+enum pending { P_NONE, P_TAG, P_DOCTYPE, P_COMMENT, P_CDATA, P_SKIP };
+
+/* ST_SKIP_TAG's sub-states: the attribute states that matter for where the
+ * tag ends (13.2.5.32-39) without recording anything. */
+enum { SK_BEFORE_NAME, SK_NAME, SK_BEFORE_VALUE, SK_DQ, SK_SQ, SK_UQ };
 
 #define MAX_ATTRS 512
 
@@ -56,8 +64,15 @@ struct smo_tokenizer {
     enum state state;
     enum state text_state;         /* DATA, RCDATA, RAWTEXT, SCRIPT, PLAINTEXT */
     int foreign;
+    int skip_text;                 /* text is not reported */
+    int skip_attrs;                /* attributes are not recorded */
+    int skip_tags;                 /* tags no tree rule cares about are not
+                                    * reported */
+    int nested;                    /* inside svg/math: every tag matters */
+    unsigned skip_sub;
     char last_start[SMO_TAG_NAME_MAX + 1];
     size_t last_start_len;
+    int last_is_start;             /* t->tag holds the last start tag */
 
     uint64_t base;                 /* stream offset of the current chunk */
     uint64_t text_start;           /* first byte of text not yet reported */
@@ -93,6 +108,12 @@ struct smo_tokenizer {
 };
 
 static const char SCRIPT[] = "script";
+
+/* Bytes that end a run in the fast path's attribute-name and unquoted-value
+ * states (a table: one load per byte instead of a chain of compares). */
+#define WS_STOPS ['\t'] = 1, ['\n'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1
+static const unsigned char name_stop[256] = { ['>'] = 1, ['='] = 1, ['/'] = 1 };
+static const unsigned char uq_stop[256] = { ['>'] = 1, WS_STOPS };
 
 static inline int is_ws(unsigned char c)
 {
@@ -141,6 +162,8 @@ void smo_tokenizer_set_state(smo_tokenizer *t, smo_text_state state,
     }
     t->text_state = t->state = map[state];
     t->last_start_len = 0;
+    if (!last_start_tag && t->last_is_start)
+        last_start_tag = t->tag.name; /* "the last start tag emitted" */
     if (last_start_tag) {
         size_t n = strlen(last_start_tag);
         if (n > SMO_TAG_NAME_MAX)
@@ -150,6 +173,19 @@ void smo_tokenizer_set_state(smo_tokenizer *t, smo_text_state state,
         t->last_start_len = n;
     }
     t->last_start[t->last_start_len] = '\0';
+}
+
+void smo_tokenizer_set_lean(smo_tokenizer *t, int skip_text, int skip_attrs,
+                            int skip_tags)
+{
+    t->skip_text = skip_text;
+    t->skip_attrs = skip_attrs;
+    t->skip_tags = skip_tags;
+}
+
+void smo_tokenizer_set_nested(smo_tokenizer *t, int nested)
+{
+    t->nested = nested;
 }
 
 void smo_tokenizer_set_foreign(smo_tokenizer *t, int foreign)
@@ -177,6 +213,10 @@ static int flush_text(smo_tokenizer *t, const char *buf, uint64_t upto)
     int rv;
     if (upto <= t->text_start)
         return 0;
+    if (t->skip_text) {
+        t->text_start = upto;
+        return 0;
+    }
     memset(&tok, 0, sizeof(tok));
     tok.type = SMO_TOKEN_TEXT;
     if (t->text_start < t->base) {
@@ -265,12 +305,31 @@ static const char *raw_bytes(smo_tokenizer *t, const char *buf, size_t end,
     return t->tail;
 }
 
+static int skippable(const char *name, size_t len)
+{
+    tagclass k = smo_tag_classify(name, len);
+    return k.id == T_OTHER && !(k.flags & (K_RCDATA | K_RAWTEXT));
+}
+
 static int emit_tag(smo_tokenizer *t, const char *buf, size_t end)
 {
     int rv;
     smo_token *tok = &t->tag;
     if ((rv = flush_text(t, buf, t->tok_start)) != 0)
         return rv;
+    if (t->pending == P_SKIP || (t->skip_tags && !t->nested &&
+                                 skippable(tok->name, tok->name_len))) {
+        /* The fast path: a tag that changes no text state and that no
+         * rule names (most of a body) leaves no trace. */
+        {
+            t->pending = P_NONE;
+            t->tail_active = 0;
+            t->tail_len = 0;
+            t->text_start = t->base + end;
+            t->state = t->text_state = ST_DATA;
+            return 0;
+        }
+    }
     tok->type = t->is_end ? SMO_TOKEN_END_TAG : SMO_TOKEN_START_TAG;
     tok->start = t->tok_start;
     tok->end = t->base + end;
@@ -289,13 +348,7 @@ static int emit_tag(smo_tokenizer *t, const char *buf, size_t end)
     /* After a tag the tokenizer is in the data state; the tree builder
      * (smo_treesim) switches it from within the callback. */
     t->state = t->text_state = ST_DATA;
-    if (!t->is_end) {
-        size_t n = tok->name_len < SMO_TAG_NAME_MAX ? tok->name_len
-                                                    : SMO_TAG_NAME_MAX;
-        memcpy(t->last_start, tok->name, n);
-        t->last_start[n] = '\0';
-        t->last_start_len = n;
-    }
+    t->last_is_start = !t->is_end;
     return t->fn(t->ctx, tok);
 }
 
@@ -340,6 +393,10 @@ static inline int emit_comment(smo_tokenizer *t, const char *buf, size_t end,
 static void attr_begin(smo_tokenizer *t, uint64_t at)
 {
     smo_attr *a;
+    if (t->skip_attrs && !t->foreign) {
+        t->attr_dropped = 1;
+        return;
+    }
     if (t->n_attrs == t->cap_attrs) {
         if (t->cap_attrs >= MAX_ATTRS) {
             t->attrs_overflow = 1;
@@ -561,12 +618,85 @@ static int run(smo_tokenizer *t, const char *buf, size_t len)
             if (c == '>') {
                 if ((rv = emit_tag(t, buf, i)) != 0)
                     return rv;
+            } else if (t->skip_tags && !t->nested && t->skip_text &&
+                       skippable(t->tag.name, t->tag.name_len)) {
+                /* Nobody will see this tag: find its end, nothing more.
+                 * Its bytes need not be kept (P_SKIP). */
+                t->pending = P_SKIP;
+                t->skip_sub = SK_BEFORE_NAME;
+                t->state = ST_SKIP_TAG;
             } else if (c == '/') {
                 t->state = ST_SELF_CLOSING_START;
             } else {
                 t->state = ST_BEFORE_ATTR_NAME;
             }
             break;
+
+        case ST_SKIP_TAG: {
+            unsigned sub = t->skip_sub;
+            int done = 0;
+            while (i < len && !done) {
+                c = (unsigned char)buf[i];
+                switch (sub) {
+                case SK_BEFORE_NAME: /* '=' here starts a name */
+                    if (c == '>')
+                        done = 1;
+                    else if (!is_ws(c) && c != '/')
+                        sub = SK_NAME;
+                    i++;
+                    break;
+                case SK_NAME: /* in or after a name: only > = / matter */
+                    while (i < len && !name_stop[(unsigned char)buf[i]])
+                        i++;
+                    if (i == len)
+                        break;
+                    c = (unsigned char)buf[i++];
+                    if (c == '>')
+                        done = 1;
+                    else
+                        sub = c == '=' ? SK_BEFORE_VALUE : SK_BEFORE_NAME;
+                    break;
+                case SK_BEFORE_VALUE:
+                    if (c == '>')
+                        done = 1;
+                    else if (c == '"' || c == '\'')
+                        sub = c == '"' ? SK_DQ : SK_SQ;
+                    else if (!is_ws(c)) {
+                        sub = SK_UQ;
+                        break; /* reconsume */
+                    }
+                    i++;
+                    break;
+                case SK_DQ:
+                case SK_SQ: {
+                    const char *q = memchr(buf + i, sub == SK_DQ ? '"' : '\'',
+                                           len - i);
+                    if (!q) {
+                        i = len;
+                        break;
+                    }
+                    i = (size_t)(q - buf) + 1;
+                    sub = SK_BEFORE_NAME;
+                    break;
+                }
+                default: /* SK_UQ: whitespace or > ends it */
+                    while (i < len && !uq_stop[(unsigned char)buf[i]])
+                        i++;
+                    if (i == len)
+                        break;
+                    c = (unsigned char)buf[i++];
+                    if (c == '>')
+                        done = 1;
+                    else
+                        sub = SK_BEFORE_NAME;
+                    break;
+                }
+            }
+            t->skip_sub = sub;
+            if (done && (rv = emit_tag(t, buf, i)) != 0)
+                return rv;
+            break;
+        }
 
         case ST_BEFORE_ATTR_NAME:
             if (is_ws(c)) {
@@ -1092,6 +1222,15 @@ static int end_chunk(smo_tokenizer *t, const char *buf, size_t len)
     /* Comments and CDATA sections are not text: they are reported whole
      * at their end, but nothing will ever be inserted inside them, so
      * their bytes may go. */
+    if (t->pending == P_SKIP) {
+        /* A tag nobody will see: nothing goes before it, keep nothing. */
+        if ((rv = flush_text(t, buf, t->tok_start)) != 0)
+            return rv;
+        t->text_start = end;
+        t->tail_active = 0;
+        t->tail_len = 0;
+        return 0;
+    }
     if (t->pending == P_COMMENT || t->pending == P_CDATA) {
         if ((rv = flush_text(t, buf, t->tok_start)) != 0)
             return rv;
@@ -1158,6 +1297,7 @@ static int finish(smo_tokenizer *t, const char *buf, size_t len)
     case ST_CDATA_END:
         return emit_simple(t, buf, SMO_TOKEN_CDATA, len, end, 1);
     case ST_TAG_NAME:
+    case ST_SKIP_TAG:
     case ST_BEFORE_ATTR_NAME:
     case ST_ATTR_NAME:
     case ST_AFTER_ATTR_NAME:

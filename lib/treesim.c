@@ -4,6 +4,7 @@
 #include <string.h>
 #include <apr_strings.h>
 
+#include "smo_tagclass.h"
 #include "smo_treesim.h"
 
 /* Namespaces of the elements kept on the foreign stack. */
@@ -14,6 +15,7 @@ enum ns { NS_HTML, NS_SVG, NS_MATH };
 typedef struct {
     unsigned char ns;
     unsigned char integration;   /* HTML or MathML text integration point */
+    unsigned char annotation_xml;
     char name[SMO_TAG_NAME_MAX + 1];
 } entry;
 
@@ -60,45 +62,6 @@ int smo_treesim_in_body(const smo_treesim *s)
     return s->in_body;
 }
 
-static int is_one_of(const char *name, const char *const *list)
-{
-    for (; *list; list++)
-        if (!strcmp(name, *list))
-            return 1;
-    return 0;
-}
-
-/* Elements that the "in head" insertion mode keeps in the head. */
-static const char *const head_tags[] = {
-    "base", "basefont", "bgsound", "link", "meta", "title", "noscript",
-    "noframes", "style", "script", "template", NULL
-};
-
-/* Start tags that break out of foreign content (13.2.6.5). */
-static const char *const breakout_tags[] = {
-    "b", "big", "blockquote", "body", "br", "center", "code", "dd", "div",
-    "dl", "dt", "em", "embed", "h1", "h2", "h3", "h4", "h5", "h6", "head",
-    "hr", "i", "img", "li", "listing", "menu", "meta", "nobr", "ol", "p",
-    "pre", "ruby", "s", "small", "span", "strong", "strike", "sub", "sup",
-    "table", "tt", "u", "ul", "var", NULL
-};
-
-/* HTML elements whose end tag may close an ancestor of an <svg>/<math>. */
-static const char *const html_container_tags[] = {
-    "a", "address", "article", "aside", "blockquote", "body", "button",
-    "caption", "center", "dd", "details", "dialog", "dir", "div", "dl", "dt",
-    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
-    "h4", "h5", "h6", "header", "hgroup", "html", "label", "li", "main",
-    "menu", "nav", "ol", "section", "span", "summary", "table", "tbody",
-    "td", "template", "tfoot", "th", "thead", "tr", "ul", NULL
-};
-
-static const char *const void_tags[] = {
-    "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame",
-    "hr", "img", "input", "keygen", "link", "meta", "param", "source",
-    "track", "wbr", NULL
-};
-
 static int attr_is(const smo_token *t, const char *name, const char *value)
 {
     for (size_t i = 0; i < t->n_attrs; i++) {
@@ -120,30 +83,28 @@ static int has_attr(const smo_token *t, const char *name)
 }
 
 /* Which kind of integration point a foreign element is. */
-static int integration_point(enum ns ns, const smo_token *t)
+static int integration_point(enum ns ns, const smo_token *t, tagclass k)
 {
-    if (ns == NS_SVG && (!strcmp(t->name, "foreignobject") ||
-                         !strcmp(t->name, "desc") ||
-                         !strcmp(t->name, "title")))
+    if (ns == NS_SVG && (k.id == T_FOREIGNOBJECT || k.id == T_DESC ||
+                         k.id == T_TITLE))
         return IP_HTML;
-    if (ns == NS_MATH && !strcmp(t->name, "annotation-xml") &&
+    if (ns == NS_MATH && k.id == T_ANNOTATION_XML &&
         (attr_is(t, "encoding", "text/html") ||
          attr_is(t, "encoding", "application/xhtml+xml")))
         return IP_HTML;
-    if (ns == NS_MATH && (!strcmp(t->name, "mi") || !strcmp(t->name, "mo") ||
-                          !strcmp(t->name, "mn") || !strcmp(t->name, "ms") ||
-                          !strcmp(t->name, "mtext")))
+    if (ns == NS_MATH && k.id == T_MTEXTLIKE)
         return IP_MATHML_TEXT;
     return IP_NONE;
 }
 
-static void push(smo_treesim *s, enum ns ns, const smo_token *t)
+static void push(smo_treesim *s, enum ns ns, const smo_token *t, tagclass k)
 {
     if (s->depth < STACK_MAX) {
         entry *e = &s->stack[s->depth];
         e->ns = (unsigned char)ns;
         e->integration = (unsigned char)(ns == NS_HTML ? IP_NONE
-                                                       : integration_point(ns, t));
+                                                       : integration_point(ns, t, k));
+        e->annotation_xml = k.id == T_ANNOTATION_XML;
         memcpy(e->name, t->name, sizeof(e->name));
     }
     s->depth++;
@@ -163,54 +124,52 @@ static void sync_foreign(smo_treesim *s)
 {
     const entry *e = top(s);
     smo_tokenizer_set_foreign(s->tok, s->depth > 0 && (!e || e->ns != NS_HTML));
+    smo_tokenizer_set_nested(s->tok, s->depth > 0);
 }
 
 /* The text state that follows an HTML start tag (13.2.6.4.4 and 4.7). */
-static void html_start_tag(smo_treesim *s, const smo_token *t)
+static void html_start_tag(smo_treesim *s, const smo_token *t, tagclass k)
 {
-    const char *n = t->name;
     smo_text_state st = SMO_STATE_DATA;
-    if (!strcmp(n, "title") || !strcmp(n, "textarea"))
+    if (k.flags & K_RCDATA)
         st = SMO_STATE_RCDATA;
-    else if (!strcmp(n, "style") || !strcmp(n, "xmp") ||
-             !strcmp(n, "iframe") || !strcmp(n, "noembed") ||
-             !strcmp(n, "noframes") || !strcmp(n, "noscript"))
+    else if (k.flags & K_RAWTEXT)
         st = SMO_STATE_RAWTEXT; /* noscript: scripting is enabled */
-    else if (!strcmp(n, "script"))
+    else if (k.id == T_SCRIPT)
         st = SMO_STATE_SCRIPT;
-    else if (!strcmp(n, "plaintext"))
+    else if (k.id == T_PLAINTEXT)
         st = SMO_STATE_PLAINTEXT;
     if (st != SMO_STATE_DATA) {
-        smo_tokenizer_set_state(s->tok, st, n);
+        smo_tokenizer_set_state(s->tok, st, t->name);
         s->in_raw = 1;
     }
 
-    if (!strcmp(n, "template"))
+    if (k.id == T_TEMPLATE)
         s->template_depth++;
-    if (!strcmp(n, "svg") || !strcmp(n, "math")) {
+    if (k.id == T_SVG || k.id == T_MATH) {
         if (!t->self_closing)
-            push(s, n[0] == 's' ? NS_SVG : NS_MATH, t);
+            push(s, k.id == T_SVG ? NS_SVG : NS_MATH, t, k);
     } else if (s->depth && st == SMO_STATE_DATA && !t->self_closing &&
-               !is_one_of(n, void_tags)) {
+               !(k.flags & K_VOID)) {
         /* An HTML element inside an integration point. */
-        push(s, NS_HTML, t);
+        push(s, NS_HTML, t, k);
     }
 }
 
 /* A start tag while foreign content is open (13.2.6.5): pops out of
  * foreign content for a breakout tag.  Returns whether the tag is then
  * processed as HTML. */
-static int foreign_start_as_html(smo_treesim *s, const smo_token *t)
+static int foreign_start_as_html(smo_treesim *s, const smo_token *t,
+                                 tagclass k)
 {
     const entry *e = top(s);
     if (e->ns == NS_HTML || e->integration == IP_HTML ||
-        (e->integration == IP_MATHML_TEXT && strcmp(t->name, "mglyph") &&
-         strcmp(t->name, "malignmark")) ||
-        (e->ns == NS_MATH && !strcmp(e->name, "annotation-xml") &&
-         !strcmp(t->name, "svg")))
+        (e->integration == IP_MATHML_TEXT && k.id != T_MGLYPH &&
+         k.id != T_MALIGNMARK) ||
+        (e->ns == NS_MATH && e->annotation_xml && k.id == T_SVG))
         return 1;
-    if (is_one_of(t->name, breakout_tags) ||
-        (!strcmp(t->name, "font") &&
+    if ((k.flags & K_BREAKOUT) ||
+        (k.id == T_FONT &&
          (has_attr(t, "color") || has_attr(t, "face") || has_attr(t, "size")))) {
         /* Pop foreign elements until an HTML element or integration point. */
         while (s->depth) {
@@ -224,13 +183,13 @@ static int foreign_start_as_html(smo_treesim *s, const smo_token *t)
     return 0;
 }
 
-static void end_tag(smo_treesim *s, const smo_token *t)
+static void end_tag(smo_treesim *s, const smo_token *t, tagclass k)
 {
-    if (!strcmp(t->name, "template") && s->template_depth)
+    if (k.id == T_TEMPLATE && s->template_depth)
         s->template_depth--;
     if (!s->depth)
         return;
-    if (!strcmp(t->name, "br") || !strcmp(t->name, "p")) {
+    if (k.id == T_BR || k.id == T_P) {
         const entry *e = top(s);
         if (e && e->ns != NS_HTML) {
             while (s->depth && (e = top(s)) && e->ns != NS_HTML &&
@@ -251,7 +210,7 @@ static void end_tag(smo_treesim *s, const smo_token *t)
      * elements, stopping at an integration point (a "special" element).
      * The ancestors are not kept here: an HTML element name is taken to
      * be one of them. */
-    if (is_one_of(t->name, html_container_tags)) {
+    if (k.flags & K_CONTAINER) {
         while (s->depth) {
             const entry *c = top(s);
             if (c->ns == NS_HTML || c->integration != IP_NONE)
@@ -272,17 +231,20 @@ static uint64_t first_non_ws(const smo_token *t)
 }
 
 /* Head bookkeeping (13.2.6.4.2 "before head", 4.4 "in head"). */
-static int head_events(smo_treesim *s, const smo_token *t, uint64_t *split)
+static int head_events(smo_treesim *s, const smo_token *t, tagclass k,
+                       uint64_t *split)
 {
     int ev = SMO_HEAD_NONE;
     int is_start = t->type == SMO_TOKEN_START_TAG;
     int is_end = t->type == SMO_TOKEN_END_TAG;
+    /* End tags that act as </head> ("in head": </body>, </html>, </br>). */
+    int closes = is_end && (k.id == T_HEAD || k.id == T_BODY ||
+                            k.id == T_HTML || k.id == T_BR);
 
     if (s->phase == SMO_HEAD_AFTER) {
-        if (!s->in_body && ((is_start && !is_one_of(t->name, head_tags) &&
-                             strcmp(t->name, "html")) ||
-                            (t->type == SMO_TOKEN_TEXT &&
-                             first_non_ws(t) < t->end)))
+        if (!s->in_body &&
+            ((is_start && !(k.flags & K_HEAD) && k.id != T_HTML) ||
+             (t->type == SMO_TOKEN_TEXT && first_non_ws(t) < t->end)))
             s->in_body = 1;
         return ev;
     }
@@ -304,12 +266,11 @@ static int head_events(smo_treesim *s, const smo_token *t, uint64_t *split)
         return ev;
 
     if (s->phase == SMO_HEAD_BEFORE) {
-        if (is_start && !strcmp(t->name, "html"))
+        if (is_start && k.id == T_HTML)
             return ev;
-        if (is_end && strcmp(t->name, "head") && strcmp(t->name, "body") &&
-            strcmp(t->name, "html") && strcmp(t->name, "br"))
+        if (is_end && !closes)
             return ev; /* ignored */
-        if (is_start && !strcmp(t->name, "head")) {
+        if (is_start && k.id == T_HEAD) {
             s->phase = SMO_HEAD_IN;
             return SMO_HEAD_OPENED;
         }
@@ -320,17 +281,11 @@ static int head_events(smo_treesim *s, const smo_token *t, uint64_t *split)
     /* In head. */
     if (s->template_depth)
         return ev;
-    if (is_start) {
-        if (!strcmp(t->name, "html") || !strcmp(t->name, "head") ||
-            is_one_of(t->name, head_tags))
-            return ev;
-    } else {
-        if (strcmp(t->name, "head") && strcmp(t->name, "body") &&
-            strcmp(t->name, "html") && strcmp(t->name, "br"))
-            return ev;
-    }
+    if (is_start ? (k.id == T_HTML || k.id == T_HEAD || (k.flags & K_HEAD))
+                 : !closes)
+        return ev;
     s->phase = SMO_HEAD_AFTER;
-    if (!(is_end && !strcmp(t->name, "head")))
+    if (!(is_end && k.id == T_HEAD))
         s->in_body = 1;
     return ev | SMO_HEAD_CLOSED;
 }
@@ -338,26 +293,29 @@ static int head_events(smo_treesim *s, const smo_token *t, uint64_t *split)
 int smo_treesim_token(smo_treesim *s, const smo_token *t, uint64_t *text_split)
 {
     int ev = SMO_HEAD_NONE, as_html = 1;
+    tagclass k = { T_OTHER, 0 };
     if (t->type == SMO_TOKEN_TEXT && s->in_raw)
         return SMO_HEAD_NONE;
     if (t->type == SMO_TOKEN_TEXT && s->depth == 0 && s->phase == SMO_HEAD_AFTER &&
         s->in_body)
         return SMO_HEAD_NONE;
+    if (t->type == SMO_TOKEN_START_TAG || t->type == SMO_TOKEN_END_TAG)
+        k = smo_tag_classify(t->name, t->name_len);
     /* Leave foreign content first where the token does, so that the head
      * rules see the tag as the HTML tree builder does. */
     if (t->type == SMO_TOKEN_START_TAG && s->depth)
-        as_html = foreign_start_as_html(s, t);
+        as_html = foreign_start_as_html(s, t, k);
     else if (t->type == SMO_TOKEN_END_TAG) {
         s->in_raw = 0; /* the only tag the tokenizer lets out of it */
-        end_tag(s, t);
+        end_tag(s, t, k);
     }
-    if (s->depth == 0)
-        ev = head_events(s, t, text_split);
+    if (s->depth == 0 && (s->phase != SMO_HEAD_AFTER || !s->in_body))
+        ev = head_events(s, t, k, text_split);
     if (t->type == SMO_TOKEN_START_TAG) {
         if (as_html)
-            html_start_tag(s, t);
+            html_start_tag(s, t, k);
         else if (!t->self_closing)
-            push(s, top(s)->ns, t);
+            push(s, top(s)->ns, t, k);
     }
     if (t->type == SMO_TOKEN_START_TAG || t->type == SMO_TOKEN_END_TAG)
         sync_foreign(s);

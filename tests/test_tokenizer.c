@@ -11,6 +11,7 @@
 #include <apr_pools.h>
 #include <apr_strings.h>
 
+#include "../lib/smo_tagclass.h"
 #include "../lib/smo_tokenizer.h"
 #include "../lib/smo_treesim.h"
 
@@ -918,6 +919,79 @@ START_TEST(split_everywhere)
 }
 END_TEST
 
+/* ---- the lean fast path ------------------------------------------------ */
+
+/* With text, attributes and uninteresting tags skipped (what the engine
+ * does in the body), the tokens still reported are those of the full run:
+ * same kinds, same offsets, in every chunking. */
+static const char *const lean_docs[] = {
+    "<a =\"x>y\">1</a><a b\"c>2</a><div title='>' data-x=\"a>b\" y=z/>3"
+    "<p a = 'q>' b=c/d / e>4</p><i/ =x>5</i></body>",
+    "<div><svg><g a='>'/><desc><p>x</p></desc></svg></div><script>'</div>'"
+    "</script><!-- m --><span a=\"</body>\"></span></body></html>",
+    "<b a=\"unterminated",
+    NULL
+};
+
+static int reported_in_lean(const rec *r, int nested_before)
+{
+    tagclass k;
+    if (r->type == SMO_TOKEN_TEXT)
+        return 0;
+    if (r->type != SMO_TOKEN_START_TAG && r->type != SMO_TOKEN_END_TAG)
+        return 1;
+    k = smo_tag_classify(r->name, r->name_len);
+    return nested_before || k.id != T_OTHER || (k.flags & (K_RCDATA | K_RAWTEXT));
+}
+
+static const char *lean_dump(const char *doc, size_t len, size_t step, int lean)
+{
+    harness *h = make(doc, len, 1, 0);
+    harness *f;
+    int nested = 0;
+    if (lean)
+        smo_tokenizer_set_lean(h->tok, 1, 1, 1);
+    feed_steps(h, step);
+    if (lean) {
+        /* Attributes are gone in lean mode: compare without them. */
+        for (size_t i = 0; i < h->n; i++) {
+            /* Boundaries are the point here, not attributes; and lean
+             * mode is for after the head. */
+            h->recs[i].n_attrs = 0;
+            h->recs[i].head = 0;
+        }
+        return dump(h, 1);
+    }
+    f = make(doc, len, 1, 0);
+    f->n = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        rec r = h->recs[i];
+        if (reported_in_lean(&r, nested)) {
+            r.n_attrs = 0;
+            r.head = 0;
+            *new_rec(f) = r;
+        }
+        nested = h->recs[i].foreign_after;
+    }
+    f->doc = doc;
+    return dump(f, 1);
+}
+
+START_TEST(lean_same_boundaries)
+{
+    const char *const *docs = _i < 3 ? lean_docs : split_docs;
+    const char *doc = docs[_i < 3 ? _i : _i - 3];
+    size_t len = strlen(doc);
+    const char *want = lean_dump(doc, len, 0, 0);
+    for (size_t step = 0; step <= len; step++) {
+        const char *got = lean_dump(doc, len, step, 1);
+        if (strcmp(got, want))
+            ck_abort_msg("lean, chunks of %zu, doc %d:\n%s\n--- wanted:\n%s",
+                         step, _i, got, want);
+    }
+}
+END_TEST
+
 /* ---- limits ------------------------------------------------------------ */
 
 START_TEST(tail_limit_boundary)
@@ -1081,6 +1155,8 @@ static Suite *tokenizer_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, split_everywhere, 0,
                         (int)(sizeof split_docs / sizeof split_docs[0]) - 1);
+    tcase_add_loop_test(tc, lean_same_boundaries, 0,
+                        3 + (int)(sizeof split_docs / sizeof split_docs[0]) - 1);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("limits");
