@@ -20,10 +20,15 @@
 #include "ap_expr.h"
 
 #include "apr_buckets.h"
+#include "apr_file_io.h"
+#include "apr_hash.h"
 #include "apr_lib.h"
 #include "apr_strings.h"
+#include "apr_uri.h"
 
+#include "smo_click.h"
 #include "smo_engine.h"
+#include "smo_share.h"
 #include "smo_tokenizer.h"
 #include "smo_url.h"
 
@@ -86,7 +91,26 @@ typedef struct {
                                        * per name, in configuration order */
     int meta_override;                /* SMOMetaPolicy: 1 override, 0 keep */
     int auto_meta;                    /* SMOAutoMeta */
+    apr_array_header_t *share;        /* SMOShare (const char *, lowercase,
+                                       * as written); empty after `none` */
+    apr_array_header_t *networks;     /* SMONetwork (smo_network), one
+                                       * entry per name */
+    int share_at;                     /* SMOShareAt: smo_share_where */
+    const smo_selector *share_sel;    /* ... its selector, or NULL */
+    const char *share_template;       /* SMOShareTemplate file contents */
+    const char *share_style;          /* SMOShareStyle; "" after `none` */
+    int track_clicks;                 /* SMOTrackClicks */
+    const char *click_url;            /* SMOClickURL */
+    const char *mastodon;             /* SMOMastodonInstance */
+    apr_array_header_t *click_allow;  /* SMOClickAllowHost (const char *);
+                                       * empty after `none` */
 } smo_dir_conf;
+
+/* Built-in defaults applied where the values are used. */
+#define SMO_CLICK_URL_DEFAULT "/smo/click"
+#define SMO_CLICK_HANDLER "smo-click"
+/* A share block template is markup for a few links, not a page. */
+#define SMO_SHARE_TEMPLATE_MAX ((apr_size_t)64 * 1024)
 
 static void *create_dir_conf(apr_pool_t *p, char *dir)
 {
@@ -101,6 +125,8 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     c->meta = NULL;
     c->meta_override = SMO_UNSET;
     c->auto_meta = SMO_UNSET;
+    c->share_at = SMO_UNSET;
+    c->track_clicks = SMO_UNSET;
     return c;
 }
 
@@ -150,6 +176,50 @@ static apr_array_header_t *merge_meta(apr_pool_t *p,
     return out;
 }
 
+/* The SMONetwork entry named `name` (stored lowercase), or NULL. */
+static smo_network *find_network(const apr_array_header_t *list,
+                                 const char *name)
+{
+    int i;
+
+    for (i = 0; list && i < list->nelts; i++) {
+        smo_network *n = &APR_ARRAY_IDX(list, i, smo_network);
+
+        if (ap_cstr_casecmp(n->name, name) == 0) {
+            return n;
+        }
+    }
+    return NULL;
+}
+
+/* SMONetwork merges by name, as SMOMeta does: an inner definition
+ * replaces the outer one of that name, the others are inherited. */
+static apr_array_header_t *merge_networks(apr_pool_t *p,
+                                          const apr_array_header_t *base,
+                                          const apr_array_header_t *add)
+{
+    apr_array_header_t *out;
+    int i;
+
+    if (add == NULL) {
+        return (apr_array_header_t *)base;
+    }
+    if (base == NULL) {
+        return (apr_array_header_t *)add;
+    }
+    out = apr_array_copy(p, base);
+    for (i = 0; i < add->nelts; i++) {
+        const smo_network *n = &APR_ARRAY_IDX(add, i, smo_network);
+        smo_network *slot = find_network(out, n->name);
+
+        if (slot == NULL) {
+            slot = apr_array_push(out);
+        }
+        *slot = *n;
+    }
+    return out;
+}
+
 static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     const smo_dir_conf *base = basev;
@@ -170,6 +240,25 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                                                        : base->meta_override;
     c->auto_meta = add->auto_meta != SMO_UNSET ? add->auto_meta
                                                : base->auto_meta;
+    c->share = add->share ? add->share : base->share;
+    c->networks = merge_networks(p, base->networks, add->networks);
+    /* The position and its selector go together. */
+    if (add->share_at != SMO_UNSET) {
+        c->share_at = add->share_at;
+        c->share_sel = add->share_sel;
+    }
+    else {
+        c->share_at = base->share_at;
+        c->share_sel = base->share_sel;
+    }
+    c->share_template = add->share_template ? add->share_template
+                                            : base->share_template;
+    c->share_style = add->share_style ? add->share_style : base->share_style;
+    c->track_clicks = add->track_clicks != SMO_UNSET ? add->track_clicks
+                                                     : base->track_clicks;
+    c->click_url = add->click_url ? add->click_url : base->click_url;
+    c->mastodon = add->mastodon ? add->mastodon : base->mastodon;
+    c->click_allow = add->click_allow ? add->click_allow : base->click_allow;
     return c;
 }
 
@@ -382,6 +471,430 @@ static const char *set_auto_meta(cmd_parms *cmd, void *dcfg, int on)
     return NULL;
 }
 
+/* ---- share links (SPEC section 4) ---- */
+
+/* SMOShare may name a network that an SMONetwork line defines anywhere in
+ * the configuration, in this section or an outer one, before or after
+ * it; which definition applies is known only per request, from the
+ * merged configuration.  So the names every SMONetwork line defines are
+ * collected while the configuration is read (on pconf, which is cleared
+ * for each reading), and check_config() refuses an SMOShare name that is
+ * neither built in nor defined anywhere, with its file and line. */
+typedef struct {
+    apr_hash_t *defined;      /* lowercase name -> "" */
+    apr_array_header_t *uses; /* share_use: names to check at the end */
+} share_registry;
+
+typedef struct {
+    const char *name;
+    const char *file;
+    unsigned line;
+} share_use;
+
+static const char share_registry_key[] = "smo-share-registry";
+
+static share_registry *get_registry(cmd_parms *cmd)
+{
+    apr_pool_t *pconf = cmd->server->process->pconf;
+    void *v = NULL;
+    share_registry *reg;
+
+    apr_pool_userdata_get(&v, share_registry_key, pconf);
+    if (v) {
+        return v;
+    }
+    reg = apr_pcalloc(pconf, sizeof(*reg));
+    reg->defined = apr_hash_make(pconf);
+    reg->uses = apr_array_make(pconf, 8, sizeof(share_use));
+    apr_pool_userdata_set(reg, share_registry_key, apr_pool_cleanup_null,
+                          pconf);
+    return reg;
+}
+
+static char *lowercase(apr_pool_t *p, const char *s)
+{
+    char *out = apr_pstrdup(p, s), *c;
+
+    for (c = out; *c; c++) {
+        *c = (char)apr_tolower((unsigned char)*c);
+    }
+    return out;
+}
+
+/* True while reading an .htaccess file (no server or <Directory>
+ * context), where the main configuration is complete. */
+static int in_htaccess(const cmd_parms *cmd)
+{
+    return (cmd->override & (RSRC_CONF | ACCESS_CONF)) == 0;
+}
+
+static const char *set_share(cmd_parms *cmd, void *dcfg, const char *arg)
+{
+    smo_dir_conf *c = dcfg;
+    const char *why;
+    const char *name;
+
+    /* The first SMOShare of this section starts a new list (SPEC 1). */
+    if (c->share == NULL) {
+        c->share = apr_array_make(cmd->pool, 8, sizeof(const char *));
+    }
+    if (ap_cstr_casecmp(arg, "none") == 0) {
+        if (directive_words(cmd) > 1) {
+            return apr_psprintf(cmd->pool, "%s: 'none' cannot be combined "
+                                "with network names", cmd->cmd->name);
+        }
+        apr_array_clear(c->share);
+        return NULL;
+    }
+    why = smo_share_check_name(arg);
+    if (why) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a network name: %s",
+                            cmd->cmd->name, arg, why);
+    }
+    name = lowercase(cmd->pool, arg);
+    if (smo_share_builtin(cmd->temp_pool, name, NULL) == NULL
+        && find_network(c->networks, name) == NULL) {
+        share_registry *reg = get_registry(cmd);
+
+        if (in_htaccess(cmd)) {
+            if (apr_hash_get(reg->defined, name, APR_HASH_KEY_STRING)
+                == NULL) {
+                return apr_psprintf(cmd->pool, "%s: unknown network '%s' "
+                                    "(not built in, and no SMONetwork line "
+                                    "defines it)", cmd->cmd->name, arg);
+            }
+        }
+        else {
+            share_use *u = apr_array_push(reg->uses);
+
+            u->name = apr_pstrdup(reg->uses->pool, name);
+            u->file = cmd->directive && cmd->directive->filename
+                      ? apr_pstrdup(reg->uses->pool,
+                                    cmd->directive->filename)
+                      : "(unknown)";
+            u->line = cmd->directive ? (unsigned)cmd->directive->line_num
+                                     : 0;
+        }
+    }
+    APR_ARRAY_PUSH(c->share, const char *) = name;
+    return NULL;
+}
+
+static const char *set_network(cmd_parms *cmd, void *dcfg, const char *args)
+{
+    smo_dir_conf *c = dcfg;
+    const char *name = ap_getword_conf(cmd->pool, &args);
+    const char *tmpl = ap_getword_conf(cmd->pool, &args);
+    const char *label = ap_getword_conf(cmd->pool, &args);
+    const char *why;
+    smo_network *slot;
+
+    if (*name == '\0' || *tmpl == '\0') {
+        return apr_psprintf(cmd->pool, "%s takes a name, a URL template and "
+                            "an optional label, e.g. %s digg "
+                            "\"https://digg.com/submit?url={url}\" "
+                            "\"digg this\"", cmd->cmd->name,
+                            cmd->cmd->name);
+    }
+    if (*args != '\0' && *ap_getword_conf(cmd->temp_pool, &args) != '\0') {
+        return apr_psprintf(cmd->pool, "%s %s: too many arguments (quote a "
+                            "label that holds spaces)", cmd->cmd->name,
+                            name);
+    }
+    why = smo_share_check_name(name);
+    if (why) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a network name: %s",
+                            cmd->cmd->name, name, why);
+    }
+    why = smo_share_check_template(tmpl);
+    if (why) {
+        return apr_psprintf(cmd->pool, "%s %s: bad template '%s': %s",
+                            cmd->cmd->name, name, tmpl, why);
+    }
+    if (c->networks == NULL) {
+        c->networks = apr_array_make(cmd->pool, 4, sizeof(smo_network));
+    }
+    name = lowercase(cmd->pool, name);
+    slot = find_network(c->networks, name);
+    if (slot == NULL) {
+        slot = apr_array_push(c->networks);
+    }
+    slot->name = name;
+    slot->tmpl = tmpl;
+    /* Without a label the name is shown, as written in the directive. */
+    slot->label = *label ? label : apr_pstrdup(cmd->pool, name);
+    if (!in_htaccess(cmd)) {
+        share_registry *reg = get_registry(cmd);
+        const char *key = apr_pstrdup(apr_hash_pool_get(reg->defined), name);
+
+        apr_hash_set(reg->defined, key, APR_HASH_KEY_STRING, "");
+    }
+    return NULL;
+}
+
+/* Runs after the whole configuration is read, also for configtest. */
+static int smo_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s)
+{
+    void *v = NULL;
+    share_registry *reg;
+    int i, bad = 0;
+
+    (void)plog;
+    (void)ptemp;
+    apr_pool_userdata_get(&v, share_registry_key, pconf);
+    reg = v;
+    for (i = 0; reg && i < reg->uses->nelts; i++) {
+        const share_use *u = &APR_ARRAY_IDX(reg->uses, i, share_use);
+
+        if (apr_hash_get(reg->defined, u->name, APR_HASH_KEY_STRING)) {
+            continue;
+        }
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s,
+                     "Syntax error on line %u of %s: SMOShare: unknown "
+                     "network '%s' (not built in, and no SMONetwork line "
+                     "defines it)", u->line, u->file, u->name);
+        bad = 1;
+    }
+    return bad ? HTTP_INTERNAL_SERVER_ERROR : OK;
+}
+
+/* SMOShareAt body-end | body-start | marker | before|prepend|append|after
+ * SELECTOR: the selector may be written with or without quotes around
+ * the whole value, and an attribute selector may quote its value. */
+static const char *set_share_at(cmd_parms *cmd, void *dcfg, const char *args)
+{
+    smo_dir_conf *c = dcfg;
+    const char *line = args;
+    const char *first = ap_getword_conf(cmd->temp_pool, &line);
+    const char *arg, *why;
+    smo_share_where where;
+    const smo_selector *sel = NULL;
+
+    while (apr_isspace(*line)) {
+        line++;
+    }
+    arg = *line ? apr_pstrcat(cmd->temp_pool, first, " ", line, NULL)
+                : first;
+    if (*arg) {
+        /* Trailing blanks of the raw line are not part of a selector. */
+        char *t = apr_pstrdup(cmd->temp_pool, arg);
+        size_t n = strlen(t);
+
+        while (n > 0 && apr_isspace(t[n - 1])) {
+            t[--n] = '\0';
+        }
+        arg = t;
+    }
+    if (*arg == '\0') {
+        return apr_psprintf(cmd->pool, "%s takes body-end, body-start, "
+                            "marker, or before|prepend|append|after "
+                            "SELECTOR", cmd->cmd->name);
+    }
+    why = smo_share_parse_at(cmd->pool, arg, &where, &sel);
+    if (why) {
+        return apr_psprintf(cmd->pool, "%s: '%s': %s", cmd->cmd->name, arg,
+                            why);
+    }
+    c->share_at = (int)where;
+    c->share_sel = sel;
+    return NULL;
+}
+
+/* Read once, here: at start-up for the main configuration (a missing
+ * file stops configtest with the directive's file and line). */
+static const char *set_share_template(cmd_parms *cmd, void *dcfg,
+                                      const char *arg)
+{
+    smo_dir_conf *c = dcfg;
+    const char *path = ap_server_root_relative(cmd->temp_pool, arg);
+    apr_file_t *fd;
+    apr_finfo_t fi;
+    apr_size_t got = 0;
+    apr_status_t rv;
+    char *buf = NULL, errbuf[120];
+    const char *why;
+
+    if (path == NULL) {
+        return apr_psprintf(cmd->pool, "%s: invalid file path '%s'",
+                            cmd->cmd->name, arg);
+    }
+    rv = apr_file_open(&fd, path, APR_FOPEN_READ | APR_FOPEN_BINARY,
+                       APR_OS_DEFAULT, cmd->temp_pool);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_info_get(&fi, APR_FINFO_SIZE | APR_FINFO_TYPE, fd);
+        if (rv == APR_SUCCESS && fi.filetype != APR_REG) {
+            apr_file_close(fd);
+            return apr_psprintf(cmd->pool, "%s: '%s' is not a regular file",
+                                cmd->cmd->name, path);
+        }
+        if (rv == APR_SUCCESS && fi.size > (apr_off_t)SMO_SHARE_TEMPLATE_MAX) {
+            apr_file_close(fd);
+            return apr_psprintf(cmd->pool, "%s: '%s' is larger than %"
+                                APR_SIZE_T_FMT " bytes", cmd->cmd->name,
+                                path, SMO_SHARE_TEMPLATE_MAX);
+        }
+    }
+    if (rv == APR_SUCCESS) {
+        buf = apr_palloc(cmd->pool, (apr_size_t)fi.size + 1);
+        rv = apr_file_read_full(fd, buf, (apr_size_t)fi.size, &got);
+        if (rv == APR_EOF && got == 0 && fi.size == 0) {
+            rv = APR_SUCCESS;
+        }
+        apr_file_close(fd);
+    }
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %s",
+                            cmd->cmd->name, path,
+                            apr_strerror(rv, errbuf, sizeof(errbuf)));
+    }
+    buf[got] = '\0';
+    if (strlen(buf) != got) {
+        return apr_psprintf(cmd->pool, "%s: '%s' holds a NUL byte",
+                            cmd->cmd->name, path);
+    }
+    why = smo_share_check_block_template(buf);
+    if (why) {
+        return apr_psprintf(cmd->pool, "%s: '%s': %s", cmd->cmd->name, path,
+                            why);
+    }
+    c->share_template = buf;
+    return NULL;
+}
+
+static const char *set_share_style(cmd_parms *cmd, void *dcfg,
+                                   const char *arg)
+{
+    smo_dir_conf *c = dcfg;
+    const unsigned char *s;
+
+    if (ap_cstr_casecmp(arg, "none") == 0) {
+        c->share_style = "";
+        return NULL;
+    }
+    for (s = (const unsigned char *)arg; *s; s++) {
+        if (apr_isspace(*s) || apr_iscntrl(*s)) {
+            break;
+        }
+    }
+    if (*arg == '\0' || *s != '\0') {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a URL (or 'none')",
+                            cmd->cmd->name, arg);
+    }
+    c->share_style = arg;
+    return NULL;
+}
+
+static const char *set_track_clicks(cmd_parms *cmd, void *dcfg, int on)
+{
+    (void)cmd;
+    ((smo_dir_conf *)dcfg)->track_clicks = on;
+    return NULL;
+}
+
+/* A path on this server: the share links append ?n=...&u=... to it. */
+static const char *set_click_url(cmd_parms *cmd, void *dcfg, const char *arg)
+{
+    const unsigned char *s = (const unsigned char *)arg;
+
+    if (*s != '/' || s[1] == '/') {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a path on this "
+                            "server (it must start with a single '/', "
+                            "e.g. /smo/click)", cmd->cmd->name, arg);
+    }
+    for (; *s; s++) {
+        if (*s <= ' ' || *s >= 0x7f || *s == '?' || *s == '#' || *s == '"'
+            || *s == '\'' || *s == '<' || *s == '>' || *s == '\\') {
+            return apr_psprintf(cmd->pool, "%s: '%s' is not a plain path "
+                                "(no query, fragment, space, quote or "
+                                "non-ASCII character)", cmd->cmd->name, arg);
+        }
+    }
+    ((smo_dir_conf *)dcfg)->click_url = arg;
+    return NULL;
+}
+
+static const char *set_mastodon(cmd_parms *cmd, void *dcfg, const char *arg)
+{
+    const char *why = smo_share_check_instance(arg);
+
+    if (why) {
+        return apr_psprintf(cmd->pool, "%s: '%s': %s", cmd->cmd->name, arg,
+                            why);
+    }
+    ((smo_dir_conf *)dcfg)->mastodon = lowercase(cmd->pool, arg);
+    return NULL;
+}
+
+/* A host name as ServerAlias takes it (letters, digits, '-', '_', '.',
+ * wildcards '*' and '?'), an IPv4 address, or an IPv6 address in
+ * brackets.  No scheme, port, path or user information. */
+static const char *bad_host(const char *h)
+{
+    const unsigned char *s = (const unsigned char *)h;
+    size_t n = strlen(h);
+
+    if (n == 0) {
+        return "is empty";
+    }
+    if (n > 253 + 1) {
+        return "is too long for a host name";
+    }
+    if (*s == '[') {
+        if (n < 4 || h[n - 1] != ']') {
+            return "is not a bracketed IPv6 address";
+        }
+        for (s++; *s != ']'; s++) {
+            if (!apr_isxdigit(*s) && *s != ':' && *s != '.') {
+                return "is not a bracketed IPv6 address";
+            }
+        }
+        return NULL;
+    }
+    if (*s == '.' || *s == '-') {
+        return "starts with '.' or '-'";
+    }
+    for (; *s; s++) {
+        if (!apr_isalnum(*s) && *s != '-' && *s != '_' && *s != '.'
+            && *s != '*' && *s != '?') {
+            return "is not a host name (letters, digits, '-', '.', and the "
+                   "wildcards '*' and '?'; no scheme, port or path; "
+                   "punycode for other characters)";
+        }
+    }
+    if (strstr(h, "..")) {
+        return "holds an empty label ('..')";
+    }
+    return NULL;
+}
+
+static const char *set_click_allow(cmd_parms *cmd, void *dcfg,
+                                   const char *arg)
+{
+    smo_dir_conf *c = dcfg;
+    const char *why;
+
+    /* The first line of this section starts a new list (SPEC 1). */
+    if (c->click_allow == NULL) {
+        c->click_allow = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    }
+    if (ap_cstr_casecmp(arg, "none") == 0) {
+        if (directive_words(cmd) > 1) {
+            return apr_psprintf(cmd->pool, "%s: 'none' cannot be combined "
+                                "with host names", cmd->cmd->name);
+        }
+        apr_array_clear(c->click_allow);
+        return NULL;
+    }
+    why = bad_host(arg);
+    if (why) {
+        return apr_psprintf(cmd->pool, "%s: '%s' %s", cmd->cmd->name, arg,
+                            why);
+    }
+    APR_ARRAY_PUSH(c->click_allow, const char *) = lowercase(cmd->pool, arg);
+    return NULL;
+}
+
 #define SMO_CONTEXT (RSRC_CONF | ACCESS_CONF | OR_FILEINFO)
 
 static const command_rec smo_cmds[] = {
@@ -412,6 +925,36 @@ static const command_rec smo_cmds[] = {
     AP_INIT_FLAG("SMOAutoMeta", set_auto_meta, NULL, SMO_CONTEXT,
                  "On to derive og:title, og:description, og:url, og:type, "
                  "og:locale and twitter:card from the page (default On)"),
+    AP_INIT_ITERATE("SMOShare", set_share, NULL, SMO_CONTEXT,
+                    "Share networks to show, in order (x, facebook, "
+                    "linkedin, reddit, whatsapp, telegram, bluesky, threads, "
+                    "mastodon, hackernews, pinterest, tumblr, email, or an "
+                    "SMONetwork name), or 'none' (default)"),
+    AP_INIT_RAW_ARGS("SMONetwork", set_network, NULL, SMO_CONTEXT,
+                     "Define or redefine a share network: NAME, URL "
+                     "TEMPLATE with {url} {title} {description} {image} "
+                     "{text}, optional LABEL"),
+    AP_INIT_RAW_ARGS("SMOShareAt", set_share_at, NULL, SMO_CONTEXT,
+                     "Where the share block goes: body-end (default), "
+                     "body-start, marker (each <!-- smo:share -->), or "
+                     "before|prepend|append|after SELECTOR"),
+    AP_INIT_TAKE1("SMOShareTemplate", set_share_template, NULL, SMO_CONTEXT,
+                  "File holding the share block's markup ({links} {url} "
+                  "{title}), read at start-up"),
+    AP_INIT_TAKE1("SMOShareStyle", set_share_style, NULL, SMO_CONTEXT,
+                  "URL of a style sheet linked in the head of pages with "
+                  "a share block, or 'none'"),
+    AP_INIT_FLAG("SMOTrackClicks", set_track_clicks, NULL, SMO_CONTEXT,
+                 "On to send share links through the smo-click handler "
+                 "(default Off)"),
+    AP_INIT_TAKE1("SMOClickURL", set_click_url, NULL, SMO_CONTEXT,
+                  "Path of the smo-click handler (default /smo/click)"),
+    AP_INIT_TAKE1("SMOMastodonInstance", set_mastodon, NULL, SMO_CONTEXT,
+                  "Host name of the Mastodon server the mastodon share "
+                  "link goes to (default: a neutral share service)"),
+    AP_INIT_ITERATE("SMOClickAllowHost", set_click_allow, NULL, SMO_CONTEXT,
+                    "Hosts besides this server's whose pages the click "
+                    "handler accepts, or 'none'"),
     {NULL}
 };
 
@@ -940,6 +1483,66 @@ static const smo_meta_config *meta_config(request_rec *r,
     return mc;
 }
 
+/* The networks SMOShare enables here, resolved against the merged
+ * SMONetwork table: a definition in this or an outer section wins over
+ * the built-in network of that name; `twitter` is `x` unless an
+ * SMONetwork line defines `twitter` itself.  A network listed twice
+ * (`x twitter`) shows once.  A name no section on this request's path
+ * defines (it is defined in another virtual host, say) is skipped. */
+static apr_array_header_t *share_networks(request_rec *r,
+                                          const smo_dir_conf *conf)
+{
+    apr_array_header_t *out;
+    int i, j;
+
+    out = apr_array_make(r->pool, conf->share ? conf->share->nelts : 1,
+                         sizeof(const smo_network *));
+    for (i = 0; conf->share && i < conf->share->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(conf->share, i, const char *);
+        const smo_network *net;
+
+        if (strcmp(name, "twitter") == 0
+            && find_network(conf->networks, name) == NULL) {
+            name = "x";
+        }
+        net = find_network(conf->networks, name);
+        if (net == NULL) {
+            net = smo_share_builtin(r->pool, name, conf->mastodon);
+        }
+        if (net == NULL) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          "SMO: SMOShare %s skipped for %s: no SMONetwork "
+                          "defines it here", name, r->uri);
+            continue;
+        }
+        for (j = 0; j < out->nelts; j++) {
+            if (strcmp(APR_ARRAY_IDX(out, j, const smo_network *)->name,
+                       net->name) == 0) {
+                break;
+            }
+        }
+        if (j == out->nelts) {
+            APR_ARRAY_PUSH(out, const smo_network *) = net;
+        }
+    }
+    return out;
+}
+
+static const smo_share_config *share_config(request_rec *r,
+                                            const smo_dir_conf *conf,
+                                            int xhtml)
+{
+    smo_share_config *sc = apr_pcalloc(r->pool, sizeof(*sc));
+
+    sc->networks = share_networks(r, conf);
+    sc->track_clicks = conf->track_clicks == 1;
+    sc->click_url = conf->click_url ? conf->click_url
+                                    : SMO_CLICK_URL_DEFAULT;
+    sc->block_template = conf->share_template;
+    sc->xhtml = xhtml;
+    return sc;
+}
+
 /* A Range request is answered by the byte-range filter further down,
  * which cuts ranges only from a brigade holding the whole body and its
  * EOS (SPEC section 1: crawlers ask for the first 512 KiB).  So for a
@@ -963,6 +1566,15 @@ static smo_filter_ctx *create_ctx(ap_filter_t *f, int xhtml)
     ec.tail_limit = SMO_TAIL_LIMIT_DEFAULT;
     ec.xhtml = xhtml;
     ec.meta = meta_config(r, conf, xhtml);
+    ec.share = share_config(r, conf, xhtml);
+    if (ec.share->networks->nelts == 0) {
+        ec.share = NULL;
+    }
+    ec.share_at = conf->share_at != SMO_UNSET
+                  ? (smo_share_where)conf->share_at : SMO_SHARE_AT_BODY_END;
+    ec.share_sel = conf->share_at != SMO_UNSET ? conf->share_sel : NULL;
+    ec.share_style = conf->share_style && *conf->share_style
+                     ? conf->share_style : NULL;
     ec.log = engine_log;
     ec.log_ctx = r;
 
@@ -978,12 +1590,14 @@ static smo_filter_ctx *create_ctx(ap_filter_t *f, int xhtml)
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "SMO: filtering %s (%s, head limit %" APR_SIZE_T_FMT
-                  ", canonical %s, %d SMOMeta, policy %s, auto %s%s)",
+                  ", canonical %s, %d SMOMeta, policy %s, auto %s, "
+                  "%d share links%s)",
                   r->uri, r->content_type, ec.head_limit,
                   ec.meta->canonical ? ec.meta->canonical_url : "off",
                   ec.meta->props->nelts, ec.meta->override ? "override"
                                                             : "keep",
                   ec.meta->auto_meta ? "on" : "off",
+                  ec.share ? ec.share->networks->nelts : 0,
                   ctx->collect ? ", Range: whole body passed at once" : "");
     return ctx;
 }
@@ -1238,6 +1852,113 @@ static apr_status_t smo_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 }
 
 /* ------------------------------------------------------------------ */
+/* The click handler (SPEC section 5)                                  */
+
+/* This server's host names: ServerName, every ServerAlias (wildcards
+ * included) and the SMOBaseURL host. */
+static apr_array_header_t *own_hosts(request_rec *r, const smo_dir_conf *conf)
+{
+    const server_rec *s = r->server;
+    apr_array_header_t *hosts = apr_array_make(r->pool, 8,
+                                               sizeof(const char *));
+    const apr_array_header_t *lists[2];
+    int i, k;
+
+    if (s->server_hostname) {
+        APR_ARRAY_PUSH(hosts, const char *) = s->server_hostname;
+    }
+    lists[0] = s->names;
+    lists[1] = s->wild_names;
+    for (k = 0; k < 2; k++) {
+        for (i = 0; lists[k] && i < lists[k]->nelts; i++) {
+            APR_ARRAY_PUSH(hosts, const char *) =
+                APR_ARRAY_IDX(lists[k], i, const char *);
+        }
+    }
+    if (conf->base_url) {
+        apr_uri_t uri;
+
+        if (apr_uri_parse(r->pool, conf->base_url, &uri) == APR_SUCCESS
+            && uri.hostname) {
+            APR_ARRAY_PUSH(hosts, const char *) = uri.hostname;
+        }
+    }
+    return hosts;
+}
+
+/* A short plain-text answer that holds nothing from the request. */
+static int click_answer(request_rec *r, int status, const char *text)
+{
+    r->status = status;
+    ap_set_content_type(r, "text/plain; charset=utf-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Robots-Tag", "noindex");
+    ap_set_content_length(r, (apr_off_t)strlen(text) + 1);
+    if (!r->header_only) {
+        ap_rvputs(r, text, "\n", NULL);
+    }
+    return OK;
+}
+
+static int smo_click_handler(request_rec *r)
+{
+    const smo_dir_conf *conf;
+    smo_click_config cc;
+    smo_click_result res;
+    const char *why;
+    int rv;
+
+    if (r->handler == NULL || strcmp(r->handler, SMO_CLICK_HANDLER) != 0) {
+        return DECLINED;
+    }
+    /* A request body (of a POST, say) is read and dropped, so that the
+     * connection can be kept alive. */
+    rv = ap_discard_request_body(r);
+    if (rv != OK) {
+        return rv;
+    }
+    r->allowed = (AP_METHOD_BIT << M_GET);
+    if (r->method_number != M_GET) {
+        apr_table_setn(r->subprocess_env, "SMO_REJECT", "method");
+        apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "SMO: click refused: method (%s)",
+                      ap_escape_logitem(r->pool, r->method));
+        return click_answer(r, HTTP_METHOD_NOT_ALLOWED,
+                            "Only GET and HEAD are allowed here.");
+    }
+
+    conf = ap_get_module_config(r->per_dir_config, &smo_module);
+    memset(&cc, 0, sizeof(cc));
+    cc.networks = share_networks(r, conf);
+    cc.own_hosts = own_hosts(r, conf);
+    cc.allow_hosts = conf->click_allow;
+    cc.strip_params = strip_globs(r, conf);
+    memset(&res, 0, sizeof(res));
+    why = smo_click_check(r->pool, &cc, r->args, &res);
+    if (why) {
+        /* The reason only: a refused URL is never logged (SPEC 5). */
+        apr_table_setn(r->subprocess_env, "SMO_REJECT", res.reason);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "SMO: click refused: %s", res.reason);
+        return click_answer(r, HTTP_BAD_REQUEST, res.message);
+    }
+
+    /* A HEAD is answered like a GET but is no click. */
+    if (!r->header_only) {
+        apr_table_setn(r->subprocess_env, "SMO_CLICK", "1");
+    }
+    apr_table_setn(r->subprocess_env, "SMO_NETWORK", res.network->name);
+    apr_table_setn(r->subprocess_env, "SMO_URL", res.url);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  "SMO: click to %s%s", res.network->name,
+                  r->header_only ? " (HEAD: not counted)" : "");
+    apr_table_setn(r->headers_out, "Location", res.location);
+    return click_answer(r, HTTP_MOVED_TEMPORARILY,
+                        "Redirecting to the share page.");
+}
+
+/* ------------------------------------------------------------------ */
 /* Hooks                                                               */
 
 static int is_smo_filter(const ap_filter_t *f)
@@ -1331,6 +2052,8 @@ static void register_hooks(apr_pool_t *p)
                           APR_HOOK_REALLY_LAST);
     ap_hook_insert_error_filter(smo_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
+    ap_hook_handler(smo_click_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(smo_check_config, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 module AP_MODULE_DECLARE_DATA smo_module = {

@@ -5,11 +5,18 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs=(build-essential autoconf automake libtool pkg-config apache2 apache2-dev
-      libxml2-dev check curl apache2-utils)
+      libxml2-dev libxml2-utils check curl apache2-utils chromium goaccess rsyslog)
 # A node from elsewhere (e.g. NodeSource, which bundles npm) is fine:
 # Debian's npm package would conflict with it.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   pkgs+=(nodejs npm)
+fi
+
+# The Nu Html Checker (vnu-jar) needs Java 17 or later; any installed one
+# will do, else Debian's default runtime.
+java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1 || true)
+if [ "${java_major:-0}" -lt 17 ]; then
+  pkgs+=(default-jre-headless)
 fi
 
 missing=()
@@ -32,7 +39,7 @@ fi
 
 # The integration tests' packages, exactly as locked.
 it=$top/tests/integration
-if [ ! -d "$it/node_modules/parse5" ] ||
+if [ ! -d "$it/node_modules/parse5" ] || [ ! -d "$it/node_modules/playwright-core" ] ||
    [ "$it/package-lock.json" -nt "$it/node_modules/.package-lock.json" ]; then
   echo "deps.sh: npm ci in tests/integration"
   (cd "$it" && npm ci --no-audit --no-fund)

@@ -61,7 +61,7 @@ run_integration() {
     failed=$((failed + 1)); problems+=("integration: node not found (install nodejs)")
     return
   fi
-  if [ ! -d "$dir/node_modules/parse5" ]; then
+  if [ ! -d "$dir/node_modules/parse5" ] || [ ! -d "$dir/node_modules/playwright-core" ]; then
     echo "installing the integration tests' npm packages (npm ci)"
     (cd "$dir" && npm ci --no-audit --no-fund) ||
       { failed=$((failed + 1)); problems+=("integration: npm ci failed"); return; }
