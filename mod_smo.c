@@ -1677,7 +1677,8 @@ static void engine_failed(smo_filter_ctx *ctx, const char *what)
 }
 
 /* One data bucket: into `held`, its bytes to the engine. */
-static apr_status_t feed_bucket(smo_filter_ctx *ctx, apr_bucket *b)
+static apr_status_t feed_bucket(ap_filter_t *f, smo_filter_ctx *ctx,
+                                apr_bucket *b)
 {
     const char *data;
     apr_size_t len;
@@ -1685,7 +1686,19 @@ static apr_status_t feed_bucket(smo_filter_ctx *ctx, apr_bucket *b)
     apr_status_t rv;
     int erc;
 
-    rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
+    /* A slow backend (CGI pipe, proxy socket): what is ready goes out
+     * before we wait, so the reader is not kept waiting for it. */
+    rv = apr_bucket_read(b, &data, &len, APR_NONBLOCK_READ);
+    if (APR_STATUS_IS_EAGAIN(rv)) {
+        if (!ctx->collect) {
+            APR_BRIGADE_INSERT_TAIL(ctx->out,
+                                    apr_bucket_flush_create(f->c->bucket_alloc));
+            if ((rv = pass_out(f, ctx, 0)) != APR_SUCCESS) {
+                return rv;
+            }
+        }
+        rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
+    }
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, ctx->r,
                       "SMO: reading the response of %s", ctx->r->uri);
@@ -1835,7 +1848,7 @@ static apr_status_t smo_filter(ap_filter_t *f, apr_bucket_brigade *bb)
             continue;
         }
 
-        rv = feed_bucket(ctx, b);
+        rv = feed_bucket(f, ctx, b);
         if (rv == APR_SUCCESS) {
             rv = pass_out(f, ctx, 0);
         }

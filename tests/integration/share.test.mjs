@@ -81,6 +81,10 @@ const SELECTOR_PLACES = {
 
 const CONF = `
 SMOEngine On
+<Location "/slow/">
+    AddHandler cgi-script .cgi
+    SMOShare x facebook
+</Location>
 SMOShare facebook email
 SMONetwork digg "https://digg.com/submit?url={url}&title={title}" "digg this"
 AddType "application/xhtml+xml; charset=utf-8" .xhtml
@@ -141,6 +145,12 @@ for (const dir of ['at/end', 'at/start', 'at/marker', ...Object.keys(SELECTOR_PL
   FILES[`${dir}/full.html`] = FULL;
   FILES[`${dir}/plain.html`] = PLAIN;
 }
+FILES['slow/slow.cgi'] = { mode: 0o755, content: `#!/bin/sh
+printf 'Content-Type: text/html\\r\\n\\r\\n'
+printf '<!DOCTYPE html><html><head><title>Slow</title></head><body><p>first</p>\\n'
+sleep 3
+printf '<p>second</p></body></html>\\n'
+` };
 FILES['merge/utf8.html'] = FULL;
 FILES['merge/latin1.html'] = LATIN1;
 FILES['merge/page.xhtml'] = XHTML;
@@ -183,6 +193,23 @@ function prevNonText(node) {
   }
   return null;
 }
+
+describe('streaming with a share block still to place', () => {
+  it('what a slow backend has sent reaches the reader before it goes on', async () => {
+    const res = await srv.get('/slow/slow.cgi', { timeout: 15000 });
+    assert.equal(res.status, 200, srv.errorLog().slice(-2000));
+    let seen = Buffer.alloc(0);
+    let firstAt = null;
+    for (const c of res.chunks) {
+      seen = Buffer.concat([seen, c.data]);
+      if (seen.includes('<p>first</p>')) { firstAt = c.at; break; }
+    }
+    assert.ok(firstAt !== null, `never received the first part:\n${res.body}`);
+    assert.ok(firstAt < 1500, `the first part arrived after ${firstAt} ms (the CGI sent it at once)`);
+    assert.ok(res.chunks.at(-1).at >= 2500, 'the CGI did not sleep: the test proves nothing');
+    assert.equal(blocks(res.body.toString()).length, 1, 'the share block is still placed');
+  });
+});
 
 describe('placement (SMOShareAt)', () => {
   it('body-end: one block, the last element of <body>', async () => {
