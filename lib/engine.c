@@ -208,7 +208,7 @@ static int is_void(const char *name)
 static uint64_t first_non_ws(const smo_token *t)
 {
     for (uint64_t i = 0; i < t->end - t->start; i++)
-        if (!strchr(" \t\n\f\r", t->text[i]))
+        if (!memchr(" \t\n\f\r", t->text[i], 5)) /* NUL is not space */
             return t->start + i;
     return t->end;
 }
@@ -341,18 +341,19 @@ static int release(smo_engine *e)
         e->done = 1;
         return smo_rewriter_release(e->rw, smo_tokenizer_offset(e->tok));
     }
-    if (e->head_done)
-        return smo_rewriter_release(e->rw, smo_tokenizer_safe_offset(e->tok));
     upto = smo_tokenizer_safe_offset(e->tok);
     if (smo_tokenizer_offset(e->tok) - upto > e->cfg.tail_limit) {
         /* A tag longer than the limit is pending: holding it would make
          * memory grow with the document. */
         give_up(e, apr_psprintf(e->pool, "a tag longer than %" APR_SIZE_T_FMT
-                                " bytes before the end of the head",
-                                e->cfg.tail_limit));
+                                " bytes %s", e->cfg.tail_limit,
+                                e->head_done ? "in the body: no share block"
+                                             : "before the end of the head"));
         e->done = 1;
         return smo_rewriter_release(e->rw, smo_tokenizer_offset(e->tok));
     }
+    if (e->head_done)
+        return smo_rewriter_release(e->rw, upto);
     if (e->holding && e->head_opened) {
         if (upto - e->head_start > e->cfg.head_limit) {
             elog(e, "head larger than SMOHeadLimit (%" APR_SIZE_T_FMT
@@ -374,6 +375,16 @@ int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
         e->passed_through += len;
         return smo_rewriter_release(e->rw, smo_tokenizer_offset(e->tok) +
                                                e->passed_through);
+    }
+    if (smo_tokenizer_offset(e->tok) == 0 && len >= 2 &&
+        (((unsigned char)buf[0] == 0xFF && (unsigned char)buf[1] == 0xFE) ||
+         ((unsigned char)buf[0] == 0xFE && (unsigned char)buf[1] == 0xFF))) {
+        /* UTF-16: not ASCII-compatible, so nothing we write would read
+         * right in it.  The page goes as it is. */
+        give_up(e, "a UTF-16 page (byte order mark): left untouched");
+        e->done = 1;
+        e->passed_through += len;
+        return smo_rewriter_release(e->rw, e->passed_through);
     }
     if ((rv = smo_tokenizer_feed(e->tok, buf, len, 0)) != 0)
         return rv;

@@ -316,6 +316,7 @@ static const char *sanitise(apr_pool_t *p, const char *s, int in_path)
     char *out, *w;
 
 #define MUST_ENCODE(ch) ((ch) <= 0x20 || (ch) >= 0x7F || (ch) == '"'       \
+                         || (ch) == '\''                                  \
                          || (ch) == '#' || (ch) == '<' || (ch) == '>'      \
                          || (ch) == '\\'                                   \
                          || (in_path && ((ch) == '?' || (ch) == '`'        \
@@ -403,8 +404,8 @@ static const char *clean_reference(apr_pool_t *p, const char *ref)
         if (c == '\\') {
             *w++ = '/';
         }
-        else if (c < 0x20 || c == ' ' || c >= 0x7F || c == '"' || c == '<'
-                 || c == '>' || c == '`' || c == '{' || c == '}') {
+        else if (c < 0x20 || c == ' ' || c >= 0x7F || c == '"' || c == '\''
+                 || c == '<' || c == '>' || c == '`' || c == '{' || c == '}') {
             *w++ = '%';
             *w++ = hex[c >> 4];
             *w++ = hex[c & 0xF];
