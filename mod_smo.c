@@ -1034,6 +1034,8 @@ static int no_transform_cb(void *rec, const char *key, const char *value)
 }
 
 /* Why the body must pass untouched (SPEC section 1), or NULL. */
+static const char *content_type_charset(apr_pool_t *p, const char *ct);
+
 static const char *skip_reason(request_rec *r, int *xhtml)
 {
     int identity = 1;
@@ -1051,6 +1053,17 @@ static const char *skip_reason(request_rec *r, int *xhtml)
     if (!html_type(r->content_type, xhtml)) {
         return apr_psprintf(r->pool, "content type %s",
                             r->content_type ? r->content_type : "unset");
+    }
+    {
+        /* What we write is ASCII: it reads right only in an
+         * ASCII-compatible charset. */
+        const char *cs = content_type_charset(r->pool, r->content_type);
+        if (cs && (!ap_cstr_casecmpn(cs, "utf-16", 6) ||
+                   !ap_cstr_casecmpn(cs, "utf-32", 6) ||
+                   !ap_cstr_casecmpn(cs, "ucs-", 4))) {
+            return apr_psprintf(r->pool, "charset %s is not ASCII-compatible",
+                                cs);
+        }
     }
     if (r->content_encoding && !identity_coding(r->content_encoding)) {
         identity = 0;
