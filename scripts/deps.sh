@@ -5,7 +5,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs=(build-essential autoconf automake libtool pkg-config apache2 apache2-dev
-      libxml2-dev libxml2-utils check curl apache2-utils chromium goaccess rsyslog)
+      libxml2-dev libxml2-utils check curl apache2-utils chromium goaccess rsyslog
+      wrk clang libclang-rt-14-dev)
 # A node from elsewhere (e.g. NodeSource, which bundles npm) is fine:
 # Debian's npm package would conflict with it.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
