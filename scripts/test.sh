@@ -3,7 +3,8 @@
 #   1. dependencies (scripts/deps.sh), autoreconf
 #   2. build/asan: --enable-sanitizers, `make check-unit` (ASan + UBSan)
 #   3. build/main: --enable-werror, `make`, `make check` (unit + integration)
-# Ends with one line "N passed, M failed" over both runs; exit status 0
+#   4. scripts/demo.sh --check (the demo site, non-interactive)
+# Ends with one line "N passed, M failed" over all of them; exit status 0
 # only if everything built and passed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,6 +50,17 @@ run asan --enable-sanitizers --disable-integration-tests -- check-unit
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 run main --enable-werror -- check
+
+# The README's first command, in its non-interactive mode: the demo site
+# from build/main, every page and a click checked.  Counts as one test.
+echo "=== scripts/demo.sh --check"
+if SMO_BUILDDIR="$top/build/main" "$top/scripts/demo.sh" --check; then
+  total_pass=$((total_pass + 1))
+else
+  echo "scripts/demo.sh --check failed"
+  total_fail=$((total_fail + 1))
+  status=1
+fi
 
 [ $status -eq 0 ] && [ $total_fail -eq 0 ] || status=1
 echo "$total_pass passed, $total_fail failed"
