@@ -22,11 +22,10 @@ const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..
 const SHIPPED_CONF = path.join(TOP, 'conf', 'smo-click.conf');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// The documentation of the recipes: the README once merged, else
-// docs/click-log.md.  A recipe is the indented code block whose first line
-// is its "# label" comment.
+// The recipes as the README gives them: a recipe is the indented code
+// block whose first line is its "# label" comment.
 function recipe(label) {
-  for (const file of [path.join(TOP, 'README'), path.join(TOP, 'docs', 'click-log.md')]) {
+  for (const file of [path.join(TOP, 'README')]) {
     let text;
     try { text = fs.readFileSync(file, 'utf8'); } catch { continue; }
     const lines = text.split('\n');
@@ -36,7 +35,7 @@ function recipe(label) {
     for (let i = at; i < lines.length && lines[i].startsWith('    '); i++) block.push(lines[i].slice(4));
     return block.join('\n') + '\n';
   }
-  throw new Error(`no recipe "# ${label}" in README or docs/click-log.md`);
+  throw new Error(`no recipe "# ${label}" in the README`);
 }
 
 // Run a shell recipe in `cwd`; the output of `uniq -c` as {key: count}.
