@@ -30,6 +30,9 @@ struct smo_engine {
     int head_done;           /* head rules applied */
     int done;                /* nothing more can change */
     uint64_t passed_through; /* bytes fed after done, not tokenized */
+    int bom_checked;         /* the first two bytes were looked at */
+    int bom_pending;         /* the first byte came alone: bom_byte */
+    char bom_byte;
     const char *gave_up;
 
     smo_meta *meta;          /* the metadata rules; NULL: none */
@@ -376,15 +379,34 @@ int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
         return smo_rewriter_release(e->rw, smo_tokenizer_offset(e->tok) +
                                                e->passed_through);
     }
-    if (smo_tokenizer_offset(e->tok) == 0 && len >= 2 &&
-        (((unsigned char)buf[0] == 0xFF && (unsigned char)buf[1] == 0xFE) ||
-         ((unsigned char)buf[0] == 0xFE && (unsigned char)buf[1] == 0xFF))) {
-        /* UTF-16: not ASCII-compatible, so nothing we write would read
-         * right in it.  The page goes as it is. */
-        give_up(e, "a UTF-16 page (byte order mark): left untouched");
-        e->done = 1;
-        e->passed_through += len;
-        return smo_rewriter_release(e->rw, e->passed_through);
+    if (smo_tokenizer_offset(e->tok) == 0 && !e->bom_checked) {
+        /* UTF-16 is not ASCII-compatible: nothing we write would read
+         * right in it, so a page with its byte order mark goes as it is.
+         * The first two bytes may come in two chunks. */
+        unsigned char b0, b1;
+        if (!e->bom_pending && len == 1 &&
+            ((unsigned char)buf[0] == 0xFF || (unsigned char)buf[0] == 0xFE)) {
+            e->bom_pending = 1;
+            e->bom_byte = buf[0];
+            return 0; /* held by the caller until we know */
+        }
+        if (len == 0)
+            return 0;
+        e->bom_checked = 1;
+        b0 = (unsigned char)(e->bom_pending ? e->bom_byte : buf[0]);
+        b1 = (unsigned char)(e->bom_pending ? buf[0] : buf[1 < len ? 1 : 0]);
+        if ((e->bom_pending || len >= 2) &&
+            ((b0 == 0xFF && b1 == 0xFE) || (b0 == 0xFE && b1 == 0xFF))) {
+            give_up(e, "a UTF-16 page (byte order mark): left untouched");
+            e->done = 1;
+            e->passed_through += len + (size_t)e->bom_pending;
+            return smo_rewriter_release(e->rw, e->passed_through);
+        }
+        if (e->bom_pending) {
+            e->bom_pending = 0;
+            if ((rv = smo_tokenizer_feed(e->tok, &e->bom_byte, 1, 0)) != 0)
+                return rv;
+        }
     }
     if ((rv = smo_tokenizer_feed(e->tok, buf, len, 0)) != 0)
         return rv;
@@ -429,6 +451,12 @@ static int finish_share(smo_engine *e)
 int smo_engine_finish(smo_engine *e)
 {
     int rv;
+    if (e->bom_pending && !e->done) {
+        e->bom_pending = 0;
+        e->bom_checked = 1;
+        if ((rv = smo_tokenizer_feed(e->tok, &e->bom_byte, 1, 0)) != 0)
+            return rv;
+    }
     if (!e->done) {
         if ((rv = smo_tokenizer_feed(e->tok, NULL, 0, 1)) != 0)
             return rv;

@@ -218,6 +218,40 @@ START_TEST(quote_in_url_encoded_and_clickable)
 }
 END_TEST
 
+/* fuzz_engine, "chunked output differs from one-chunk output": a UTF-16
+ * page (byte order mark) must pass untouched however it is cut, even when
+ * its first byte comes alone. */
+START_TEST(utf16_bom_untouched_any_chunking)
+{
+    static const char page[] = "\xff\xfe<\0h\0e\0a\0d\0>\0<\0t\0i\0t\0l\0e\0>\0"
+                               "T\0<\0/\0t\0i\0t\0l\0e\0>\0";
+    static const char be[] = "\xfe\xff\0<\0h\0e\0a\0d\0>";
+    const char *pages[] = { page, be };
+    size_t lens[] = { sizeof page - 1, sizeof be - 1 };
+    smo_share_config sc = share_cfg();
+    smo_engine_config cfg;
+    rec r;
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.head_limit = 256 * 1024;
+    cfg.canonical_url = "https://www.example.com/p";
+    cfg.share = &sc;
+    for (int k = 0; k < 2; k++) {
+        for (size_t step = 0; step < lens[k]; step++) {
+            run(&r, &cfg, pages[k], lens[k], step);
+            ck_assert_msg(r.inserted == 0 && r.n == lens[k] &&
+                              !memcmp(r.out, pages[k], r.n),
+                          "page %d, chunks of %zu: changed", k, step);
+            free(r.out);
+        }
+    }
+    /* A page that merely starts with 0xFF is not UTF-16: it is rewritten. */
+    run(&r, &cfg, "\xff<head></head>", 15, 1);
+    ck_assert_uint_gt(r.inserted, 0);
+    free(r.out);
+}
+END_TEST
+
 static Suite *regress_suite(void)
 {
     Suite *s = suite_create("fuzz-regressions");
@@ -227,6 +261,7 @@ static Suite *regress_suite(void)
     tcase_add_loop_test(tc, long_tag_after_head_not_held, 0,
                         sizeof long_openers / sizeof long_openers[0]);
     tcase_add_test(tc, quote_in_url_encoded_and_clickable);
+    tcase_add_test(tc, utf16_bom_untouched_any_chunking);
     suite_add_tcase(s, tc);
     return s;
 }
