@@ -175,6 +175,14 @@ const char *smo_url_parse_base(apr_pool_t *p, const char *s,
         *err = "invalid host in URL";
         return NULL;
     }
+    if (u.path && u.path[0] == '/' && u.path[1] == '/') {
+        *err = "path starting with // in URL (it would read as a host)";
+        return NULL;
+    }
+    if (u.path && u.path[strcspn(u.path, "'\"<>`{}|^")]) {
+        *err = "character in the URL's path that must be percent-encoded";
+        return NULL;
+    }
     /* No trailing '/': the base is followed by the request path. */
     path = u.path ? apr_pstrdup(p, u.path) : apr_pstrdup(p, "");
     n = strlen(path);

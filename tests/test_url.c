@@ -105,6 +105,10 @@ static const struct {
     { "https://ex\xC3\xA4mple.com", "ASCII" },
     { "https://example.com\\@evil.com", "backslash" },
     { "https://exa%6Dple.com", "host" },
+    /* found by fuzz_url: a path that would be read as a host, a quote */
+    { "http://e://exxample.com:0'000/)", "//" },
+    { "https://example.com/it's", "percent-encoded" },
+    { "https://example.com/a\"b", "percent-encoded" },
 };
 
 START_TEST(base_rejects)
