@@ -62,6 +62,9 @@ static int valid_host(const char *h)
 
     if (!*c)
         return 0;
+    /* Empty labels ("." , "a..b", ".a") name no host. */
+    if (!v6 && (*c == '.' || strstr(h, "..")))
+        return 0;
     for (; *c; c++) {
         if (v6 ? !(is_hex(*c) || *c == ':' || *c == '.')
                : !(is_alpha(*c) || is_digit(*c) || *c == '-' || *c == '.'

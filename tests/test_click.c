@@ -319,7 +319,7 @@ static const struct {
     { "n=x&u=https://evilexample.com/", "foreign-host" },
     { "n=x&u=https://example.info.evil.com/", "foreign-host" },
     { "n=x&u=https://example.info/", "foreign-host" },
-    { "n=x&u=https://www.example.com..", "foreign-host" },
+    { "n=x&u=https://www.example.com..", "bad-host" }, /* an empty label */
     { "n=x&u=http://127.0.0.1/", "foreign-host" },
     { "n=x&u=http://[::1]/", "foreign-host" },
     /* IDN: punycode is ASCII and another host; raw UTF-8 is refused */

@@ -109,6 +109,8 @@ static const struct {
     { "http://e://exxample.com:0'000/)", "//" },
     { "https://example.com/it's", "percent-encoded" },
     { "https://example.com/a\"b", "percent-encoded" },
+    { "https://./x", "host" },
+    { "https://a..b/", "host" },
 };
 
 START_TEST(base_rejects)
