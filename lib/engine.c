@@ -11,6 +11,11 @@
 #include "smo_tokenizer.h"
 #include "smo_treesim.h"
 
+/* Returned by the token callback when no rule is left: the tokenizer stops
+ * and the rest of the stream goes as it is (an internal value, not an
+ * error). */
+#define STOP_DONE 0x534d4f
+
 /* SPEC 3: a charset declaration counts for the early position only when
  * it lies within the first 1024 bytes (where browsers look for it). */
 #define CHARSET_WINDOW 1024
@@ -301,9 +306,11 @@ static int on_token(void *ctx, const smo_token *t)
                                    plain, plain);
         }
     }
-    if (e->head_done && e->share_pending)
-        return share_token(e, t, was_body);
-    return 0;
+    if (e->head_done && e->share_pending &&
+        (rv = share_token(e, t, was_body)) != 0)
+        return rv;
+    /* Nothing left to do: stop reading this chunk at once. */
+    return e->head_done && !e->share_pending ? STOP_DONE : 0;
 }
 
 smo_engine *smo_engine_create(apr_pool_t *pool, const smo_engine_config *cfg,
@@ -370,6 +377,16 @@ static int release(smo_engine *e)
     return smo_rewriter_release(e->rw, upto);
 }
 
+/* The tokenizer stopped (the chunk counts as read); `unfed` bytes of this
+ * call did not reach it.  They, and all that follows, pass untouched. */
+static int stop(smo_engine *e, size_t unfed)
+{
+    e->done = 1;
+    e->passed_through += unfed;
+    return smo_rewriter_release(e->rw, smo_tokenizer_offset(e->tok) +
+                                           e->passed_through);
+}
+
 int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
 {
     int rv;
@@ -404,11 +421,17 @@ int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
         }
         if (e->bom_pending) {
             e->bom_pending = 0;
-            if ((rv = smo_tokenizer_feed(e->tok, &e->bom_byte, 1, 0)) != 0)
+            rv = smo_tokenizer_feed(e->tok, &e->bom_byte, 1, 0);
+            if (rv == STOP_DONE)
+                return stop(e, len);
+            if (rv != 0)
                 return rv;
         }
     }
-    if ((rv = smo_tokenizer_feed(e->tok, buf, len, 0)) != 0)
+    rv = smo_tokenizer_feed(e->tok, buf, len, 0);
+    if (rv == STOP_DONE)
+        return stop(e, 0);
+    if (rv != 0)
         return rv;
     return release(e);
 }
@@ -454,11 +477,15 @@ int smo_engine_finish(smo_engine *e)
     if (e->bom_pending && !e->done) {
         e->bom_pending = 0;
         e->bom_checked = 1;
-        if ((rv = smo_tokenizer_feed(e->tok, &e->bom_byte, 1, 0)) != 0)
+        rv = smo_tokenizer_feed(e->tok, &e->bom_byte, 1, 0);
+        if (rv == STOP_DONE)
+            return stop(e, 0);
+        if (rv != 0)
             return rv;
     }
     if (!e->done) {
-        if ((rv = smo_tokenizer_feed(e->tok, NULL, 0, 1)) != 0)
+        rv = smo_tokenizer_feed(e->tok, NULL, 0, 1);
+        if (rv != 0 && rv != STOP_DONE)
             return rv;
         if (!e->head_done) {
             if (e->head_opened) {

@@ -81,8 +81,9 @@ typedef struct {
 typedef struct smo_tokenizer smo_tokenizer;
 
 /* Called for every token, in stream order.  Text may arrive in several
- * pieces.  A non-zero return stops the tokenizer and is returned by
- * smo_tokenizer_feed(). */
+ * pieces.  A non-zero return stops the tokenizer for good and is returned
+ * by smo_tokenizer_feed(); the chunk, and any fed after, still count in
+ * smo_tokenizer_offset(). */
 typedef int (*smo_token_fn)(void *ctx, const smo_token *tok);
 
 smo_tokenizer *smo_tokenizer_create(apr_pool_t *pool, size_t tail_limit,

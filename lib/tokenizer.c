@@ -69,6 +69,7 @@ struct smo_tokenizer {
     int skip_tags;                 /* tags no tree rule cares about are not
                                     * reported */
     int nested;                    /* inside svg/math: every tag matters */
+    int stopped;                   /* a callback said stop: read no more */
     unsigned skip_sub;
     char last_start[SMO_TAG_NAME_MAX + 1];
     size_t last_start_len;
@@ -1324,12 +1325,19 @@ static int finish(smo_tokenizer *t, const char *buf, size_t len)
 int smo_tokenizer_feed(smo_tokenizer *t, const char *buf, size_t len, int eof)
 {
     int rv;
-    if (t->eof_done)
-        return 0;
     if (!buf)
         len = 0;
-    if ((rv = run(t, buf, len)) != 0)
+    if (t->eof_done || t->stopped) {
+        t->base += len;
+        return 0;
+    }
+    if ((rv = run(t, buf, len)) != 0) {
+        /* Stopped by the callback: the chunk counts as read, and so will
+         * everything after it. */
+        t->stopped = 1;
+        t->base += len;
         return rv;
+    }
     if (eof) {
         t->eof_done = 1;
         rv = finish(t, buf, len);
