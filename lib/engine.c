@@ -444,13 +444,21 @@ int smo_engine_flush(smo_engine *e)
     return e->done ? 0 : release(e);
 }
 
-/* End of stream with the block not placed (SPEC 4: no match, no block). */
-static int finish_share(smo_engine *e)
+/* End of stream with the block not placed (SPEC 4: no match, no block).
+ * `open_end`: the page ends inside a tag, comment, script, plaintext,
+ * template or svg, where a block at the end would not be markup. */
+static int finish_share(smo_engine *e, int open_end)
 {
     uint64_t end = smo_tokenizer_offset(e->tok);
     if (!e->share_pending || e->gave_up)
         return 0;
     e->share_pending = 0;
+    if (open_end && (e->cfg.share_at == SMO_SHARE_AT_BODY_END ||
+                     e->sel_depth)) {
+        elog(e, "the page ends inside an unclosed tag, comment, script, "
+                "template or svg: no share block");
+        return 0;
+    }
     switch (e->cfg.share_at) {
     case SMO_SHARE_AT_BODY_END:
         /* No </body>: the end of the document is the end of the body. */
@@ -484,6 +492,9 @@ int smo_engine_finish(smo_engine *e)
             return rv;
     }
     if (!e->done) {
+        int open_end = !smo_tokenizer_in_data(e->tok) ||
+                       smo_treesim_in_template(e->sim) ||
+                       smo_treesim_in_foreign(e->sim);
         rv = smo_tokenizer_feed(e->tok, NULL, 0, 1);
         if (rv != 0 && rv != STOP_DONE)
             return rv;
@@ -496,7 +507,7 @@ int smo_engine_finish(smo_engine *e)
                 elog(e, "no head in the document: nothing inserted");
             }
         }
-        if ((rv = finish_share(e)) != 0)
+        if ((rv = finish_share(e, open_end)) != 0)
             return rv;
         e->done = 1;
     }

@@ -120,6 +120,10 @@ void smo_tokenizer_set_nested(smo_tokenizer *t, int nested);
  * token (at most the tail limit, or a comment/text not yet reported). */
 uint64_t smo_tokenizer_safe_offset(const smo_tokenizer *t);
 
+/* True between tokens in the data state: markup written here is read as
+ * markup (not inside a tag, comment, script, RCDATA/RAWTEXT or plaintext). */
+int smo_tokenizer_in_data(const smo_tokenizer *t);
+
 /* Total number of bytes fed so far. */
 uint64_t smo_tokenizer_offset(const smo_tokenizer *t);
 

@@ -199,6 +199,12 @@ uint64_t smo_tokenizer_offset(const smo_tokenizer *t)
     return t->base;
 }
 
+int smo_tokenizer_in_data(const smo_tokenizer *t)
+{
+    return t->state == ST_DATA && t->pending == P_NONE && !t->stopped &&
+           !t->eof_done;
+}
+
 uint64_t smo_tokenizer_safe_offset(const smo_tokenizer *t)
 {
     return t->text_start;

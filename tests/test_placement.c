@@ -143,6 +143,24 @@ START_TEST(body_end)
 }
 END_TEST
 
+START_TEST(no_block_when_the_page_ends_inside_something)
+{
+    /* A block at the very end would land inside the open construct (text
+     * in <plaintext>, lost in a comment or a tag): none is placed. */
+    static const char *const pages[] = {
+        "<title>T</title><p>x</p><plaintext></body></html>",
+        "<title>T</title><p>x</p><!-- unterminated",
+        "<title>T</title><p>x</p><a href=\"unterminated",
+        "<title>T</title><p>x</p><textarea>",
+        "<title>T</title><p>x</p><script>var a;",
+        "<title>T</title><p>x</p><svg><g>",
+        "<title>T</title><p>x</p><template><p>",
+    };
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++)
+        expect("body-end", pages[i]);
+}
+END_TEST
+
 START_TEST(body_start)
 {
     expect("body-start", "<html><head></head><body class=a>@<p>x</p></body>");
@@ -223,6 +241,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, body_end);
+    tcase_add_test(tc, no_block_when_the_page_ends_inside_something);
     tcase_add_test(tc, body_start);
     tcase_add_test(tc, marker);
     tcase_add_test(tc, selectors);
