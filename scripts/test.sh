@@ -62,6 +62,39 @@ else
   status=1
 fi
 
+# Fuzzing (libFuzzer, clang): each target for FUZZ_SECONDS from its seed
+# corpus (tests/fuzz/corpus); a crash or broken invariant fails the run and
+# leaves the input in build/main/fuzz-out.  One test per target.
+echo "=== make fuzz (${FUZZ_SECONDS:=45} s per target)"
+fuzz_log=$top/build/main/fuzz.log
+(cd "$top/build/main" && FUZZ_SECONDS=$FUZZ_SECONDS make fuzz) 2>&1 | tee "$fuzz_log"
+fuzz_ok=$(grep -cE '^fuzz_[a-z]+ +ok ' "$fuzz_log" || true)
+fuzz_bad=$(grep -cE '^fuzz_[a-z]+ +FAIL ' "$fuzz_log" || true)
+total_pass=$((total_pass + fuzz_ok))
+if [ $((fuzz_ok + fuzz_bad)) -eq 0 ]; then
+  echo "make fuzz: no fuzz summary (clang or libFuzzer missing?)"
+  fuzz_bad=1
+fi
+total_fail=$((total_fail + fuzz_bad))
+[ "$fuzz_bad" -eq 0 ] || status=1
+
+# Hardening: the whole integration suite with the ASan+UBSan module loaded
+# into apache2, and the proxy/SSI/deflate/load/bad-input suite under the
+# prefork, worker and event MPMs.
+echo "=== scripts/harden.sh (sanitized integration suite, MPM matrix)"
+harden_log=$top/build/harden.log
+SMO_ASAN_BUILDDIR="$top/build/asan" SMO_MAIN_BUILDDIR="$top/build/main" \
+  "$top/scripts/harden.sh" 2>&1 | tee "$harden_log"
+hrc=${PIPESTATUS[0]}
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$harden_log" | tail -n 1)
+if [ -n "$line" ]; then
+  total_pass=$((total_pass + ${line%% passed*})); line=${line#*, }
+  total_fail=$((total_fail + ${line%% failed*}))
+else
+  echo "scripts/harden.sh: no summary"; total_fail=$((total_fail + 1))
+fi
+[ "$hrc" -eq 0 ] || status=1
+
 [ $status -eq 0 ] && [ $total_fail -eq 0 ] || status=1
 echo "$total_pass passed, $total_fail failed"
 exit $status

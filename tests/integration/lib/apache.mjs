@@ -4,7 +4,22 @@
 //
 // Environment: SMO_BUILDDIR (where .libs/mod_smo.so is; default: the
 // current directory), SMO_HTTPD (default /usr/sbin/apache2),
-// SMO_MODULES_DIR (Apache's modules; default /usr/lib/apache2/modules).
+// SMO_MODULES_DIR (Apache's modules; default /usr/lib/apache2/modules),
+// SMO_MPM (event, worker or prefork; default event),
+// SMO_SANITIZED=1 when mod_smo.so was built with --enable-sanitizers: the
+// stock apache2 is not instrumented, so the ASan and UBSan runtimes are
+// preloaded (as gcc -print-file-name finds them; SMO_CC picks another
+// compiler) with the dynamic loader's --preload rather than LD_PRELOAD:
+// apache2's own children (piped loggers, CGI scripts) must not inherit
+// them, and some programs (logger) hang with ASan preloaded.  Leak
+// detection is off: a forking server's processes end in exit() with the
+// configuration and child pools still allocated (by design: the OS
+// reclaims them), so LeakSanitizer would report Apache's and APR's own
+// allocations at every child's exit, drowning any real finding; mod_smo's
+// memory lives on request pools, and harden.test.mjs checks that children
+// stay flat under load instead.  A report (asan.PID, ubsan.PID under
+// <tmpdir>/sanitizer/) makes stop() throw with the report in the message,
+// so the test fails.
 
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,9 +33,18 @@ const MODULES_DIR = process.env.SMO_MODULES_DIR || '/usr/lib/apache2/modules';
 const BUILDDIR = path.resolve(process.env.SMO_BUILDDIR || process.cwd());
 const MOD_SMO = path.join(BUILDDIR, '.libs', 'mod_smo.so');
 
+const MPMS = ['event', 'worker', 'prefork'];
+/** The MPM every server of this run uses (SMO_MPM). */
+export const MPM = process.env.SMO_MPM || 'event';
+if (!MPMS.includes(MPM)) {
+  throw new Error(`SMO_MPM=${MPM}: expected one of ${MPMS.join(', ')}`);
+}
+/** True when the module under test is the sanitizer build (SMO_SANITIZED=1). */
+export const SANITIZED = process.env.SMO_SANITIZED === '1';
+
 // The modules the tests rely on, loaded unless compiled in (`apache2 -l`).
 const MODULES = [
-  'mpm_event', 'authz_core', 'mime', 'dir', 'cgid', 'include', 'deflate',
+  `mpm_${MPM}`, 'authz_core', 'mime', 'dir', 'cgid', 'include', 'deflate',
   'filter', 'headers', 'setenvif', 'alias', 'env', 'log_config', 'unixd',
 ];
 
@@ -31,6 +55,56 @@ function compiledIn() {
     builtIn = new Set([...out.matchAll(/mod_(\w+)\.c/g)].map((m) => m[1]));
   }
   return builtIn;
+}
+
+function isElf(file) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const magic = Buffer.alloc(4);
+    fs.readSync(fd, magic, 0, 4, 0);
+    return magic.toString('latin1') === '\x7fELF';
+  } finally { fs.closeSync(fd); }
+}
+
+let preload = null;
+/** [loader, '--preload', runtimes]: the command prefix that runs apache2 sanitized. */
+function sanitizerLauncher() {
+  if (preload === null) {
+    const cc = process.env.SMO_CC || 'gcc';
+    preload = ['libasan.so', 'libubsan.so'].map((lib) => {
+      const file = execFileSync(cc, [`-print-file-name=${lib}`], { encoding: 'utf8' }).trim();
+      // Not found: the compiler echoes the bare name back.
+      if (!path.isAbsolute(file) || !fs.existsSync(file)) {
+        throw new Error(`SMO_SANITIZED=1 but ${cc} does not know where ${lib} is (${file})`);
+      }
+      return file;
+    }).join(' ');
+    const ldd = execFileSync('ldd', [HTTPD], { encoding: 'utf8' });
+    const loader = /^\s*(\/\S*\/ld-linux[^\s]*)/m.exec(ldd);
+    if (!loader) throw new Error(`SMO_SANITIZED=1: no dynamic loader in ldd ${HTTPD}:\n${ldd}`);
+    preload = [loader[1], '--preload', preload];
+  }
+  return preload;
+}
+
+// What the MPM needs to stay small but serve a few dozen connections at
+// once.  prefork has no threads: one child per connection.
+function mpmConf() {
+  if (MPM === 'prefork') {
+    return [
+      'StartServers 2',
+      'MinSpareServers 1',
+      'MaxSpareServers 8',
+      'ServerLimit 48',
+      'MaxRequestWorkers 48',
+    ];
+  }
+  return [
+    'StartServers 1',
+    'ServerLimit 2',
+    'ThreadsPerChild 16',
+    'MaxRequestWorkers 32',
+  ];
 }
 
 function freePort() {
@@ -82,9 +156,9 @@ function writeFiles(root, files) {
   }
 }
 
-function httpdConf({ dir, port, extra }) {
+function httpdConf({ dir, port, extra, modules }) {
   const asRoot = process.getuid && process.getuid() === 0;
-  const load = MODULES
+  const load = [...new Set([...MODULES, ...(modules || [])])]
     .filter((m) => !compiledIn().has(m))
     .map((m) => `LoadModule ${m}_module ${MODULES_DIR}/mod_${m}.so`);
   return [
@@ -103,10 +177,7 @@ function httpdConf({ dir, port, extra }) {
     `CustomLog "${dir}/logs/access.log" plain`,
     'TypesConfig /etc/mime.types',
     `ScriptSock "${dir}/run/cgid.sock"`,
-    'StartServers 1',
-    'ServerLimit 2',
-    'ThreadsPerChild 16',
-    'MaxRequestWorkers 32',
+    ...mpmConf(),
     `DocumentRoot "${dir}/htdocs"`,
     `<Directory "${dir}/htdocs">`,
     '    Require all granted',
@@ -125,6 +196,7 @@ export class Apache {
     this.child = null;
     this.port = 0;
     this.dir = null;
+    this.ports = [];
   }
 
   get pid() { return this.child ? this.child.pid : 0; }
@@ -150,7 +222,15 @@ export class Apache {
     }
   }
 
-  async startOnce({ conf = '', files = {} } = {}) {
+  /**
+   * opts: conf (configuration text appended to httpd.conf, or a function
+   * of this server returning it, called once the ports are known), files
+   * ({path under DocumentRoot: content | {content, mode}}), modules (more
+   * module names to load, e.g. ['proxy', 'proxy_http']), ports (how many
+   * more free loopback ports to pick, in this.ports, for more Listen
+   * lines).
+   */
+  async startOnce({ conf = '', files = {}, modules = [], ports = 0 } = {}) {
     if (!fs.existsSync(MOD_SMO)) {
       throw new Error(`${MOD_SMO} not found: build the module first (make), or set SMO_BUILDDIR`);
     }
@@ -160,13 +240,35 @@ export class Apache {
     for (const d of ['run', 'logs', 'htdocs']) fs.mkdirSync(path.join(this.dir, d), { mode: 0o755 });
     writeFiles(path.join(this.dir, 'htdocs'), files);
     this.port = await freePort();
+    this.ports = [];
+    while (this.ports.length < ports) {
+      const p = await freePort();
+      if (p !== this.port && !this.ports.includes(p)) this.ports.push(p);
+    }
+    const extra = typeof conf === 'function' ? conf(this) : conf;
     const confFile = path.join(this.dir, 'httpd.conf');
-    fs.writeFileSync(confFile, httpdConf({ dir: this.dir, port: this.port, extra: conf }));
+    fs.writeFileSync(confFile, httpdConf({ dir: this.dir, port: this.port, extra, modules }));
 
+    const env = { PATH: process.env.PATH || '/usr/bin:/bin', LANG: 'C' };
+    if (SANITIZED) {
+      const reports = path.join(this.dir, 'sanitizer');
+      fs.mkdirSync(reports);
+      fs.chmodSync(reports, 0o777); // the children write there as www-data
+      // allow_user_segv_handler=0: a segfault gets ASan's report with its
+      // stack, not only Apache's "exit signal" line.
+      env.ASAN_OPTIONS = `detect_leaks=0:abort_on_error=0:allow_user_segv_handler=0:log_path=${reports}/asan`;
+      env.UBSAN_OPTIONS = `print_stacktrace=1:halt_on_error=0:log_path=${reports}/ubsan`;
+    }
+    // A wrapper script as SMO_HTTPD (scripts/harden.sh) preloads itself.
+    const launch = SANITIZED && isElf(HTTPD) ? sanitizerLauncher() : [];
+    const [cmd, ...args] = [...launch, HTTPD, '-f', confFile, '-DFOREGROUND'];
     let stderr = '';
-    this.child = spawn(HTTPD, ['-f', confFile, '-DFOREGROUND'], {
+    this.child = spawn(cmd, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { PATH: process.env.PATH || '/usr/bin:/bin', LANG: 'C' },
+      env,
+      // A process group of its own: prefork's parent stops by sending
+      // SIGTERM to its whole group, which would otherwise be ours.
+      detached: true,
     });
     this.child.stderr.on('data', (d) => { stderr += d; });
     const exited = new Promise((resolve) => this.child.once('exit', (code, sig) => resolve({ code, sig })));
@@ -179,7 +281,7 @@ export class Apache {
     while (Date.now() < deadline) {
       if (gone) {
         running.delete(this);
-        const log = this.errorLog();
+        const log = this.errorLog() + this.sanitizerReports();
         if (!process.env.SMO_KEEP_TMP) fs.rmSync(this.dir, { recursive: true, force: true });
         throw new Error(`apache2 exited at start-up (${gone.code ?? gone.sig}):\n${stderr}\n${log}`);
       }
@@ -203,7 +305,21 @@ export class Apache {
         await this.exited;
       }
     }
+    const reports = this.sanitizerReports();
     if (!process.env.SMO_KEEP_TMP) fs.rmSync(this.dir, { recursive: true, force: true });
+    if (reports) {
+      process.exitCode = 1; // even if the caller swallows the error
+      process.stderr.write(reports);
+      throw new Error(`sanitizer reports from apache2 with mod_smo:${reports}`);
+    }
+  }
+
+  /** The ASan/UBSan report files written so far, concatenated ('' if none). */
+  sanitizerReports() {
+    const dir = path.join(this.dir, 'sanitizer');
+    let names;
+    try { names = fs.readdirSync(dir).filter((n) => /^(asan|ubsan)\./.test(n)).sort(); } catch { return ''; }
+    return names.map((n) => `\n=== ${n}\n${fs.readFileSync(path.join(dir, n), 'utf8')}`).join('');
   }
 
   /**
