@@ -1690,6 +1690,10 @@ static void engine_failed(smo_filter_ctx *ctx, const char *what)
 }
 
 /* One data bucket: into `held`, its bytes to the engine. */
+/* Piece of a file read at a time: a typical head fits, and it is a
+ * multiple of the page size, so each piece can be mapped. */
+#define SMO_FILE_PIECE (32 * 1024)
+
 static apr_status_t feed_bucket(ap_filter_t *f, smo_filter_ctx *ctx,
                                 apr_bucket *b)
 {
@@ -1699,6 +1703,12 @@ static apr_status_t feed_bucket(ap_filter_t *f, smo_filter_ctx *ctx,
     apr_status_t rv;
     int erc;
 
+    /* A file is read a piece at a time: once nothing more will change,
+     * the rest goes out as the file it is (sendfile), unread. */
+    if (APR_BUCKET_IS_FILE(b) && b->length != (apr_size_t)-1 &&
+        b->length > SMO_FILE_PIECE) {
+        apr_bucket_split(b, SMO_FILE_PIECE);
+    }
     /* A slow backend (CGI pipe, proxy socket): what is ready goes out
      * before we wait, so the reader is not kept waiting for it. */
     rv = apr_bucket_read(b, &data, &len, APR_NONBLOCK_READ);
