@@ -147,15 +147,16 @@ static smo_conf_meta *find_meta(apr_array_header_t *list, const char *name)
     return NULL;
 }
 
-/* SMOMeta merges by property name (SPEC section 1): the outer entries in
- * their order, each replaced by the inner value when the inner section
- * sets that name, then the inner section's other names in its order. */
-static apr_array_header_t *merge_meta(apr_pool_t *p,
-                                      const apr_array_header_t *base,
-                                      const apr_array_header_t *add)
+/* Lists that merge by name (SMOMeta, SMONetwork; SPEC section 1): the
+ * outer entries in their order, each replaced by the inner entry of that
+ * name, then the inner section's other names in its order.  Their
+ * elements start with the name (const char *). */
+static apr_array_header_t *merge_by_name(apr_pool_t *p,
+                                         const apr_array_header_t *base,
+                                         const apr_array_header_t *add)
 {
     apr_array_header_t *out;
-    int i;
+    int i, j;
 
     if (add == NULL) {
         return (apr_array_header_t *)base;
@@ -165,13 +166,18 @@ static apr_array_header_t *merge_meta(apr_pool_t *p,
     }
     out = apr_array_copy(p, base);
     for (i = 0; i < add->nelts; i++) {
-        const smo_conf_meta *m = &APR_ARRAY_IDX(add, i, smo_conf_meta);
-        smo_conf_meta *slot = find_meta(out, m->name);
+        const char *elt = add->elts + (apr_size_t)i * add->elt_size;
+        const char *name = *(const char *const *)(const void *)elt;
+        void *slot = NULL;
 
-        if (slot == NULL) {
-            slot = apr_array_push(out);
+        for (j = 0; j < out->nelts && slot == NULL; j++) {
+            char *o = out->elts + (apr_size_t)j * out->elt_size;
+
+            if (ap_cstr_casecmp(*(const char **)(void *)o, name) == 0) {
+                slot = o;
+            }
         }
-        *slot = *m;
+        memcpy(slot ? slot : apr_array_push(out), elt, add->elt_size);
     }
     return out;
 }
@@ -192,34 +198,6 @@ static smo_network *find_network(const apr_array_header_t *list,
     return NULL;
 }
 
-/* SMONetwork merges by name, as SMOMeta does: an inner definition
- * replaces the outer one of that name, the others are inherited. */
-static apr_array_header_t *merge_networks(apr_pool_t *p,
-                                          const apr_array_header_t *base,
-                                          const apr_array_header_t *add)
-{
-    apr_array_header_t *out;
-    int i;
-
-    if (add == NULL) {
-        return (apr_array_header_t *)base;
-    }
-    if (base == NULL) {
-        return (apr_array_header_t *)add;
-    }
-    out = apr_array_copy(p, base);
-    for (i = 0; i < add->nelts; i++) {
-        const smo_network *n = &APR_ARRAY_IDX(add, i, smo_network);
-        smo_network *slot = find_network(out, n->name);
-
-        if (slot == NULL) {
-            slot = apr_array_push(out);
-        }
-        *slot = *n;
-    }
-    return out;
-}
-
 static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     const smo_dir_conf *base = basev;
@@ -235,13 +213,13 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     /* A list replaces the outer list as a whole (SPEC section 1). */
     c->strip_params = add->strip_params ? add->strip_params
                                         : base->strip_params;
-    c->meta = merge_meta(p, base->meta, add->meta);
+    c->meta = merge_by_name(p, base->meta, add->meta);
     c->meta_override = add->meta_override != SMO_UNSET ? add->meta_override
                                                        : base->meta_override;
     c->auto_meta = add->auto_meta != SMO_UNSET ? add->auto_meta
                                                : base->auto_meta;
     c->share = add->share ? add->share : base->share;
-    c->networks = merge_networks(p, base->networks, add->networks);
+    c->networks = merge_by_name(p, base->networks, add->networks);
     /* The position and its selector go together. */
     if (add->share_at != SMO_UNSET) {
         c->share_at = add->share_at;
