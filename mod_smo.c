@@ -333,24 +333,39 @@ static int directive_words(cmd_parms *cmd)
     return n;
 }
 
+/* The list directives (SMOStripParams, SMOShare, SMOClickAllowHost;
+ * SPEC 1): the first line of a section starts a new list, replacing the
+ * outer one rather than extending it, and `none` alone empties it.
+ * Returns an error, or sets *done when `arg` was that `none`. */
+static const char *list_start(cmd_parms *cmd, apr_array_header_t **list,
+                              const char *arg, const char *what, int *done)
+{
+    *done = 0;
+    if (*list == NULL) {
+        *list = apr_array_make(cmd->pool, 8, sizeof(const char *));
+    }
+    if (ap_cstr_casecmp(arg, "none") != 0) {
+        return NULL;
+    }
+    if (directive_words(cmd) > 1) {
+        return apr_psprintf(cmd->pool, "%s: 'none' cannot be combined "
+                            "with %s", cmd->cmd->name, what);
+    }
+    apr_array_clear(*list);
+    *done = 1;
+    return NULL;
+}
+
 static const char *set_strip_params(cmd_parms *cmd, void *dcfg,
                                     const char *arg)
 {
     smo_dir_conf *c = dcfg;
+    int done;
+    const char *err = list_start(cmd, &c->strip_params, arg,
+                                 "parameter names", &done);
 
-    /* The first SMOStripParams of this section starts a new list: the
-     * outer one is replaced, not extended.  Further lines in the same
-     * section add to it. */
-    if (c->strip_params == NULL) {
-        c->strip_params = apr_array_make(cmd->pool, 8, sizeof(const char *));
-    }
-    if (ap_cstr_casecmp(arg, "none") == 0) {
-        if (directive_words(cmd) > 1) {
-            return apr_psprintf(cmd->pool, "%s: 'none' cannot be combined "
-                                "with parameter names", cmd->cmd->name);
-        }
-        apr_array_clear(c->strip_params);
-        return NULL;
+    if (err || done) {
+        return err;
     }
     if (*arg == '\0' || strpbrk(arg, "&=#") != NULL) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not a query parameter "
@@ -511,18 +526,11 @@ static const char *set_share(cmd_parms *cmd, void *dcfg, const char *arg)
     smo_dir_conf *c = dcfg;
     const char *why;
     const char *name;
+    int done;
 
-    /* The first SMOShare of this section starts a new list (SPEC 1). */
-    if (c->share == NULL) {
-        c->share = apr_array_make(cmd->pool, 8, sizeof(const char *));
-    }
-    if (ap_cstr_casecmp(arg, "none") == 0) {
-        if (directive_words(cmd) > 1) {
-            return apr_psprintf(cmd->pool, "%s: 'none' cannot be combined "
-                                "with network names", cmd->cmd->name);
-        }
-        apr_array_clear(c->share);
-        return NULL;
+    why = list_start(cmd, &c->share, arg, "network names", &done);
+    if (why || done) {
+        return why;
     }
     why = smo_share_check_name(arg);
     if (why) {
@@ -851,18 +859,11 @@ static const char *set_click_allow(cmd_parms *cmd, void *dcfg,
 {
     smo_dir_conf *c = dcfg;
     const char *why;
+    int done;
 
-    /* The first line of this section starts a new list (SPEC 1). */
-    if (c->click_allow == NULL) {
-        c->click_allow = apr_array_make(cmd->pool, 4, sizeof(const char *));
-    }
-    if (ap_cstr_casecmp(arg, "none") == 0) {
-        if (directive_words(cmd) > 1) {
-            return apr_psprintf(cmd->pool, "%s: 'none' cannot be combined "
-                                "with host names", cmd->cmd->name);
-        }
-        apr_array_clear(c->click_allow);
-        return NULL;
+    why = list_start(cmd, &c->click_allow, arg, "host names", &done);
+    if (why || done) {
+        return why;
     }
     why = bad_host(arg);
     if (why) {
