@@ -2,8 +2,10 @@
  * memchr+memcpy of the same bytes and libxml2's HTML push parser with
  * empty SAX callbacks, in one run.
  *
- *   bench_engine DIR [ROUNDS]
+ *   bench_engine DIR [ROUNDS [ONLY]]
  *
+ * ONLY (a row number, 1-based) runs that measurement alone, for profiling
+ * it with perf or callgrind.
  * Every file of DIR is loaded into memory first; each page is then fed in
  * 8 KiB chunks (the size of Apache's file buckets) to a fresh engine, whose
  * sink copies the output to a buffer, as a fair "full job".  Prints one
@@ -336,6 +338,17 @@ int main(int argc, char **argv)
         return 2;
     }
     /* Alternate the measurements so that a noisy moment hits all alike. */
+    if (argc > 3) {
+        size_t k = (size_t)atoi(argv[3]) - 1;
+        if (k >= nb) {
+            fprintf(stderr, "bench_engine: ONLY is 1 to %zu\n", nb);
+            return 2;
+        }
+        for (int r = 0; r < rounds; r++)
+            b[k].fn();
+        printf("%s: %d passes\n", b[k].name, rounds);
+        return 0;
+    }
     for (int r = 0; r < rounds; r++) {
         for (size_t k = 0; k < nb; k++) {
             int reps = 0;
