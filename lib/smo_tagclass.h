@@ -31,4 +31,27 @@ typedef struct {
 /* `name` is ASCII-lowercased (smo_token.name), `len` its real length. */
 tagclass smo_tag_classify(const char *name, size_t len);
 
+/* Whether a tag still matters outside foreign content once nobody needs
+ * text or attributes: it changes the tokenizer's text state (script,
+ * style, title...), opens foreign or template content (svg, math,
+ * template), or is one of html, head, body.  Every other tag (div, p, a,
+ * br...) matters only inside svg/math.  `name` in any ASCII case; this is
+ * the body's hot path, so it reads the raw bytes without a copy. */
+int smo_tag_matters_outside_foreign(const char *name, size_t len);
+
+/* The quick part of that test, for the hot path to inline: most names
+ * (a, p, li, div, span...) are ruled out by their length and first
+ * letter without a call. */
+static inline int smo_tag_may_matter_outside_foreign(const char *name,
+                                                     size_t len)
+{
+    static const unsigned char first[256] = {
+        ['b'] = 1, ['h'] = 1, ['i'] = 1, ['m'] = 1, ['n'] = 1, ['p'] = 1,
+        ['s'] = 1, ['t'] = 1, ['x'] = 1, ['B'] = 1, ['H'] = 1, ['I'] = 1,
+        ['M'] = 1, ['N'] = 1, ['P'] = 1, ['S'] = 1, ['T'] = 1, ['X'] = 1
+    };
+    /* lengths 3 (svg, xmp) to 9 (plaintext) */
+    return len - 3 <= 6 && first[(unsigned char)name[0]];
+}
+
 #endif

@@ -256,3 +256,38 @@ tagclass smo_tag_classify(const char *name, size_t len)
     }
     return none;
 }
+
+int smo_tag_matters_outside_foreign(const char *name, size_t len)
+{
+    char n[9];
+    /* Only ASCII letters in the names below: OR-ing 0x20 folds case for
+     * them and maps no other byte onto a letter. */
+    if (len < 3 || len > sizeof(n))
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        n[i] = (char)(name[i] | 0x20);
+#define IS(s) (len == sizeof(s) - 1 && !memcmp(n, s, sizeof(s) - 1))
+    switch (n[0]) {
+    case 'b':
+        return IS("body");
+    case 'h':
+        return IS("html") || IS("head");
+    case 'i':
+        return IS("iframe");
+    case 'm':
+        return IS("math");
+    case 'n':
+        return IS("noembed") || IS("noframes") || IS("noscript");
+    case 'p':
+        return IS("plaintext");
+    case 's':
+        return IS("svg") || IS("style") || IS("script");
+    case 't':
+        return IS("title") || IS("template") || IS("textarea");
+    case 'x':
+        return IS("xmp");
+    default:
+        return 0;
+    }
+#undef IS
+}

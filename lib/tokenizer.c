@@ -8,6 +8,9 @@
  * fields afterwards).
  */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <apr_strings.h>
 
 #include "smo_tagclass.h"
@@ -48,7 +51,7 @@ enum pending { P_NONE, P_TAG, P_DOCTYPE, P_COMMENT, P_CDATA, P_SKIP };
 
 /* ST_SKIP_TAG's sub-states: the attribute states that matter for where the
  * tag ends (13.2.5.32-39) without recording anything. */
-enum { SK_BEFORE_NAME, SK_NAME, SK_BEFORE_VALUE, SK_DQ, SK_SQ, SK_UQ };
+enum { SK_BEFORE_NAME, SK_NAME, SK_BEFORE_VALUE, SK_UQ, SK_DQ, SK_SQ };
 
 #define MAX_ATTRS 512
 
@@ -69,6 +72,8 @@ struct smo_tokenizer {
     int skip_tags;                 /* tags no tree rule cares about are not
                                     * reported */
     int nested;                    /* inside svg/math: every tag matters */
+    int lean_fast;                 /* all of the above skipped, not nested:
+                                    * the data state may use lean_scan() */
     int stopped;                   /* a callback said stop: read no more */
     unsigned skip_sub;
     char last_start[SMO_TAG_NAME_MAX + 1];
@@ -115,6 +120,9 @@ static const char SCRIPT[] = "script";
 #define WS_STOPS ['\t'] = 1, ['\n'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1
 static const unsigned char name_stop[256] = { ['>'] = 1, ['='] = 1, ['/'] = 1 };
 static const unsigned char uq_stop[256] = { ['>'] = 1, WS_STOPS };
+static const unsigned char tag_name_stop[256] = { ['>'] = 1, ['/'] = 1,
+                                                  WS_STOPS };
+static const unsigned char ws_or_slash[256] = { ['/'] = 1, WS_STOPS };
 
 static inline int is_ws(unsigned char c)
 {
@@ -176,22 +184,31 @@ void smo_tokenizer_set_state(smo_tokenizer *t, smo_text_state state,
     t->last_start[t->last_start_len] = '\0';
 }
 
+static void update_lean_fast(smo_tokenizer *t)
+{
+    t->lean_fast = t->skip_text && t->skip_attrs && t->skip_tags &&
+                   !t->nested && !t->foreign;
+}
+
 void smo_tokenizer_set_lean(smo_tokenizer *t, int skip_text, int skip_attrs,
                             int skip_tags)
 {
     t->skip_text = skip_text;
     t->skip_attrs = skip_attrs;
     t->skip_tags = skip_tags;
+    update_lean_fast(t);
 }
 
 void smo_tokenizer_set_nested(smo_tokenizer *t, int nested)
 {
     t->nested = nested;
+    update_lean_fast(t);
 }
 
 void smo_tokenizer_set_foreign(smo_tokenizer *t, int foreign)
 {
     t->foreign = foreign;
+    update_lean_fast(t);
 }
 
 uint64_t smo_tokenizer_offset(const smo_tokenizer *t)
@@ -312,10 +329,10 @@ static const char *raw_bytes(smo_tokenizer *t, const char *buf, size_t end,
     return t->tail;
 }
 
-static int skippable(const char *name, size_t len)
+static inline int skippable(const char *name, size_t len)
 {
-    tagclass k = smo_tag_classify(name, len);
-    return k.id == T_OTHER && !(k.flags & (K_RCDATA | K_RAWTEXT));
+    return !smo_tag_may_matter_outside_foreign(name, len) ||
+           !smo_tag_matters_outside_foreign(name, len);
 }
 
 static int emit_tag(smo_tokenizer *t, const char *buf, size_t end)
@@ -520,6 +537,227 @@ static inline int script_temp_is_script(const smo_tokenizer *t)
 
 #define ABS(i) (t->base + (uint64_t)(i))
 
+/* ---- the fast path ----------------------------------------------------- */
+
+/* The first `c` in [p, end), or end.  The runs the fast path searches (the
+ * text between two tags, an attribute value) are mostly shorter than a
+ * cache line, where a call to memchr costs more than the search: compare
+ * 16 bytes at a time in place. */
+static inline const char *find_byte(const char *p, const char *end, char c)
+{
+#if defined(__SSE2__)
+    const __m128i needle = _mm_set1_epi8(c);
+    for (; end - p >= 16; p += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, needle));
+        if (m)
+            return p + __builtin_ctz(m);
+    }
+    while (p < end && *p != c)
+        p++;
+    return p;
+#else
+    const char *q = memchr(p, c, (size_t)(end - p));
+    return q ? q : end;
+#endif
+}
+
+#if defined(__SSE2__)
+/* Bytes of v that are ASCII whitespace or another control byte (<= 0x20),
+ * '/', '>' and, with eq, '=': a superset of the bytes that end a tag or
+ * attribute name, checked exactly by the caller. */
+static inline unsigned name_stop_mask(__m128i v, int eq)
+{
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('/')),
+                             _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
+    if (eq)
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
+    else /* v <= 0x20, unsigned */
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x20)),
+                                           _mm_set1_epi8(0x20)));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* The end of a run of name bytes from p: the first byte `stop` marks
+ * (tag_name_stop: whitespace / >; name_stop: > = /), or end. */
+static inline const char *scan_name(const char *p, const char *end,
+                                    const unsigned char *stop)
+{
+#if defined(__SSE2__)
+    int eq = stop == name_stop;
+    while (end - p >= 16) {
+        unsigned m = name_stop_mask(
+            _mm_loadu_si128((const __m128i *)(const void *)p), eq);
+        while (m) {
+            const char *q = p + __builtin_ctz(m);
+            if (stop[(unsigned char)*q])
+                return q;
+            m &= m - 1; /* a control byte that is part of the name */
+        }
+        p += 16;
+    }
+#endif
+    while (p < end && !stop[(unsigned char)*p])
+        p++;
+    return p;
+}
+
+/* The first `a` or `b` in [p, end), or end. */
+static inline const char *find_byte2(const char *p, const char *end, char a,
+                                     char b)
+{
+#if defined(__SSE2__)
+    const __m128i na = _mm_set1_epi8(a), nb = _mm_set1_epi8(b);
+    for (; end - p >= 16; p += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, na), _mm_cmpeq_epi8(v, nb)));
+        if (m)
+            return p + __builtin_ctz(m);
+    }
+#endif
+    while (p < end && *p != a && *p != b)
+        p++;
+    return p;
+}
+
+/* Find the end of a tag whose attributes nobody will see, from *ip in the
+ * attribute sub-state *sub: the attribute states of 13.2.5.32-39 folded
+ * into the few that decide where quotes open and close and where '>' ends
+ * the tag.  Returns 1 with *ip past the '>', or 0 with *ip == len and
+ * *sub saved for the next chunk. */
+static inline int skip_to_tag_end(const char *buf, size_t len, size_t *ip,
+                                  unsigned *sub)
+{
+    const char *p = buf + *ip, *end = buf + len;
+    unsigned char c;
+
+    switch (*sub) {
+    case SK_NAME:
+        goto in_name;
+    case SK_BEFORE_VALUE:
+        goto before_value;
+    case SK_DQ:
+        c = '"';
+        goto in_quoted;
+    case SK_SQ:
+        c = '\'';
+        goto in_quoted;
+    case SK_UQ:
+        goto unquoted;
+    default:
+        break;
+    }
+    for (;;) {
+        /* Before an attribute name; '/' is the self-closing flag, which
+         * goes back here unless '>' follows. */
+        while (p < end && ws_or_slash[(unsigned char)*p])
+            p++;
+        if (p == end) {
+            *sub = SK_BEFORE_NAME;
+            break;
+        }
+        if (*p++ == '>')
+            goto done;
+        /* In a name, or after one: whitespace runs on into the next name,
+         * and only > = / end it ('=' as the first byte is the name's). */
+    in_name:
+        p = scan_name(p, end, name_stop);
+        if (p == end) {
+            *sub = SK_NAME;
+            break;
+        }
+        c = (unsigned char)*p++;
+        if (c == '>')
+            goto done;
+        if (c == '/')
+            continue;
+    before_value:
+        while (p < end && is_ws((unsigned char)*p))
+            p++;
+        if (p == end) {
+            *sub = SK_BEFORE_VALUE;
+            break;
+        }
+        c = (unsigned char)*p;
+        if (c == '>') {
+            p++;
+            goto done;
+        }
+        if (c == '"' || c == '\'') {
+            p++;
+        in_quoted:
+            p = find_byte(p, end, (char)c);
+            if (p == end) {
+                *sub = c == '"' ? SK_DQ : SK_SQ;
+                break;
+            }
+            p++;
+            continue;
+        }
+    unquoted:
+        while (p < end && !uq_stop[(unsigned char)*p])
+            p++;
+        if (p == end) {
+            *sub = SK_UQ;
+            break;
+        }
+        if (*p++ == '>')
+            goto done;
+    }
+    *ip = len;
+    return 0;
+done:
+    *ip = (size_t)(p - buf);
+    return 1;
+}
+
+/* The body of a page once only a few tags matter (lean_fast): from i in
+ * the data state, step over text and over every tag that matters to no
+ * one, with nothing recorded and no callback, the way the state machine
+ * would (emit_tag's fast path).  Returns the offset of the first '<' the
+ * state machine must read itself (a tag that matters, a comment, a
+ * doctype, a tag cut by the end of the chunk), or len. */
+static size_t lean_scan(smo_tokenizer *t, const char *buf, size_t len,
+                        size_t i)
+{
+    while (i < len) {
+        const char *lt = find_byte(buf + i, buf + len, '<');
+        size_t at, n, name;
+        unsigned sub = SK_BEFORE_NAME;
+        unsigned char c;
+        if (lt == buf + len)
+            return len;
+        at = (size_t)(lt - buf);
+        n = at + 1;
+        if (n < len && buf[n] == '/')
+            n++;
+        if (n >= len)
+            return at;
+        c = (unsigned char)buf[n];
+        if (!is_alpha(c)) {
+            if (n > at + 1 || c == '!' || c == '?')
+                return at; /* "</>", bogus comments, comments, doctypes */
+            i = n;         /* a '<' that is text */
+            continue;
+        }
+        name = n;
+        n = (size_t)(scan_name(buf + n, buf + len, tag_name_stop) - buf);
+        if (n == len || !skippable(buf + name, n - name))
+            return at;
+        c = (unsigned char)buf[n++];
+        if (c != '>' && !skip_to_tag_end(buf, len, &n, &sub))
+            return at;
+        /* What emit_tag does for a tag nobody sees; the text before it
+         * is not reported (skip_text). */
+        t->text_start = ABS(n);
+        i = n;
+    }
+    return len;
+}
+
+
 static int run(smo_tokenizer *t, const char *buf, size_t len)
 {
     size_t i = 0;
@@ -531,7 +769,10 @@ static int run(smo_tokenizer *t, const char *buf, size_t len)
         switch (t->state) {
 
         case ST_DATA: {
-            const char *lt = memchr(buf + i, '<', len - i);
+            const char *lt;
+            if (t->lean_fast && (i = lean_scan(t, buf, len, i)) == len)
+                break;
+            lt = memchr(buf + i, '<', len - i);
             if (!lt) {
                 i = len;
                 break;
@@ -640,66 +881,7 @@ static int run(smo_tokenizer *t, const char *buf, size_t len)
             break;
 
         case ST_SKIP_TAG: {
-            unsigned sub = t->skip_sub;
-            int done = 0;
-            while (i < len && !done) {
-                c = (unsigned char)buf[i];
-                switch (sub) {
-                case SK_BEFORE_NAME: /* '=' here starts a name */
-                    if (c == '>')
-                        done = 1;
-                    else if (!is_ws(c) && c != '/')
-                        sub = SK_NAME;
-                    i++;
-                    break;
-                case SK_NAME: /* in or after a name: only > = / matter */
-                    while (i < len && !name_stop[(unsigned char)buf[i]])
-                        i++;
-                    if (i == len)
-                        break;
-                    c = (unsigned char)buf[i++];
-                    if (c == '>')
-                        done = 1;
-                    else
-                        sub = c == '=' ? SK_BEFORE_VALUE : SK_BEFORE_NAME;
-                    break;
-                case SK_BEFORE_VALUE:
-                    if (c == '>')
-                        done = 1;
-                    else if (c == '"' || c == '\'')
-                        sub = c == '"' ? SK_DQ : SK_SQ;
-                    else if (!is_ws(c)) {
-                        sub = SK_UQ;
-                        break; /* reconsume */
-                    }
-                    i++;
-                    break;
-                case SK_DQ:
-                case SK_SQ: {
-                    const char *q = memchr(buf + i, sub == SK_DQ ? '"' : '\'',
-                                           len - i);
-                    if (!q) {
-                        i = len;
-                        break;
-                    }
-                    i = (size_t)(q - buf) + 1;
-                    sub = SK_BEFORE_NAME;
-                    break;
-                }
-                default: /* SK_UQ: whitespace or > ends it */
-                    while (i < len && !uq_stop[(unsigned char)buf[i]])
-                        i++;
-                    if (i == len)
-                        break;
-                    c = (unsigned char)buf[i++];
-                    if (c == '>')
-                        done = 1;
-                    else
-                        sub = SK_BEFORE_NAME;
-                    break;
-                }
-            }
-            t->skip_sub = sub;
+            int done = skip_to_tag_end(buf, len, &i, &t->skip_sub);
             if (done && (rv = emit_tag(t, buf, i)) != 0)
                 return rv;
             break;
@@ -927,8 +1109,7 @@ static int run(smo_tokenizer *t, const char *buf, size_t len)
             break;
 
         case ST_SCRIPT_ESCAPED:
-            while (i < len && buf[i] != '-' && buf[i] != '<')
-                i++;
+            i = (size_t)(find_byte2(buf + i, buf + len, '-', '<') - buf);
             if (i == len)
                 break;
             if (buf[i] == '-') {
@@ -992,8 +1173,7 @@ static int run(smo_tokenizer *t, const char *buf, size_t len)
             break;
 
         case ST_SCRIPT_DOUBLE_ESCAPED:
-            while (i < len && buf[i] != '-' && buf[i] != '<')
-                i++;
+            i = (size_t)(find_byte2(buf + i, buf + len, '-', '<') - buf);
             if (i == len)
                 break;
             t->state = buf[i] == '-' ? ST_SCRIPT_DOUBLE_ESCAPED_DASH

@@ -20,6 +20,7 @@ typedef struct {
 } entry;
 
 struct smo_treesim {
+    apr_pool_t *pool;
     smo_tokenizer *tok;
     smo_head_phase phase;
     int in_body;
@@ -27,8 +28,10 @@ struct smo_treesim {
                                   * is the element's, never the head's end */
     unsigned template_depth;
     /* Foreign content: the elements from the outermost <svg>/<math> on.
-     * Deeper nesting than STACK_MAX is only counted. */
-    entry stack[STACK_MAX];
+     * Deeper nesting than STACK_MAX is only counted.  Allocated at the
+     * first <svg> or <math>: most pages have none, and 9 KiB to clear for
+     * each response would cost more than the rest of the set-up. */
+    entry *stack;
     unsigned depth;
 };
 
@@ -37,6 +40,7 @@ enum { IP_NONE, IP_HTML, IP_MATHML_TEXT };
 smo_treesim *smo_treesim_create(apr_pool_t *pool, smo_tokenizer *tok)
 {
     smo_treesim *s = apr_pcalloc(pool, sizeof(*s));
+    s->pool = pool;
     s->tok = tok;
     s->phase = SMO_HEAD_BEFORE;
     return s;
@@ -99,6 +103,8 @@ static int integration_point(enum ns ns, const smo_token *t, tagclass k)
 
 static void push(smo_treesim *s, enum ns ns, const smo_token *t, tagclass k)
 {
+    if (!s->stack)
+        s->stack = apr_palloc(s->pool, STACK_MAX * sizeof(entry));
     if (s->depth < STACK_MAX) {
         entry *e = &s->stack[s->depth];
         e->ns = (unsigned char)ns;

@@ -4,6 +4,7 @@
  * token stream does not depend on how the document is cut into chunks. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 
 #include <check.h>
@@ -930,18 +931,44 @@ static const char *const lean_docs[] = {
     "<div><svg><g a='>'/><desc><p>x</p></desc></svg></div><script>'</div>'"
     "</script><!-- m --><span a=\"</body>\"></span></body></html>",
     "<b a=\"unterminated",
+    /* case, names that look like ones that matter, '<' as text, end tags
+     * with attributes, long runs for the 16-byte scans */
+    "<DIV CLASS=\"a\">x < y <3 <SPAN>t</SPAN><Scripts></Scripts><SCRIPT "
+    "type=x>if (a<b) x='</div>'</ScRiPt><br/><P></P><TITLE a='>'>a<b></title>"
+    "<xmp><p></xmp><bodyx></bodyx><Svg/><MATH></MATH><textarea></textarea>"
+    "<a\x01b href=\"0123456789abcdef0123456789abcdef>\" t='0123456789abcdefghij'"
+    " data-long-attribute-name-past-sixteen=1>z</a x=\">\"></BODY></HTML>",
+    "<div\tid=a\nclass='b'\fdata-x\r=\"c\"/ ><ul><li>1<li>2</ul><img\v"
+    "src=x><</p><<a>><!DOCTYPE html><?pi?></></ x><noscript><p></noscript>"
+    "<template><p></template><iframe><a></iframe></body>",
+    /* every quoting form hiding a tag that would matter */
+    "<div a='</body>' b=\"<script>\" c=<svg>x<p title = '<title>'>1</p>"
+    "<i x\n=\n'<xmp>' y= \"<math>\">2</i><b z=<style>3</b><a/b='<svg>'>"
+    "<a b='c'd='<svg>'e=\"<math>\"f=<xmp>></a><i a/\"><svg>\"></svg>"
+    "<b a=\"\"/'><math>'></math><p =\"><xmp>\"></xmp></body>",
     NULL
+};
+
+/* Outside svg/math, only tags that change the text state, open foreign or
+ * template content, or are html, head or body still matter. */
+static const char *const lean_kept[] = {
+    "html", "head", "body", "template", "svg", "math", "script", "plaintext",
+    "title", "textarea", "style", "xmp", "iframe", "noembed", "noframes",
+    "noscript", NULL
 };
 
 static int reported_in_lean(const rec *r, int nested_before)
 {
-    tagclass k;
     if (r->type == SMO_TOKEN_TEXT)
         return 0;
     if (r->type != SMO_TOKEN_START_TAG && r->type != SMO_TOKEN_END_TAG)
         return 1;
-    k = smo_tag_classify(r->name, r->name_len);
-    return nested_before || k.id != T_OTHER || (k.flags & (K_RCDATA | K_RAWTEXT));
+    if (nested_before)
+        return 1;
+    for (const char *const *k = lean_kept; *k; k++)
+        if (!strcmp(r->name, *k))
+            return 1;
+    return 0;
 }
 
 static const char *lean_dump(const char *doc, size_t len, size_t step, int lean)
@@ -977,10 +1004,12 @@ static const char *lean_dump(const char *doc, size_t len, size_t step, int lean)
     return dump(f, 1);
 }
 
+#define N_LEAN_DOCS 6
+
 START_TEST(lean_same_boundaries)
 {
-    const char *const *docs = _i < 3 ? lean_docs : split_docs;
-    const char *doc = docs[_i < 3 ? _i : _i - 3];
+    const char *const *docs = _i < N_LEAN_DOCS ? lean_docs : split_docs;
+    const char *doc = docs[_i < N_LEAN_DOCS ? _i : _i - N_LEAN_DOCS];
     size_t len = strlen(doc);
     const char *want = lean_dump(doc, len, 0, 0);
     for (size_t step = 0; step <= len; step++) {
@@ -988,6 +1017,47 @@ START_TEST(lean_same_boundaries)
         if (strcmp(got, want))
             ck_abort_msg("lean, chunks of %zu, doc %d:\n%s\n--- wanted:\n%s",
                          step, _i, got, want);
+    }
+}
+END_TEST
+
+/* The body's tag test agrees with the list above in any ASCII case, and
+ * its inlined pre-check never rules out a tag that matters. */
+START_TEST(lean_tag_set)
+{
+    static const char *const others[] = {
+        "a", "p", "br", "li", "div", "span", "img", "svgx", "sv", "bod",
+        "bodyx", "htm", "heads", "maths", "scripts", "scrip", "titles",
+        "textareas", "templates", "iframes", "noscrip", "plaintex", "xmpp",
+        "foreignobject", "desc", "font", "mi", "annotation-xml", "table",
+        "thead", "small", "strong", "section", "nobr", "menu", "mark",
+        "header", "input", "\x01tml", "h\x14ml", NULL
+    };
+    char buf[32];
+    for (int pass = 0; pass < 2; pass++) {
+        const char *const *list = pass ? others : lean_kept;
+        for (const char *const *n = list; *n; n++) {
+            size_t len = strlen(*n);
+            for (int variant = 0; variant < 3; variant++) {
+                for (size_t i = 0; i <= len; i++) {
+                    unsigned char c = (unsigned char)(*n)[i];
+                    if (variant == 1 || (variant == 2 && i % 2))
+                        c = (unsigned char)toupper(c);
+                    buf[i] = (char)c;
+                }
+                ck_assert_msg(smo_tag_matters_outside_foreign(buf, len) == !pass,
+                              "%s", buf);
+                if (!pass)
+                    ck_assert_msg(smo_tag_may_matter_outside_foreign(buf, len),
+                                  "%s", buf);
+            }
+        }
+    }
+    /* the tree rules single these out too */
+    for (const char *const *n = lean_kept; *n; n++) {
+        tagclass k = smo_tag_classify(*n, strlen(*n));
+        ck_assert_msg(k.id != T_OTHER || (k.flags & (K_RCDATA | K_RAWTEXT)),
+                      "%s", *n);
     }
 }
 END_TEST
@@ -1156,7 +1226,9 @@ static Suite *tokenizer_suite(void)
     tcase_add_loop_test(tc, split_everywhere, 0,
                         (int)(sizeof split_docs / sizeof split_docs[0]) - 1);
     tcase_add_loop_test(tc, lean_same_boundaries, 0,
-                        3 + (int)(sizeof split_docs / sizeof split_docs[0]) - 1);
+                        N_LEAN_DOCS +
+                            (int)(sizeof split_docs / sizeof split_docs[0]) - 1);
+    tcase_add_test(tc, lean_tag_set);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("limits");
