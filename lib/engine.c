@@ -213,13 +213,6 @@ static int is_void(const char *name)
     return 0;
 }
 
-static uint64_t first_non_ws(const smo_token *t)
-{
-    for (uint64_t i = 0; i < t->end - t->start; i++)
-        if (!memchr(" \t\n\f\r", t->text[i], 5)) /* NUL is not space */
-            return t->start + i;
-    return t->end;
-}
 
 /* Where the block goes (SPEC 4), token by token once the head is over.
  * Never inside <template> content or foreign content. */
@@ -245,8 +238,9 @@ static int share_token(smo_engine *e, const smo_token *t, int was_body)
         if (!was_body && smo_treesim_in_body(e->sim)) {
             if (t->type == SMO_TOKEN_START_TAG && !strcmp(t->name, "body"))
                 return place_share(e, t->end, 0);
-            return place_share(e, t->type == SMO_TOKEN_TEXT ? first_non_ws(t)
-                                                            : t->start, 0);
+            return place_share(e, t->type == SMO_TOKEN_TEXT
+                                      ? smo_text_first_non_ws(t)
+                                      : t->start, 0);
         }
         return 0;
     case SMO_SHARE_AT_BODY_END:

@@ -124,6 +124,10 @@ uint64_t smo_tokenizer_safe_offset(const smo_tokenizer *t);
  * markup (not inside a tag, comment, script, RCDATA/RAWTEXT or plaintext). */
 int smo_tokenizer_in_data(const smo_tokenizer *t);
 
+/* A text token: the stream offset of its first byte that is not ASCII
+ * whitespace (HTML's: no VT, and NUL is not space), or tok->end. */
+uint64_t smo_text_first_non_ws(const smo_token *tok);
+
 /* Total number of bytes fed so far. */
 uint64_t smo_tokenizer_offset(const smo_tokenizer *t);
 

@@ -227,6 +227,16 @@ uint64_t smo_tokenizer_safe_offset(const smo_tokenizer *t)
     return t->text_start;
 }
 
+uint64_t smo_text_first_non_ws(const smo_token *tok)
+{
+    static const unsigned char ws[256] = { WS_STOPS };
+    const unsigned char *p = (const unsigned char *)tok->text;
+    uint64_t n = tok->end - tok->start, i = 0;
+    while (i < n && ws[p[i]])
+        i++;
+    return tok->start + i;
+}
+
 /* ---- emitting ---------------------------------------------------------- */
 
 /* Report text [text_start, upto).  Bytes before the chunk are in the tail

@@ -226,15 +226,6 @@ static void end_tag(smo_treesim *s, const smo_token *t, tagclass k)
     }
 }
 
-static uint64_t first_non_ws(const smo_token *t)
-{
-    for (uint64_t i = 0; i < t->end - t->start; i++) {
-        char c = t->text[i];
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\f' && c != '\r')
-            return t->start + i;
-    }
-    return t->end;
-}
 
 /* Head bookkeeping (13.2.6.4.2 "before head", 4.4 "in head"). */
 static int head_events(smo_treesim *s, const smo_token *t, tagclass k,
@@ -250,7 +241,7 @@ static int head_events(smo_treesim *s, const smo_token *t, tagclass k,
     if (s->phase == SMO_HEAD_AFTER) {
         if (!s->in_body &&
             ((is_start && !(k.flags & K_HEAD) && k.id != T_HTML) ||
-             (t->type == SMO_TOKEN_TEXT && first_non_ws(t) < t->end)))
+             (t->type == SMO_TOKEN_TEXT && smo_text_first_non_ws(t) < t->end)))
             s->in_body = 1;
         return ev;
     }
@@ -258,7 +249,7 @@ static int head_events(smo_treesim *s, const smo_token *t, tagclass k,
         uint64_t nw;
         if (s->template_depth)
             return ev;
-        nw = first_non_ws(t);
+        nw = smo_text_first_non_ws(t);
         if (nw == t->end)
             return ev;
         *split = nw;
