@@ -2,7 +2,9 @@
  *
  * The functions that produce a string of unknown length run their loop
  * twice: once to count, once to write into an exactly sized buffer.  That
- * keeps one allocation per call and a single copy of each algorithm. */
+ * keeps one allocation per call and a single copy of each algorithm.
+ * When counting finds nothing to rewrite (most values), the second pass
+ * is a plain copy. */
 #include "smo_escape.h"
 
 #include <string.h>
@@ -11,10 +13,22 @@
 #include <apr_xlate.h>
 #include <libxml/HTMLparser.h>
 
-/* An output cursor: with buf NULL it only counts. */
+/* Byte-class tables are built at compile time from a readable predicate:
+ * TABLE256(f) is f(0), f(1) ... f(255). */
+#define ROW4(f, c) f(c), f(c + 1), f(c + 2), f(c + 3)
+#define ROW16(f, c) ROW4(f, c), ROW4(f, c + 4), ROW4(f, c + 8), ROW4(f, c + 12)
+#define TABLE256(f) \
+    ROW16(f, 0x00), ROW16(f, 0x10), ROW16(f, 0x20), ROW16(f, 0x30), \
+    ROW16(f, 0x40), ROW16(f, 0x50), ROW16(f, 0x60), ROW16(f, 0x70), \
+    ROW16(f, 0x80), ROW16(f, 0x90), ROW16(f, 0xA0), ROW16(f, 0xB0), \
+    ROW16(f, 0xC0), ROW16(f, 0xD0), ROW16(f, 0xE0), ROW16(f, 0xF0)
+
+/* An output cursor: with buf NULL it only counts.  `changed` is set when
+ * the output is more than runs of the input copied as they are. */
 typedef struct {
     char *buf;
     size_t n;
+    int changed;
 } out_t;
 
 static void put(out_t *o, const void *s, size_t len)
@@ -131,6 +145,7 @@ static void put_valid_utf8(out_t *o, const unsigned char *s, size_t len)
         }
         put(o, s + run, i - run);
         put_utf8(o, REPLACEMENT);
+        o->changed = 1;
         i += adv;
         run = i;
     }
@@ -141,6 +156,17 @@ static char *finish(out_t *o)
 {
     o->buf[o->n] = '\0';
     return o->buf;
+}
+
+/* Most values need no rewriting at all: when the counting pass found
+ * nothing to change, the result is a plain copy of the input. */
+static char *copy_of(apr_pool_t *p, const char *s, size_t len)
+{
+    char *r = apr_palloc(p, len + 1);
+
+    memcpy(r, s, len);
+    r[len] = '\0';
+    return r;
 }
 
 /* ---- smo_escape_attr ---------------------------------------------------- */
@@ -169,6 +195,29 @@ static void put_ncr(out_t *o, unsigned long cp)
     put(o, b, (size_t)n);
 }
 
+/* Bytes smo_escape_attr() copies as they are: printable ASCII but the
+ * five markup characters.  A table, because this test runs on every byte
+ * of every value written. */
+#define ATTR_PLAIN(c) ((c) >= 0x20 && (c) < 0x7F && (c) != '&' && (c) != '<' \
+                       && (c) != '>' && (c) != '"' && (c) != '\'')
+
+static const unsigned char attr_plain[256] = { TABLE256(ATTR_PLAIN) };
+
+/* Length of the run of attr_plain bytes at the start of s. */
+static size_t plain_run(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len && attr_plain[s[i]])
+        i++;
+    return i;
+}
+
+size_t smo_attr_plain_prefix(const char *s, size_t len)
+{
+    return plain_run((const unsigned char *)s, len);
+}
+
 static void escape_attr_run(out_t *o, const unsigned char *s, size_t len)
 {
     size_t i = 0, adv;
@@ -176,16 +225,13 @@ static void escape_attr_run(out_t *o, const unsigned char *s, size_t len)
 
     while (i < len) {
         /* Most of a value is plain printable ASCII: copy it in one go. */
-        size_t run = i;
-        while (run < len && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '&' &&
-               s[run] != '<' && s[run] != '>' && s[run] != '"' &&
-               s[run] != '\'')
-            run++;
+        size_t run = i + plain_run(s + i, len - i);
         if (run > i) {
             put(o, s + i, run - i);
             i = run;
             continue;
         }
+        o->changed = 1;
         cp = utf8_next(s + i, len - i, &adv);
         i += adv;
         if (cp < 0 || unwritable((unsigned long)cp)) {
@@ -209,9 +255,11 @@ static void escape_attr_run(out_t *o, const unsigned char *s, size_t len)
 
 char *smo_escape_attr(apr_pool_t *p, const char *s, size_t len)
 {
-    out_t o = { NULL, 0 };
+    out_t o = { NULL, 0, 0 };
 
     escape_attr_run(&o, (const unsigned char *)s, len);
+    if (!o.changed)
+        return copy_of(p, s, len);
     o.buf = apr_palloc(p, o.n + 1);
     o.n = 0;
     escape_attr_run(&o, (const unsigned char *)s, len);
@@ -373,29 +421,38 @@ static size_t named_ref(out_t *o, const unsigned char *s, size_t n,
     return 1;
 }
 
+/* ASCII that decoding leaves alone: everything but '&' and NUL. */
+#define DECODE_PLAIN(c) ((c) < 0x80 && (c) != '&' && (c) != '\0')
+
+static const unsigned char decode_plain[256] = { TABLE256(DECODE_PLAIN) };
+
 static void decode_run(out_t *o, const unsigned char *s, size_t len,
                        int in_attr)
 {
     size_t i = 0, run = 0, adv;
 
     while (i < len) {
-        unsigned char c = s[i];
+        unsigned char c;
 
+        while (i < len && decode_plain[s[i]])
+            i++;
+        if (i == len)
+            break;
+        c = s[i];
         if (c >= 0x80) {
             if (utf8_next(s + i, len - i, &adv) >= 0) {
                 i += adv;
                 continue;
             }
+            o->changed = 1;
             put(o, s + run, i - run);
             put_utf8(o, REPLACEMENT);
             i += adv;
             run = i;
             continue;
         }
-        if (c != '&' && c != '\0') {
-            i++;
-            continue;
-        }
+        /* A reference or a NUL: the output is no longer a plain copy. */
+        o->changed = 1;
         put(o, s + run, i - run);
         if (c == '\0') {
             put_utf8(o, REPLACEMENT);
@@ -416,9 +473,11 @@ static void decode_run(out_t *o, const unsigned char *s, size_t len,
 
 char *smo_html_decode(apr_pool_t *p, const char *s, size_t len, int in_attr)
 {
-    out_t o = { NULL, 0 };
+    out_t o = { NULL, 0, 0 };
 
     decode_run(&o, (const unsigned char *)s, len, in_attr);
+    if (!o.changed)
+        return copy_of(p, s, len);
     o.buf = apr_palloc(p, o.n + 1);
     o.n = 0;
     decode_run(&o, (const unsigned char *)s, len, in_attr);
@@ -433,6 +492,13 @@ static int is_html_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
 }
 
+/* ASCII whitespace as HTML defines it, as a table: collapsing looks at
+ * every byte of every title and description. */
+#define HTML_SPACE(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' \
+                       || (c) == '\f' || (c) == '\r')
+
+static const unsigned char html_space[256] = { TABLE256(HTML_SPACE) };
+
 char *smo_collapse_ws(char *s)
 {
     char *w = s;
@@ -441,8 +507,12 @@ char *smo_collapse_ws(char *s)
 
     if (!s)
         return s;
+    /* Up to the first whitespace nothing moves. */
+    while (*r && !html_space[(unsigned char)*r])
+        r++;
+    w = s + (r - s);
     for (; *r; r++) {
-        if (is_html_space((unsigned char)*r)) {
+        if (html_space[(unsigned char)*r]) {
             pending = (w != s);
             continue;
         }
@@ -458,23 +528,33 @@ char *smo_collapse_ws(char *s)
 
 /* ---- percent-encoding ------------------------------------------------------ */
 
-static int is_unreserved(unsigned char c)
-{
-    return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
+/* RFC 3986 unreserved characters, which a query component carries as they
+ * are; looked up per byte of every share-link value. */
+#define UNRESERVED(c) (((c) >= '0' && (c) <= '9') \
+                       || ((c) >= 'a' && (c) <= 'z') \
+                       || ((c) >= 'A' && (c) <= 'Z') || (c) == '-' \
+                       || (c) == '.' || (c) == '_' || (c) == '~')
+
+static const unsigned char unreserved[256] = { TABLE256(UNRESERVED) };
 
 char *smo_percent_encode(apr_pool_t *p, const char *s, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
     const unsigned char *u = (const unsigned char *)s;
-    size_t i, n = 0;
+    size_t i, n = len;
     char *out, *w;
 
     for (i = 0; i < len; i++)
-        n += is_unreserved(u[i]) ? 1 : 3;
+        n += unreserved[u[i]] ? 0 : 2;
     w = out = apr_palloc(p, n + 1);
+    if (n == len) {
+        /* Nothing to encode (a slug, a plain word): one copy. */
+        memcpy(out, s, len);
+        out[len] = '\0';
+        return out;
+    }
     for (i = 0; i < len; i++) {
-        if (is_unreserved(u[i])) {
+        if (unreserved[u[i]]) {
             *w++ = (char)u[i];
         }
         else {
@@ -564,9 +644,11 @@ static char *normalise_label(apr_pool_t *p, const char *charset)
 
 static char *utf8_sanitise(apr_pool_t *p, const char *s, size_t len)
 {
-    out_t o = { NULL, 0 };
+    out_t o = { NULL, 0, 0 };
 
     put_valid_utf8(&o, (const unsigned char *)s, len);
+    if (!o.changed)
+        return copy_of(p, s, len);
     o.buf = apr_palloc(p, o.n + 1);
     o.n = 0;
     put_valid_utf8(&o, (const unsigned char *)s, len);

@@ -67,6 +67,8 @@ typedef struct {
 
 typedef struct {
     const char *name;
+    const char *lower; /* name ASCII-lowercased, to compare page names with */
+    size_t len;        /* strlen(name): most names differ in length */
     int overflow;      /* a declaration was not recorded (MAX_DECLS) */
 } tracked;
 
@@ -77,13 +79,34 @@ typedef struct {
     int set;
 } rawval;
 
+/* The properties SMOAutoMeta derives (see derive()), in enum order. */
+enum { D_TITLE, D_DESCRIPTION, D_URL, D_TYPE, D_LOCALE };
+
+static const char *const derivable[] = {
+    "og:title", "og:description", "og:url", "og:type", "og:locale",
+};
+
+#define N_DERIVABLE (sizeof derivable / sizeof derivable[0])
+
 /* What is computed from the facts on demand (kept apart so that the const
- * accessors can cache). */
+ * accessors can cache).  smo_meta_markup() and smo_meta_value() (four
+ * times for a share block) need the same values: each is computed once.
+ * Values made from the page's facts hold while `facts` is unchanged;
+ * configured ones depend on the configuration only. */
 typedef struct {
     int title_done;
     size_t title_len;            /* what the cached title was made from */
     const char *charset;
     const char *title;
+
+    unsigned long facts;         /* smo_meta.facts the entries below are for */
+    int base_done;
+    const char *base;            /* page_base() */
+    int derived_done[N_DERIVABLE];
+    const char *derived[N_DERIVABLE];   /* derived_value() */
+
+    int *conf_done;              /* per SMOMeta entry, NULL until needed */
+    const char **conf;           /* configured_value() */
 } derived_cache;
 
 struct smo_meta {
@@ -108,6 +131,7 @@ struct smo_meta {
     int title_truncated;
     int in_title, title_seen;
 
+    unsigned long facts;         /* bumped by every token: cache validity */
     derived_cache *cache;
 };
 
@@ -118,15 +142,53 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
 }
 
+static unsigned char ascii_lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* Do the n bytes at a equal `lower` (already ASCII-lowercase, no NUL)
+ * ASCII case-insensitively, as HTML compares names?  (strncasecmp is the
+ * same in the C locale httpd runs in, but a library call per candidate
+ * name was a measurable share of every head tag.) */
+static int ascii_ci_eq(const char *a, const char *lower, size_t n)
+{
+    if (n == 0)
+        return 1;
+    /* The first byte turns most other names away; pages mostly write
+     * names in lowercase, which memcmp settles at once. */
+    if (ascii_lower((unsigned char)a[0]) != (unsigned char)lower[0])
+        return 0;
+    if (memcmp(a, lower, n) == 0)
+        return 1;
+    for (size_t i = 1; i < n; i++)
+        if (ascii_lower((unsigned char)a[i]) != (unsigned char)lower[i])
+            return 0;
+    return 1;
+}
+
+/* The same with neither side lowercased beforehand. */
+static int ascii_ci_eq2(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ascii_lower((unsigned char)a[i]) !=
+            ascii_lower((unsigned char)b[i]))
+            return 0;
+    return 1;
+}
+
 static int ci_prefix(const char *s, const char *prefix)
 {
     return strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Is name (ASCII case-insensitively) in the list?  Lengths first: they
+ * settle most candidates. */
 static int in_list(const char *name, const char *const *list, size_t n)
 {
+    size_t len = strlen(name);
     for (size_t i = 0; i < n; i++)
-        if (!strcasecmp(name, list[i]))
+        if (strlen(list[i]) == len && ascii_ci_eq2(name, list[i], len))
             return 1;
     return 0;
 }
@@ -168,7 +230,7 @@ static const smo_attr *find_attr(const smo_token *t, const char *name)
     size_t n = strlen(name);
     for (size_t i = 0; i < t->n_attrs; i++) {
         const smo_attr *a = &t->attrs[i];
-        if (a->name_len == n && !strncasecmp(t->raw + a->name_off, name, n))
+        if (a->name_len == n && ascii_ci_eq(t->raw + a->name_off, name, n))
             return a;
     }
     return NULL;
@@ -226,23 +288,53 @@ static char *page_text(const smo_meta *m, const char *s, size_t len,
 
 /* ---- collecting --------------------------------------------------------- */
 
-static int tracked_index(const smo_meta *m, const char *name)
+/* The index of the tracked name equal to the len bytes at name (ASCII
+ * case-insensitive; they hold no NUL), or -1. */
+static int tracked_index_n(const smo_meta *m, const char *name, size_t len)
 {
     const tracked *n = (const tracked *)m->names->elts;
     for (int i = CANON + 1; i < m->names->nelts; i++)
-        if (!strcasecmp(n[i].name, name))
+        if (n[i].len == len && ascii_ci_eq(name, n[i].lower, len))
             return i;
     return -1;
 }
 
+static int tracked_index(const smo_meta *m, const char *name)
+{
+    return tracked_index_n(m, name, strlen(name));
+}
+
+/* name ASCII-lowercased: itself when it has no capital (the built-in
+ * names never do), else a copy. */
+static const char *lowercased(apr_pool_t *p, const char *name)
+{
+    const char *c = name;
+    char *copy, *w;
+
+    while (*c && ascii_lower((unsigned char)*c) == (unsigned char)*c)
+        c++;
+    if (!*c)
+        return name;
+    copy = apr_pstrdup(p, name);
+    for (w = copy; *w; w++)
+        *w = (char)ascii_lower((unsigned char)*w);
+    return copy;
+}
+
+static void push_tracked(smo_meta *m, const char *name)
+{
+    tracked *t = apr_array_push(m->names);
+
+    t->name = name;
+    t->lower = lowercased(m->pool, name);
+    t->len = strlen(name);
+    t->overflow = 0;
+}
+
 static void track(smo_meta *m, const char *name)
 {
-    tracked *t;
-    if (tracked_index(m, name) >= 0)
-        return;
-    t = apr_array_push(m->names);
-    t->name = name;
-    t->overflow = 0;
+    if (tracked_index(m, name) < 0)
+        push_tracked(m, name);
 }
 
 static void record(smo_meta *m, int name, int nonempty, int pinned,
@@ -300,67 +392,149 @@ static void set_meta_charset(smo_meta *m, const char *cs)
                                               : apr_pstrdup(m->pool, cs);
 }
 
+/* The attributes of a <meta> the rules read: the first of each name, as
+ * find_attr() would give, found in one pass over the tag. */
+typedef struct {
+    const smo_attr *charset, *http_equiv, *content, *property, *name,
+                   *value;
+} meta_attrs;
+
+static void scan_meta_attrs(const smo_token *t, meta_attrs *ma)
+{
+    memset(ma, 0, sizeof *ma);
+    for (size_t i = 0; i < t->n_attrs; i++) {
+        const smo_attr *a = &t->attrs[i];
+        const char *n = t->raw + a->name_off;
+        const smo_attr **slot = NULL;
+
+        /* The length picks the one candidate to compare with. */
+        switch (a->name_len) {
+        case 4:
+            if (ascii_ci_eq(n, "name", 4))
+                slot = &ma->name;
+            break;
+        case 5:
+            if (ascii_ci_eq(n, "value", 5))
+                slot = &ma->value;
+            break;
+        case 7:
+            if (ascii_ci_eq(n, "charset", 7))
+                slot = &ma->charset;
+            else if (ascii_ci_eq(n, "content", 7))
+                slot = &ma->content;
+            break;
+        case 8:
+            if (ascii_ci_eq(n, "property", 8))
+                slot = &ma->property;
+            break;
+        case 10:
+            if (ascii_ci_eq(n, "http-equiv", 10))
+                slot = &ma->http_equiv;
+            break;
+        }
+        if (slot && !*slot)
+            *slot = a;
+    }
+}
+
+/* A name or property value as attr_keyword() gives it, as bytes and a
+ * length.  Plain ASCII without '&' decodes to itself, so the common case
+ * is the trimmed raw bytes, with no copy; the rest is decoded into
+ * m->tmp.  No NUL either way (decoding makes it U+FFFD). */
+static const char *keyword_n(smo_meta *m, const smo_token *t,
+                             const smo_attr *a, size_t *len)
+{
+    const char *s = t->raw + a->value_off, *e = s + a->value_len;
+
+    for (const char *c = s; c < e; c++) {
+        unsigned char u = (unsigned char)*c;
+        if (u == '&' || u == 0 || u >= 0x80) {
+            const char *k = attr_keyword(m->tmp, t, a);
+            *len = strlen(k);
+            return k;
+        }
+    }
+    while (s < e && is_space(*s))
+        s++;
+    while (e > s && is_space(e[-1]))
+        e--;
+    *len = (size_t)(e - s);
+    return s;
+}
+
+static int ci_equal_n(const char *a, size_t alen, const char *b, size_t blen)
+{
+    return alen == blen && ascii_ci_eq2(a, b, alen);
+}
+
 static void on_meta(smo_meta *m, const smo_token *t)
 {
-    const smo_attr *a, *content, *value;
+    meta_attrs ma;
     const char *names[2] = { NULL, NULL };
+    size_t lens[2] = { 0, 0 };
     int nonempty[2] = { 0, 0 };
+    int content_blank = -1;      /* not looked at yet */
     int n = 0;
 
     apr_pool_clear(m->tmp);
-    if ((a = find_attr(t, "charset"))) {
-        set_meta_charset(m, attr_keyword(m->tmp, t, a));
-    } else if ((a = find_attr(t, "http-equiv")) &&
-               !strcasecmp(attr_keyword(m->tmp, t, a), "content-type") &&
-               (content = find_attr(t, "content"))) {
+    scan_meta_attrs(t, &ma);
+    if (ma.charset) {
+        set_meta_charset(m, attr_keyword(m->tmp, t, ma.charset));
+    } else if (ma.http_equiv &&
+               !strcasecmp(attr_keyword(m->tmp, t, ma.http_equiv),
+                           "content-type") &&
+               ma.content) {
         set_meta_charset(m, charset_from_content(
-                                m->tmp, attr_keyword(m->tmp, t, content)));
+                                m->tmp, attr_keyword(m->tmp, t, ma.content)));
     }
 
     /* A tag may declare a name and a property at once
      * (<meta name="description" property="og:description" ...>). */
-    if ((a = find_attr(t, "property")))
-        names[n++] = attr_keyword(m->tmp, t, a);
-    if ((a = find_attr(t, "name"))) {
-        names[n] = attr_keyword(m->tmp, t, a);
-        if (n == 0 || strcasecmp(names[0], names[n]))
+    if (ma.property) {
+        names[n] = keyword_n(m, t, ma.property, &lens[n]);
+        n++;
+    }
+    if (ma.name) {
+        names[n] = keyword_n(m, t, ma.name, &lens[n]);
+        if (n == 0 || !ci_equal_n(names[0], lens[0], names[n], lens[n]))
             n++;
     }
 
-    content = find_attr(t, "content");
-    value = find_attr(t, "value");
     for (int i = 0; i < n; i++) {
-        nonempty[i] = content &&
-                      !raw_blank(m->tmp, t->raw + content->value_off,
-                                 content->value_len);
+        if (ma.content && content_blank < 0)
+            content_blank = raw_blank(m->tmp, t->raw + ma.content->value_off,
+                                      ma.content->value_len);
+        nonempty[i] = ma.content && !content_blank;
         /* SPEC 6: the legacy value= counts for twitter:*. */
-        if (!nonempty[i] && value && ci_prefix(names[i], "twitter:"))
-            nonempty[i] = !raw_blank(m->tmp, t->raw + value->value_off,
-                                     value->value_len);
+        if (!nonempty[i] && ma.value && lens[i] >= 8 &&
+            ascii_ci_eq(names[i], "twitter:", 8))
+            nonempty[i] = !raw_blank(m->tmp, t->raw + ma.value->value_off,
+                                     ma.value->value_len);
     }
     for (int i = 0; i < n; i++) {
-        int idx = *names[i] ? tracked_index(m, names[i]) : -1;
+        int idx = lens[i] ? tracked_index_n(m, names[i], lens[i]) : -1;
         if (idx >= 0)
             record(m, idx, nonempty[i], n == 2 && nonempty[1 - i] &&
-                   *names[1 - i], t);
-        if (!strcasecmp(names[i], "description") && nonempty[i] &&
-            !m->description.set)
-            keep_raw(m->pool, &m->description, t, content);
+                   lens[1 - i], t);
+        if (ci_equal_n(names[i], lens[i], "description", 11) && nonempty[i]
+            && !m->description.set)
+            keep_raw(m->pool, &m->description, t, ma.content);
     }
 }
 
-/* Is `word` one of the space-separated tokens of the rel value? */
-static int has_token(const char *s, const char *word)
+/* Is `word` one of the space-separated tokens of the len bytes at s? */
+static int has_token(const char *s, size_t len, const char *word)
 {
+    const char *end = s + len;
     size_t n = strlen(word);
-    while (*s) {
+    while (s < end) {
         const char *w;
-        while (is_space(*s))
+        while (s < end && is_space(*s))
             s++;
         w = s;
-        while (*s && !is_space(*s))
+        while (s < end && !is_space(*s))
             s++;
-        if ((size_t)(s - w) == n && !strncasecmp(w, word, n))
+        if ((size_t)(s - w) == n && ascii_ci_eq(w, word, n))
             return 1;
     }
     return 0;
@@ -368,12 +542,18 @@ static int has_token(const char *s, const char *word)
 
 static void on_link(smo_meta *m, const smo_token *t)
 {
-    const smo_attr *rel = find_attr(t, "rel"), *href = find_attr(t, "href");
+    const smo_attr *rel = find_attr(t, "rel"), *href;
+    const char *rels;
+    size_t rels_len;
     int nonempty;
 
     apr_pool_clear(m->tmp);
-    if (!rel || !has_token(attr_keyword(m->tmp, t, rel), "canonical"))
+    if (!rel)
         return;
+    rels = keyword_n(m, t, rel, &rels_len);
+    if (!has_token(rels, rels_len, "canonical"))
+        return;
+    href = find_attr(t, "href");
     nonempty = href && !raw_blank(m->tmp, t->raw + href->value_off,
                                   href->value_len);
     record(m, CANON, nonempty, 0, t);
@@ -392,10 +572,25 @@ static void title_append(smo_meta *m, const char *s, size_t len)
     m->title_len += len;
 }
 
+/* Could the tag be one smo_meta_token() reads?  Most head tags are not
+ * (script, style, noscript...): the first letter turns them away before
+ * any string compare. */
+static int maybe_fact_tag(const smo_token *t)
+{
+    switch (t->name[0]) {
+    case 'm': case 'l': case 't': case 'b': case 'h':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 void smo_meta_token(smo_meta *m, const smo_token *t)
 {
     const smo_attr *a;
 
+    /* Any token may change a fact: values cached from them are stale. */
+    m->facts++;
     if (m->in_title) {
         /* RCDATA: only text until </title>; anything else ends it too. */
         if (t->type == SMO_TOKEN_TEXT && t->text) {
@@ -404,7 +599,7 @@ void smo_meta_token(smo_meta *m, const smo_token *t)
         }
         m->in_title = 0;
     }
-    if (t->type != SMO_TOKEN_START_TAG)
+    if (t->type != SMO_TOKEN_START_TAG || !maybe_fact_tag(t))
         return;
     if (t->truncated) {
         /* Its attributes are unknown: it may declare anything. */
@@ -446,11 +641,13 @@ smo_meta *smo_meta_create(apr_pool_t *pool, const smo_meta_config *cfg)
     m->decls = apr_array_make(pool, 16, sizeof(decl));
     m->names = apr_array_make(pool, 16, sizeof(tracked));
     canon = apr_array_push(m->names);
-    canon->name = "";
+    canon->name = canon->lower = "";
+    canon->len = 0;
     canon->overflow = 0;
+    /* Distinct by construction: no need to look for duplicates. */
     for (size_t i = 0; i < sizeof tracked_fixed / sizeof tracked_fixed[0];
          i++)
-        track(m, tracked_fixed[i]);
+        push_tracked(m, tracked_fixed[i]);
     if (cfg->props)
         for (int i = 0; i < cfg->props->nelts; i++) {
             const smo_meta_prop *p =
@@ -517,9 +714,21 @@ static const char *locale_from_lang(apr_pool_t *p, const char *lang)
     return region ? apr_pstrcat(p, language, "_", region, NULL) : language;
 }
 
-/* What relative URLs from the page resolve against: its <base href>
- * (itself relative to the page URL), else the page URL. */
-static const char *page_base(const smo_meta *m)
+/* The cache of values made from the page's facts, emptied first if a
+ * token came since they were made. */
+static derived_cache *fresh_cache(const smo_meta *m)
+{
+    derived_cache *c = m->cache;
+
+    if (c->facts != m->facts) {
+        c->facts = m->facts;
+        c->base_done = 0;
+        memset(c->derived_done, 0, sizeof c->derived_done);
+    }
+    return c;
+}
+
+static const char *compute_page_base(const smo_meta *m)
 {
     if (m->base.set && m->cfg.page_url) {
         const char *b = smo_url_resolve(
@@ -529,6 +738,19 @@ static const char *page_base(const smo_meta *m)
             return b;
     }
     return m->cfg.page_url;
+}
+
+/* What relative URLs from the page resolve against: its <base href>
+ * (itself relative to the page URL), else the page URL. */
+static const char *page_base(const smo_meta *m)
+{
+    derived_cache *c = fresh_cache(m);
+
+    if (!c->base_done) {
+        c->base = compute_page_base(m);
+        c->base_done = 1;
+    }
+    return c->base;
 }
 
 /* The page's state for one tracked name, relative to held_from. */
@@ -610,26 +832,61 @@ static const char *prepare(const smo_meta *m, const char *name,
     return value;
 }
 
-/* The last SMOMeta value for `name`, or NULL. */
-static const char *configured(const smo_meta *m, const char *name)
+/* The index of the last SMOMeta entry for `name` (the one that counts),
+ * or -1. */
+static int configured_index(const smo_meta *m, const char *name)
 {
-    const char *v = NULL;
+    int last = -1;
     if (!m->cfg.props)
-        return NULL;
+        return -1;
     for (int i = 0; i < m->cfg.props->nelts; i++) {
         const smo_meta_prop *p = &APR_ARRAY_IDX(m->cfg.props, i,
                                                 smo_meta_prop);
         if (p->name && !strcasecmp(p->name, name))
-            v = p->value ? p->value : "";
+            last = i;
     }
-    return v;
+    return last;
 }
 
-static const char *derive(const smo_meta *m, const char *name)
+static const char *configured_at(const smo_meta *m, int i)
 {
-    if (!strcmp(name, "og:title"))
+    const char *v = APR_ARRAY_IDX(m->cfg.props, i, smo_meta_prop).value;
+    return v ? v : "";
+}
+
+/* The last SMOMeta value for `name`, or NULL. */
+static const char *configured(const smo_meta *m, const char *name)
+{
+    int i = configured_index(m, name);
+    return i < 0 ? NULL : configured_at(m, i);
+}
+
+/* SMOMeta entry i made ready to write (prepare()), computed once: it
+ * depends on the configuration only. */
+static const char *configured_value(const smo_meta *m, const char *name,
+                                    int i)
+{
+    derived_cache *c = m->cache;
+
+    if (!c->conf_done) {
+        c->conf_done = apr_pcalloc(m->pool, sizeof(int) *
+                                            (size_t)m->cfg.props->nelts);
+        c->conf = apr_pcalloc(m->pool, sizeof(char *) *
+                                       (size_t)m->cfg.props->nelts);
+    }
+    if (!c->conf_done[i]) {
+        c->conf[i] = prepare(m, name, configured_at(m, i), m->cfg.page_url);
+        c->conf_done[i] = 1;
+    }
+    return c->conf[i];
+}
+
+/* What SMOAutoMeta gives derivable[k], as it is (see prepare()). */
+static const char *derive(const smo_meta *m, int k)
+{
+    if (k == D_TITLE)
         return smo_meta_title(m);
-    if (!strcmp(name, "og:description")) {
+    if (k == D_DESCRIPTION) {
         /* The description the page ends up with: its own, else ours. */
         const char *conf = configured(m, "description");
         int ours = conf && !blank(conf);
@@ -638,7 +895,7 @@ static const char *derive(const smo_meta *m, const char *name)
                                              m->description.len, 1));
         return ours ? smo_collapse_ws(apr_pstrdup(m->pool, conf)) : NULL;
     }
-    if (!strcmp(name, "og:url")) {
+    if (k == D_URL) {
         if (m->canonical.set) {
             const char *u = smo_url_resolve(
                 m->pool, page_base(m),
@@ -648,9 +905,9 @@ static const char *derive(const smo_meta *m, const char *name)
         }
         return m->cfg.canonical_url;
     }
-    if (!strcmp(name, "og:type"))
+    if (k == D_TYPE)
         return "website";
-    if (!strcmp(name, "og:locale"))
+    if (k == D_LOCALE)
         return m->lang.set
                    ? locale_from_lang(m->pool,
                                       page_text(m, m->lang.s, m->lang.len, 1))
@@ -658,12 +915,36 @@ static const char *derive(const smo_meta *m, const char *name)
     return NULL;
 }
 
+/* What SMOAutoMeta gives `name` (compared exactly, lowercase), made ready
+ * to write; NULL if nothing.  Cached per derivable name until the next
+ * token. */
+static const char *derived_value(const smo_meta *m, const char *name)
+{
+    derived_cache *c;
+    size_t k;
+
+    /* All of them are og: names (compared as derive() does, exactly). */
+    if (strncmp(name, "og:", 3) != 0)
+        return NULL;
+    for (k = 0; k < N_DERIVABLE; k++)
+        if (!strcmp(name + 3, derivable[k] + 3))
+            break;
+    if (k == N_DERIVABLE)
+        return NULL;    /* derive() knows nothing else */
+    c = fresh_cache(m);
+    if (!c->derived_done[k]) {
+        c->derived[k] = prepare(m, name, derive(m, (int)k), page_base(m));
+        c->derived_done[k] = 1;
+    }
+    return c->derived[k];
+}
+
 const char *smo_meta_value(const smo_meta *m, const char *name)
 {
-    const char *conf = configured(m, name);
-    if (conf && !blank(conf))
-        return prepare(m, name, conf, m->cfg.page_url);
-    return prepare(m, name, derive(m, name), page_base(m));
+    int i = configured_index(m, name);
+    if (i >= 0 && !blank(configured_at(m, i)))
+        return configured_value(m, name, i);
+    return derived_value(m, name);
 }
 
 static void put_meta(const smo_meta *m, apr_array_header_t *out,
@@ -681,22 +962,22 @@ static void put_meta(const smo_meta *m, apr_array_header_t *out,
 static int property(const smo_meta *m, const char *name, uint64_t held_from,
                     apr_array_header_t *spans, apr_array_header_t *out)
 {
-    const char *conf = configured(m, name), *value;
-    int idx = tracked_index(m, name);
+    int conf = configured_index(m, name), idx = tracked_index(m, name);
+    const char *value;
 
-    if (conf) {
+    if (conf >= 0) {
         /* Configured values resolve against the request's URL; an empty
          * one means "write nothing here" and stops the derivation. */
-        value = prepare(m, name, conf, m->cfg.page_url);
+        value = configured_value(m, name, conf);
     } else if (m->cfg.auto_meta) {
-        value = prepare(m, name, derive(m, name), page_base(m));
+        value = derived_value(m, name);
     } else {
         value = NULL;
     }
     if (!value || idx < 0)
         return 0;
     /* Derived values never override a page value. */
-    if (!decide(m, idx, conf && m->cfg.override, held_from, spans))
+    if (!decide(m, idx, conf >= 0 && m->cfg.override, held_from, spans))
         return 0;
     put_meta(m, out, name, value);
     return 1;

@@ -180,9 +180,29 @@ static void sb_add(strbuf *b, const char *s, size_t n)
     b->s[b->len] = '\0';
 }
 
-static void sb_str(strbuf *b, const char *s)
+/* Only for string literals: their length is known at compile time. */
+#define SB_LIT(b, lit) sb_add(b, lit, sizeof lit - 1)
+
+/* Append s attribute-escaped.  Escaping is byte-local, so the plain
+ * prefix (usually all of it) is copied as it is and only the rest goes
+ * through smo_escape_attr(). */
+static void sb_escaped(strbuf *b, const char *s, size_t n)
 {
-    sb_add(b, s, strlen(s));
+    size_t plain = smo_attr_plain_prefix(s, n);
+
+    sb_add(b, s, plain);
+    if (plain < n) {
+        const char *e = smo_escape_attr(b->p, s + plain, n - plain);
+        sb_add(b, e, strlen(e));
+    }
+}
+
+/* s attribute-escaped; s itself when nothing needs escaping. */
+static const char *escaped(apr_pool_t *p, const char *s)
+{
+    size_t n = strlen(s);
+
+    return smo_attr_plain_prefix(s, n) == n ? s : smo_escape_attr(p, s, n);
 }
 
 static const char *sb_done(strbuf *b)
@@ -190,32 +210,41 @@ static const char *sb_done(strbuf *b)
     return b->s ? b->s : "";
 }
 
-/* Expand a template: `value` gives each placeholder's (already escaped)
- * text, NULL for an unknown one, which becomes empty. */
-typedef const char *(*value_fn)(void *ctx, const char *name, size_t len);
+/* Walk a template: its literal text goes to `lit`, each placeholder's
+ * name (without braces) to `ph`; a brace that opens no placeholder is
+ * literal text. */
+typedef void (*put_fn)(void *ctx, strbuf *b, const char *s, size_t n);
 
-static const char *expand(apr_pool_t *p, const char *tmpl, value_fn value,
-                          void *ctx)
+static void expand(strbuf *b, const char *tmpl, put_fn lit, put_fn ph,
+                   void *ctx)
 {
-    strbuf b = { p, NULL, 0, 0 };
-    const char *s = tmpl, *lit = tmpl;
+    const char *s = tmpl, *from = tmpl;
 
     while ((s = strchr(s, '{')) != NULL) {
-        const char *name, *v;
+        const char *name;
         size_t nlen, n = placeholder_at(s, &name, &nlen);
         if (!n) {
             s++;
             continue;
         }
-        sb_add(&b, lit, (size_t)(s - lit));
-        v = value(ctx, name, nlen);
-        if (v)
-            sb_str(&b, v);
+        lit(ctx, b, from, (size_t)(s - from));
+        ph(ctx, b, name, nlen);
         s += n;
-        lit = s;
+        from = s;
     }
-    sb_str(&b, lit);
-    return sb_done(&b);
+    lit(ctx, b, from, strlen(from));
+}
+
+static void put_raw(void *ctx, strbuf *b, const char *s, size_t n)
+{
+    (void)ctx;
+    sb_add(b, s, n);
+}
+
+static void put_escaped(void *ctx, strbuf *b, const char *s, size_t n)
+{
+    (void)ctx;
+    sb_escaped(b, s, n);
 }
 
 /* ---- share-intent URLs ------------------------------------------------ */
@@ -263,53 +292,114 @@ const char *smo_share_check_template(const char *tmpl)
     return NULL;
 }
 
-typedef struct {
-    const char *url, *title, *description, *image, *text;
-} url_values;
+/* The page values a share-intent URL can take, in placeholder order. */
+enum { F_URL, F_TITLE, F_DESCRIPTION, F_IMAGE, F_TEXT, N_FIELDS };
 
-static const char *url_value(void *ctx, const char *name, size_t len)
+static int field_of(const char *name, size_t len)
 {
-    const url_values *v = ctx;
+    static const char *const names[N_FIELDS] = {
+        "url", "title", "description", "image", "text"
+    };
+    int f;
 
-    if (len == 3 && memcmp(name, "url", 3) == 0)
-        return v->url;
-    if (len == 5 && memcmp(name, "title", 5) == 0)
-        return v->title;
-    if (len == 11 && memcmp(name, "description", 11) == 0)
-        return v->description;
-    if (len == 5 && memcmp(name, "image", 5) == 0)
-        return v->image;
-    if (len == 4 && memcmp(name, "text", 4) == 0)
-        return v->text;
-    return NULL;
+    for (f = 0; f < N_FIELDS; f++)
+        if (strlen(names[f]) == len && memcmp(names[f], name, len) == 0)
+            return f;
+    return -1;
 }
 
-static const char *pct(apr_pool_t *p, const char *s)
+/* One page's values percent-encoded, each at most once per block and
+ * only when a template uses it: every network of a block shares them. */
+typedef struct {
+    apr_pool_t *p;
+    const char *raw[N_FIELDS - 1];   /* F_TEXT is made of the others */
+    const char *enc[N_FIELDS];       /* NULL until first needed */
+    size_t enc_len[N_FIELDS];
+} page_values;
+
+static void page_values_init(page_values *v, apr_pool_t *p,
+                             const smo_share_page *page)
 {
-    return s ? smo_percent_encode(p, s, strlen(s)) : "";
+    memset(v, 0, sizeof *v);
+    v->p = p;
+    if (page) {
+        v->raw[F_URL] = page->url;
+        v->raw[F_TITLE] = page->title;
+        v->raw[F_DESCRIPTION] = page->description;
+        v->raw[F_IMAGE] = page->image;
+    }
+}
+
+static void encoded(page_values *v, int f, const char **s, size_t *len);
+
+/* {text}: what a post says when the network takes one field only, the
+ * title and the URL with a space between.  Percent-encoding is per
+ * byte, so it is made from their encodings ("%20" is the space). */
+static void make_text(page_values *v)
+{
+    const char *t, *u;
+    size_t tl, ul;
+    char *w;
+
+    encoded(v, F_TITLE, &t, &tl);
+    encoded(v, F_URL, &u, &ul);
+    if (!tl || !ul) {
+        v->enc[F_TEXT] = tl ? t : u;
+        v->enc_len[F_TEXT] = tl ? tl : ul;
+        return;
+    }
+    w = apr_palloc(v->p, tl + 3 + ul + 1);
+    memcpy(w, t, tl);
+    memcpy(w + tl, "%20", 3);
+    memcpy(w + tl + 3, u, ul + 1);
+    v->enc[F_TEXT] = w;
+    v->enc_len[F_TEXT] = tl + 3 + ul;
+}
+
+/* Field f percent-encoded (a value the page lacks is empty). */
+static void encoded(page_values *v, int f, const char **s, size_t *len)
+{
+    if (!v->enc[f]) {
+        if (f == F_TEXT) {
+            make_text(v);
+        }
+        else {
+            const char *raw = v->raw[f] ? v->raw[f] : "";
+            size_t n = strlen(raw);
+            v->enc[f] = smo_percent_encode(v->p, raw, n);
+            v->enc_len[f] = strlen(v->enc[f]);
+        }
+    }
+    *s = v->enc[f];
+    *len = v->enc_len[f];
+}
+
+/* A placeholder of a share-intent template: its encoded value, or
+ * nothing for an unknown one.  The encoding holds only unreserved
+ * characters and '%', so it is also safe in an attribute as it is. */
+static void put_field(void *ctx, strbuf *b, const char *name, size_t len)
+{
+    int f = field_of(name, len);
+    const char *s;
+    size_t n;
+
+    if (f < 0)
+        return;
+    encoded(ctx, f, &s, &n);
+    sb_add(b, s, n);
 }
 
 const char *smo_share_url(apr_pool_t *p, const smo_network *net,
                           const smo_share_page *page)
 {
-    url_values v;
-    const char *url = page && page->url ? page->url : "";
-    const char *title = page && page->title ? page->title : "";
-    const char *text;
+    page_values v;
+    strbuf b = { p, NULL, 0, 0 };
 
     if (!net || !net->tmpl)
         return NULL;
-    /* {text}: what a post says when the network takes one field only. */
-    if (*title && *url)
-        text = apr_pstrcat(p, title, " ", url, NULL);
-    else
-        text = *title ? title : url;
-    v.url = pct(p, url);
-    v.title = pct(p, title);
-    v.description = pct(p, page ? page->description : NULL);
-    v.image = pct(p, page ? page->image : NULL);
-    v.text = pct(p, text);
-    return expand(p, net->tmpl, url_value, &v);
+    page_values_init(&v, p, page);
+    expand(&b, net->tmpl, put_raw, put_field, &v);
+    return sb_done(&b);
 }
 
 /* ---- the block -------------------------------------------------------- */
@@ -339,71 +429,94 @@ const char *smo_share_check_block_template(const char *tmpl)
     return NULL;
 }
 
-static const char *esc(apr_pool_t *p, const char *s)
-{
-    return smo_escape_attr(p, s, strlen(s));
-}
-
 #define DEFAULT_CLICK_URL "/smo/click"
 
-/* One <a> of the block. */
-static void add_link(apr_pool_t *p, strbuf *b, const smo_share_config *cfg,
-                     const smo_network *net, const smo_share_page *page)
+/* The href of a link through the click handler, attribute-escaped:
+ * CLICK_URL?n=NAME&u=PAGE_URL.  Escaping is byte-local, so the pieces
+ * are escaped one by one (the encoded ones need none). */
+static void put_click_href(strbuf *b, const smo_share_config *cfg,
+                           const smo_network *net, page_values *v)
 {
-    const char *label = net->label && *net->label ? net->label : net->name;
-    const char *href;
+    const char *click = cfg->click_url && *cfg->click_url
+                        ? cfg->click_url : DEFAULT_CLICK_URL;
+    const char *name = smo_percent_encode(b->p, net->name, strlen(net->name));
+    const char *url;
+    size_t url_len;
+
+    sb_escaped(b, click, strlen(click));
+    if (strchr(click, '?'))
+        SB_LIT(b, "&amp;n=");
+    else
+        SB_LIT(b, "?n=");
+    sb_add(b, name, strlen(name));
+    SB_LIT(b, "&amp;u=");
+    encoded(v, F_URL, &url, &url_len);
+    sb_add(b, url, url_len);
+}
+
+/* One <a> of the block. */
+static void add_link(strbuf *b, const smo_share_config *cfg,
+                     const smo_network *net, page_values *v)
+{
+    /* Escaped once, written twice (aria-label and text). */
+    const char *label = escaped(b->p, net->label && *net->label
+                                      ? net->label : net->name);
+    size_t label_len = strlen(label);
     /* A mail client opens in place; a blank tab would stay behind. */
     int mail = net->tmpl && strncasecmp(net->tmpl, "mailto:", 7) == 0;
 
-    if (cfg->track_clicks) {
-        const char *click = cfg->click_url && *cfg->click_url
-                            ? cfg->click_url : DEFAULT_CLICK_URL;
-        href = apr_pstrcat(p, click, strchr(click, '?') ? "&" : "?",
-                           "n=", pct(p, net->name),
-                           "&u=", pct(p, page ? page->url : NULL), NULL);
-    }
-    else {
-        href = smo_share_url(p, net, page);
-    }
-    sb_str(b, "<a class=\"smo-share-link smo-share-");
-    sb_str(b, esc(p, net->name));
-    sb_str(b, "\" href=\"");
-    sb_str(b, esc(p, href));
-    sb_str(b, "\" rel=\"nofollow noopener noreferrer\"");
+    SB_LIT(b, "<a class=\"smo-share-link smo-share-");
+    sb_escaped(b, net->name, strlen(net->name));
+    SB_LIT(b, "\" href=\"");
+    if (cfg->track_clicks)
+        put_click_href(b, cfg, net, v);
+    else
+        expand(b, net->tmpl, put_escaped, put_field, v);
+    SB_LIT(b, "\" rel=\"nofollow noopener noreferrer\"");
     if (!mail)
-        sb_str(b, " target=\"_blank\"");
-    sb_str(b, " aria-label=\"Share on ");
-    sb_str(b, esc(p, label));
-    sb_str(b, "\">");
-    sb_str(b, esc(p, label));
-    sb_str(b, "</a>");
+        SB_LIT(b, " target=\"_blank\"");
+    SB_LIT(b, " aria-label=\"Share on ");
+    sb_add(b, label, label_len);
+    SB_LIT(b, "\">");
+    sb_add(b, label, label_len);
+    SB_LIT(b, "</a>");
 }
 
 typedef struct {
-    const char *links, *url, *title;
+    const char *links;
+    const smo_share_page *page;
 } block_values;
 
-static const char *block_value(void *ctx, const char *name, size_t len)
+/* A placeholder of a block template: {links} as built, {url} and
+ * {title} HTML-escaped, anything else nothing. */
+static void put_block_field(void *ctx, strbuf *b, const char *name,
+                            size_t len)
 {
     const block_values *v = ctx;
+    const char *s = NULL;
 
-    if (len == 5 && memcmp(name, "links", 5) == 0)
-        return v->links;
+    if (len == 5 && memcmp(name, "links", 5) == 0) {
+        sb_add(b, v->links, strlen(v->links));
+        return;
+    }
     if (len == 3 && memcmp(name, "url", 3) == 0)
-        return v->url;
-    if (len == 5 && memcmp(name, "title", 5) == 0)
-        return v->title;
-    return NULL;
+        s = v->page ? v->page->url : NULL;
+    else if (len == 5 && memcmp(name, "title", 5) == 0)
+        s = v->page ? v->page->title : NULL;
+    else
+        return;
+    if (s)
+        sb_escaped(b, s, strlen(s));
 }
 
-const char *smo_share_block(apr_pool_t *p, const smo_share_config *cfg,
-                            const smo_share_page *page)
+/* The links of the block, newline-separated, appended to b; how many. */
+static int add_links(strbuf *b, const smo_share_config *cfg,
+                     const smo_share_page *page)
 {
-    strbuf links = { p, NULL, 0, 0 };
+    page_values v;
     int i, n = 0;
 
-    if (!cfg || !cfg->networks)
-        return NULL;
+    page_values_init(&v, b->p, page);
     for (i = 0; i < cfg->networks->nelts; i++) {
         const smo_network *net =
             APR_ARRAY_IDX(cfg->networks, i, const smo_network *);
@@ -412,22 +525,42 @@ const char *smo_share_block(apr_pool_t *p, const smo_share_config *cfg,
         /* A newline between links: without a style sheet they must not
          * run together ("XFacebook"). */
         if (n++)
-            sb_add(&links, "\n", 1);
-        add_link(p, &links, cfg, net, page);
+            SB_LIT(b, "\n");
+        add_link(b, cfg, net, &v);
     }
-    if (!n)
+    return n;
+}
+
+/* Room for a typical block at once, so the buffer rarely grows. */
+#define BLOCK_GUESS 2048
+
+const char *smo_share_block(apr_pool_t *p, const smo_share_config *cfg,
+                            const smo_share_page *page)
+{
+    strbuf b = { p, NULL, 0, 0 };
+
+    if (!cfg || !cfg->networks)
         return NULL;
+    b.s = apr_palloc(p, BLOCK_GUESS);
+    b.cap = BLOCK_GUESS;
     if (cfg->block_template) {
+        strbuf out = { p, NULL, 0, 0 };
         block_values v;
-        v.links = sb_done(&links);
-        v.url = esc(p, page && page->url ? page->url : "");
-        v.title = esc(p, page && page->title ? page->title : "");
-        return expand(p, cfg->block_template, block_value, &v);
+
+        if (!add_links(&b, cfg, page))
+            return NULL;
+        v.links = b.s;
+        v.page = page;
+        expand(&out, cfg->block_template, put_raw, put_block_field, &v);
+        return sb_done(&out);
     }
     /* Already well-formed XML (every attribute quoted, no void element),
      * so the markup is the same for XHTML pages. */
-    return apr_pstrcat(p, "\n<nav class=\"smo-share\" aria-label=\"Share\">\n",
-                       sb_done(&links), "\n</nav>\n", NULL);
+    SB_LIT(&b, "\n<nav class=\"smo-share\" aria-label=\"Share\">\n");
+    if (!add_links(&b, cfg, page))
+        return NULL;
+    SB_LIT(&b, "\n</nav>\n");
+    return sb_done(&b);
 }
 
 /* ---- SMOShareAt ------------------------------------------------------- */
@@ -747,4 +880,18 @@ int smo_share_is_marker(const char *data, size_t len)
     while (len && is_ws((unsigned char)data[len - 1]))
         len--;
     return len == sizeof marker - 1 && strncasecmp(data, marker, len) == 0;
+}
+
+/* One part of a selector, length-prefixed so that no part can pass for
+ * another; "-" for a part that is absent. */
+static const char *sel_part(apr_pool_t *p, const char *s)
+{
+    return s ? apr_psprintf(p, "%" APR_SIZE_T_FMT ":%s", strlen(s), s) : "-";
+}
+
+const char *smo_selector_text(apr_pool_t *p, const smo_selector *sel)
+{
+    return apr_pstrcat(p, sel_part(p, sel->tag), sel_part(p, sel->id),
+                       sel_part(p, sel->cls), sel_part(p, sel->attr),
+                       sel_part(p, sel->value), NULL);
 }

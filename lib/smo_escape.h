@@ -22,6 +22,11 @@
  * The size is computed first: one allocation per call. */
 char *smo_escape_attr(apr_pool_t *p, const char *s, size_t len);
 
+/* How many bytes at the start of s smo_escape_attr() would copy unchanged
+ * (printable ASCII other than & < > " ').  Escaping is byte-local, so a
+ * caller can copy that prefix itself and escape only the rest. */
+size_t smo_attr_plain_prefix(const char *s, size_t len);
+
 /* Decode character references as the HTML tokenizer does (named ones from
  * libxml2's entity table plus the legacy forms without ';', numeric ones
  * with the spec's replacements).  `in_attr` applies the attribute-value

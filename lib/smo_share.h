@@ -115,6 +115,10 @@ const char *smo_share_parse_at(apr_pool_t *p, const char *arg,
 int smo_selector_match(apr_pool_t *scratch, const smo_selector *sel,
                        const smo_token *tag);
 
+/* The selector written back as one string (tag, #id, .class, [attr=value]
+ * in a fixed order): two selectors that match alike read alike. */
+const char *smo_selector_text(apr_pool_t *p, const smo_selector *sel);
+
 /* The text of the marker comment (SPEC 4): "smo:share", surrounding
  * ASCII whitespace ignored, ASCII case-insensitive.  True if the comment
  * data [data, data+len) is it. */

@@ -391,6 +391,21 @@ static char *merge_paths(apr_pool_t *p, const apr_uri_t *b, const char *rel)
                        rel, NULL);
 }
 
+/* Does clean_reference() change or drop byte c?  Printable ASCII is
+ * tested first: it is nearly every byte of a URL. */
+static int cleaning_changes(unsigned char c)
+{
+    if (c <= 0x20 || c >= 0x7F)
+        return 1;
+    switch (c) {
+    case '\\': case '"': case '\'': case '<': case '>': case '`': case '{':
+    case '}':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* The preprocessing browsers apply to a URL attribute before parsing:
  * leading and trailing C0 controls and spaces dropped, tabs and newlines
  * removed anywhere, '\' read as '/' (http(s) are WHATWG "special"
@@ -401,6 +416,12 @@ static const char *clean_reference(apr_pool_t *p, const char *ref)
     const unsigned char *b = (const unsigned char *)ref, *e;
     char *out, *w;
 
+    /* Most references (any URL this module wrote itself) are clean
+     * already: then there is nothing to copy. */
+    for (e = b; *e && !cleaning_changes(*e); e++)
+        ;
+    if (!*e)
+        return ref;
     while (*b && *b <= 0x20)
         b++;
     e = b + strlen((const char *)b);

@@ -284,6 +284,59 @@ START_TEST(ws_table)
 }
 END_TEST
 
+/* The plain prefix is exactly what smo_escape_attr copies unchanged:
+ * escaping the prefix and the rest apart gives the same result. */
+START_TEST(attr_plain_prefix)
+{
+    static const char *const cases[] = {
+        "", "plain text", "a&b", "&", "Caf\xC3\xA9", "tab\there",
+        "x\x7Fy", "q\"uote", "it's", "<tag>", "~!@#$%^*()_+{}|:?[]\\;,./`",
+    };
+    size_t i;
+
+    ck_assert_uint_eq(smo_attr_plain_prefix("abc&def", 7), 3);
+    ck_assert_uint_eq(smo_attr_plain_prefix("abc", 3), 3);
+    ck_assert_uint_eq(smo_attr_plain_prefix("abc", 2), 2);
+    ck_assert_uint_eq(smo_attr_plain_prefix("\xC3\xA9", 2), 0);
+    ck_assert_uint_eq(smo_attr_plain_prefix("a\nb", 3), 1);
+    ck_assert_uint_eq(smo_attr_plain_prefix("a\0b", 3), 1);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *s = cases[i];
+        size_t n = strlen(s), k = smo_attr_plain_prefix(s, n);
+        char *joined = malloc(strlen(esc(s)) + 1);
+
+        ck_assert_uint_le(k, n);
+        memcpy(joined, s, k);
+        strcpy(joined + k, smo_escape_attr(pool, s + k, n - k));
+        ck_assert_str_eq(joined, esc(s));
+        free(joined);
+    }
+}
+END_TEST
+
+/* A value with nothing to rewrite comes back as an equal copy, never the
+ * input itself (callers may modify the result in place). */
+START_TEST(unchanged_values_are_copies)
+{
+    char in[] = "plain ASCII, Caf\xC3\xA9 and \xE2\x82\xAC";
+    char *e = smo_escape_attr(pool, "plain", 5);
+    char *d = smo_html_decode(pool, in, strlen(in), 0);
+    char *u = smo_to_utf8(pool, in, strlen(in), "utf-8");
+
+    ck_assert_str_eq(e, "plain");
+    ck_assert_str_eq(d, in);
+    ck_assert_ptr_ne(d, in);
+    ck_assert_str_eq(u, in);
+    ck_assert_ptr_ne(u, in);
+    /* cut inside a character: the copy path must not be taken */
+    ck_assert_str_eq(smo_to_utf8(pool, in, strlen(in) - 1, NULL),
+                     "plain ASCII, Caf\xC3\xA9 and \xEF\xBF\xBD");
+    ck_assert_str_eq(dec("a&amp;b", 0), "a&b");
+    ck_assert_str_eq(smo_percent_encode(pool, "slug-1.0_~", 10),
+                     "slug-1.0_~");
+}
+END_TEST
+
 /* ---- percent-encoding ------------------------------------------------- */
 
 START_TEST(pct_encode)
@@ -420,6 +473,8 @@ static Suite *escape_suite(void)
     tcase_add_test(tc, attr_all_bytes_neutralised);
     tcase_add_test(tc, attr_round_trip);
     tcase_add_test(tc, attr_large_input);
+    tcase_add_test(tc, attr_plain_prefix);
+    tcase_add_test(tc, unchanged_values_are_copies);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("decode");

@@ -748,6 +748,65 @@ START_TEST(test_many_declarations_bounded)
 }
 END_TEST
 
+/* smo_meta_value() gives what the markup writes, whether it is asked
+ * before or after the markup, and as often as the share links ask. */
+START_TEST(test_value_matches_markup)
+{
+    static const char *const names[] = {
+        "og:url", "og:title", "og:description", "og:image",
+    };
+    const char *html = "<html lang=en-GB><head><title>Tea, cake</title>"
+                       "<meta name=description content=\" About  tea \">"
+                       "<link rel=canonical href=\"/tea?utm_source=x\">"
+                       "</head>";
+    smo_meta *before, *after;
+    const char *out;
+
+    conf("og:image", "/img/tea.png");
+    before = feed(html);
+    after = feed(html);
+    out = smo_meta_markup(after, 0, removals);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *v = smo_meta_value(before, names[i]);
+        ck_assert_str_eq(v, content_of(out, names[i]));
+        ck_assert_str_eq(smo_meta_value(before, names[i]), v);
+        ck_assert_str_eq(smo_meta_value(after, names[i]), v);
+    }
+    ck_assert_str_eq(smo_meta_value(after, "og:url"),
+                     "https://example.com/tea");
+    ck_assert_str_eq(smo_meta_value(after, "og:image"),
+                     "https://example.com/img/tea.png");
+    ck_assert_str_eq(smo_meta_markup(before, 0, removals), out);
+}
+END_TEST
+
+/* A value asked for mid-head follows what the page declares later. */
+START_TEST(test_value_follows_later_tokens)
+{
+    feed_ctx f = { NULL, NULL, 0 };
+    smo_tokenizer *tok;
+    const char *first = "<html><head><title>One</title>";
+    const char *rest = "<link rel=canonical href=\"other\">"
+                       "<base href=\"/dir/\"><title>Two</title>"
+                       "<meta name=description content=Later></head>";
+
+    f.m = smo_meta_create(pool, &cfg);
+    tok = smo_tokenizer_create(pool, SMO_TAIL_LIMIT_DEFAULT, on_token, &f);
+    f.sim = smo_treesim_create(pool, tok);
+    ck_assert_int_eq(smo_tokenizer_feed(tok, first, strlen(first), 0), 0);
+    ck_assert_str_eq(smo_meta_value(f.m, "og:url"),
+                     "https://example.com/blog/post?id=3");
+    ck_assert_str_eq(smo_meta_value(f.m, "og:title"), "One");
+    ck_assert_ptr_null(smo_meta_value(f.m, "og:description"));
+    ck_assert_int_eq(smo_tokenizer_feed(tok, rest, strlen(rest), 1), 0);
+    /* resolved against the <base> that came after it, as it should */
+    ck_assert_str_eq(smo_meta_value(f.m, "og:url"),
+                     "https://example.com/dir/other");
+    ck_assert_str_eq(smo_meta_value(f.m, "og:title"), "One");
+    ck_assert_str_eq(smo_meta_value(f.m, "og:description"), "Later");
+}
+END_TEST
+
 static Suite *meta_suite(void)
 {
     Suite *s = suite_create("meta");
@@ -790,6 +849,8 @@ static Suite *meta_suite(void)
     tcase_add_test(tc, test_empty_configured_suppresses);
     tcase_add_test(tc, test_split_feeding);
     tcase_add_test(tc, test_many_declarations_bounded);
+    tcase_add_test(tc, test_value_matches_markup);
+    tcase_add_test(tc, test_value_follows_later_tokens);
     suite_add_tcase(s, tc);
     return s;
 }

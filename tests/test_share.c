@@ -13,6 +13,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "../lib/smo_escape.h"
 #include "../lib/smo_share.h"
 #include "../lib/smo_tokenizer.h"
 
@@ -676,6 +677,52 @@ START_TEST(test_marker)
 }
 END_TEST
 
+/* Every link's href in the block is the network's share URL, escaped:
+ * the block encodes each page value once for all networks, and this
+ * must not change a byte, whatever the values hold. */
+START_TEST(test_block_hrefs_are_share_urls)
+{
+    static const char *const all[] = {
+        "x", "facebook", "linkedin", "reddit", "whatsapp", "telegram",
+        "bluesky", "threads", "mastodon", "hackernews", "pinterest",
+        "tumblr", "email",
+    };
+    static const smo_share_page pages[] = {
+        { "https://example.com/caf%C3%A9?a=1&b=2", "Caf\xC3\xA9 & \"Tea\"",
+          "A <b>bold</b> caf\xC3\xA9", "https://example.com/img/tea.png" },
+        { "https://example.com/", NULL, NULL, NULL },
+        { NULL, "bad \xC3 utf-8 \xF0\x9F\x98\x80 'q' <x>", "\x01\x7F", "" },
+        { "", "", "", "" },
+    };
+    apr_array_header_t *nets = apr_array_make(pool, 13, sizeof(void *));
+    smo_share_config cfg;
+    size_t i, k;
+
+    for (i = 0; i < sizeof all / sizeof all[0]; i++)
+        APR_ARRAY_PUSH(nets, const smo_network *) =
+            smo_share_builtin(pool, all[i], NULL);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.networks = nets;
+    for (k = 0; k < sizeof pages / sizeof pages[0]; k++) {
+        const char *block = smo_share_block(pool, &cfg, &pages[k]);
+        const char *at = block;
+
+        for (i = 0; i < sizeof all / sizeof all[0]; i++) {
+            const smo_network *n = APR_ARRAY_IDX(nets, i, const smo_network *);
+            const char *u = smo_share_url(pool, n, &pages[k]);
+            const char *want = apr_pstrcat(
+                pool, "href=\"", smo_escape_attr(pool, u, strlen(u)), "\"",
+                NULL);
+
+            at = strstr(at, want);
+            ck_assert_msg(at != NULL, "page %d, %s: no %s", (int)k, all[i],
+                          want);
+            at += strlen(want);
+        }
+    }
+}
+END_TEST
+
 static Suite *share_suite(void)
 {
     Suite *s = suite_create("share");
@@ -698,6 +745,7 @@ static Suite *share_suite(void)
     tcase_add_test(tc, test_block_no_network);
     tcase_add_test(tc, test_block_template);
     tcase_add_test(tc, test_block_template_checks);
+    tcase_add_test(tc, test_block_hrefs_are_share_urls);
     tcase_add_test(tc, test_parse_at_forms);
     tcase_add_test(tc, test_parse_at_errors);
     tcase_add_test(tc, test_match_tag);
