@@ -45,13 +45,18 @@ int smo_tag_matters_outside_foreign(const char *name, size_t len);
 static inline int smo_tag_may_matter_outside_foreign(const char *name,
                                                      size_t len)
 {
-    static const unsigned char first[256] = {
-        ['b'] = 1, ['h'] = 1, ['i'] = 1, ['m'] = 1, ['n'] = 1, ['p'] = 1,
-        ['s'] = 1, ['t'] = 1, ['x'] = 1, ['B'] = 1, ['H'] = 1, ['I'] = 1,
-        ['M'] = 1, ['N'] = 1, ['P'] = 1, ['S'] = 1, ['T'] = 1, ['X'] = 1
+    /* For each length, the first letters of the names of that length:
+     * 3 svg xmp, 4 body head html math, 5 style title, 6 iframe script,
+     * 7 noembed, 8 noframes noscript template textarea, 9 plaintext. */
+#define L(c) (1u << ((c) - 'a'))
+    static const unsigned first[10] = {
+        [3] = L('s') | L('x'), [4] = L('b') | L('h') | L('m'),
+        [5] = L('s') | L('t'), [6] = L('i') | L('s'), [7] = L('n'),
+        [8] = L('n') | L('t'), [9] = L('p')
     };
-    /* lengths 3 (svg, xmp) to 9 (plaintext) */
-    return len - 3 <= 6 && first[(unsigned char)name[0]];
+#undef L
+    unsigned c = ((unsigned char)name[0] | 0x20u) - 'a';
+    return len - 3 <= 6 && c < 26 && (first[len] >> c & 1);
 }
 
 #endif

@@ -732,39 +732,46 @@ done:
 static size_t lean_scan(smo_tokenizer *t, const char *buf, size_t len,
                         size_t i)
 {
+    size_t skipped = 0; /* end of the last tag stepped over */
+    size_t stop = len;
+
     while (i < len) {
         const char *lt = find_byte(buf + i, buf + len, '<');
         size_t at, n, name;
         unsigned sub = SK_BEFORE_NAME;
         unsigned char c;
         if (lt == buf + len)
-            return len;
+            break;
         at = (size_t)(lt - buf);
+        stop = at;
         n = at + 1;
         if (n < len && buf[n] == '/')
             n++;
         if (n >= len)
-            return at;
+            break;
         c = (unsigned char)buf[n];
         if (!is_alpha(c)) {
             if (n > at + 1 || c == '!' || c == '?')
-                return at; /* "</>", bogus comments, comments, doctypes */
+                break;     /* "</>", bogus comments, comments, doctypes */
             i = n;         /* a '<' that is text */
+            stop = len;
             continue;
         }
         name = n;
         n = (size_t)(scan_name(buf + n, buf + len, tag_name_stop) - buf);
         if (n == len || !skippable(buf + name, n - name))
-            return at;
+            break;
         c = (unsigned char)buf[n++];
         if (c != '>' && !skip_to_tag_end(buf, len, &n, &sub))
-            return at;
-        /* What emit_tag does for a tag nobody sees; the text before it
-         * is not reported (skip_text). */
-        t->text_start = ABS(n);
-        i = n;
+            break;
+        skipped = i = n;
+        stop = len;
     }
-    return len;
+    /* What emit_tag does for a tag nobody sees; the text before it is
+     * not reported (skip_text). */
+    if (skipped)
+        t->text_start = ABS(skipped);
+    return stop;
 }
 
 
