@@ -1012,10 +1012,12 @@ static int no_transform_cb(void *rec, const char *key, const char *value)
     return 1;
 }
 
-/* Why the body must pass untouched (SPEC section 1), or NULL. */
+/* Why the body must pass untouched (SPEC section 1), or NULL.  The
+ * details (the status, the type) are formatted only when `detail` says
+ * the reason will be logged: most responses of a site are skipped. */
 static const char *content_type_charset(apr_pool_t *p, const char *ct);
 
-static const char *skip_reason(request_rec *r, int *xhtml)
+static const char *skip_reason(request_rec *r, int *xhtml, int detail)
 {
     int identity = 1;
     token_search ts;
@@ -1027,11 +1029,14 @@ static const char *skip_reason(request_rec *r, int *xhtml)
         return "another SMO filter instance already rewrites it";
     }
     if (r->status != HTTP_OK) {
-        return apr_psprintf(r->pool, "status %d", r->status);
+        return detail ? apr_psprintf(r->pool, "status %d", r->status)
+                      : "status";
     }
     if (!html_type(r->content_type, xhtml)) {
-        return apr_psprintf(r->pool, "content type %s",
-                            r->content_type ? r->content_type : "unset");
+        return detail ? apr_psprintf(r->pool, "content type %s",
+                                     r->content_type ? r->content_type
+                                                     : "unset")
+                      : "content type";
     }
     {
         /* What we write is ASCII: it reads right only in an
@@ -1040,8 +1045,9 @@ static const char *skip_reason(request_rec *r, int *xhtml)
         if (cs && (!ap_cstr_casecmpn(cs, "utf-16", 6) ||
                    !ap_cstr_casecmpn(cs, "utf-32", 6) ||
                    !ap_cstr_casecmpn(cs, "ucs-", 4))) {
-            return apr_psprintf(r->pool, "charset %s is not ASCII-compatible",
-                                cs);
+            return detail ? apr_psprintf(r->pool, "charset %s is not "
+                                         "ASCII-compatible", cs)
+                          : "charset";
         }
     }
     if (r->content_encoding && !identity_coding(r->content_encoding)) {
@@ -1243,9 +1249,13 @@ typedef struct {
     smo_engine *engine;
     apr_bucket_brigade *held;  /* fed to the engine, not yet passed */
     apr_bucket_brigade *out;   /* ready to go down the chain */
-    apr_bucket_brigade *whole; /* Range requests: the body collected */
+    apr_bucket_brigade *whole; /* Range requests: the body collected
+                                * (NULL until needed) */
     apr_uint64_t held_off;     /* stream offset of the first held byte */
     apr_uint64_t in_off;       /* stream offset after all bytes fed */
+    apr_size_t out_bytes;      /* data bytes waiting in `out` */
+    char *scratch;             /* file bytes read for the engine only */
+    apr_size_t scratch_size;
     apr_size_t whole_mem;      /* bytes in `whole` held in memory */
     apr_size_t whole_max;      /* ... and the most we accept */
     int collect;               /* pass nothing before EOS (Range) */
@@ -1281,12 +1291,24 @@ static int release_held(smo_filter_ctx *ctx, apr_uint64_t upto, int keep)
         }
         ctx->held_off += b->length;
         APR_BUCKET_REMOVE(b);
-        if (keep) {
-            APR_BRIGADE_INSERT_TAIL(ctx->out, b);
-        }
-        else {
+        if (!keep) {
             apr_bucket_destroy(b);
+            continue;
         }
+        ctx->out_bytes += b->length;
+        if (APR_BUCKET_IS_FILE(b) && !APR_BRIGADE_EMPTY(ctx->out)) {
+            apr_bucket *last = APR_BRIGADE_LAST(ctx->out);
+
+            /* Two pieces of one file bucket that meet again (nothing was
+             * inserted between them) go out as one: one sendfile. */
+            if (APR_BUCKET_IS_FILE(last) && last->data == b->data
+                && last->start + (apr_off_t)last->length == b->start) {
+                last->length += b->length;
+                apr_bucket_destroy(b);
+                continue;
+            }
+        }
+        APR_BRIGADE_INSERT_TAIL(ctx->out, b);
     }
     if (ctx->held_off != upto) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r,
@@ -1322,6 +1344,7 @@ static int sink_insert(void *c, const char *bytes, size_t len)
     b = apr_bucket_pool_create(bytes, len, ctx->r->pool,
                                ctx->r->connection->bucket_alloc);
     APR_BRIGADE_INSERT_TAIL(ctx->out, b);
+    ctx->out_bytes += len;
     return 0;
 }
 
@@ -1333,33 +1356,29 @@ static void engine_log(void *c, const char *msg)
                   msg);
 }
 
-static const apr_array_header_t *strip_globs(request_rec *r,
-                                             const smo_dir_conf *conf)
-{
-    apr_array_header_t *a;
-    size_t i;
+/* The default list as an APR array, read-only and shared by every request
+ * (nothing pushes to it: the engine and the click check take it const). */
+static const apr_array_header_t smo_default_strip_array = {
+    NULL, (int)sizeof(const char *),
+    (int)(sizeof(smo_default_strip) / sizeof(smo_default_strip[0])),
+    (int)(sizeof(smo_default_strip) / sizeof(smo_default_strip[0])),
+    (char *)smo_default_strip
+};
 
-    if (conf->strip_params) {
-        return conf->strip_params;
-    }
-    a = apr_array_make(r->pool, (int)(sizeof(smo_default_strip)
-                                      / sizeof(smo_default_strip[0])),
-                       sizeof(const char *));
-    for (i = 0; i < sizeof(smo_default_strip) / sizeof(smo_default_strip[0]);
-         i++) {
-        APR_ARRAY_PUSH(a, const char *) = smo_default_strip[i];
-    }
-    return a;
+static const apr_array_header_t *strip_globs(const smo_dir_conf *conf)
+{
+    return conf->strip_params ? conf->strip_params : &smo_default_strip_array;
 }
 
 /* The canonical URL names what the client asked for: the original
  * request's path and query, before mod_dir, mod_rewrite or an internal
- * redirect changed r->uri.  With `query` 0 it is the page URL (SPEC
- * section 3: what relative configured values resolve against). */
-static const char *request_url(request_rec *r, const smo_dir_conf *conf,
-                               int query)
+ * redirect changed r->uri.  The page URL is the same without the query
+ * (SPEC section 3: what relative configured values resolve against). */
+static void request_urls(request_rec *r, const smo_dir_conf *conf,
+                         const char **canonical, const char **page)
 {
     const request_rec *orig = r;
+    const apr_array_header_t *globs = strip_globs(conf);
     const char *base, *path;
 
     while (orig->prev) {
@@ -1372,9 +1391,11 @@ static const char *request_url(request_rec *r, const smo_dir_conf *conf,
                                          ap_get_server_port(r));
     }
     path = orig->parsed_uri.path ? orig->parsed_uri.path : orig->uri;
-    return smo_url_canonical(r->pool, base, path,
-                             query ? orig->parsed_uri.query : NULL,
-                             strip_globs(r, conf));
+    *canonical = smo_url_canonical(r->pool, base, path,
+                                   orig->parsed_uri.query, globs);
+    *page = orig->parsed_uri.query
+            ? smo_url_canonical(r->pool, base, path, NULL, globs)
+            : *canonical;
 }
 
 /* The charset parameter of a Content-Type, unquoted, or NULL. */
@@ -1467,9 +1488,8 @@ static const smo_meta_config *meta_config(request_rec *r,
     mc->override = conf->meta_override == 1;
     mc->auto_meta = conf->auto_meta != 0;      /* On or unset */
     mc->canonical = conf->canonical != 0;      /* On or unset */
-    mc->canonical_url = request_url(r, conf, 1);
-    mc->page_url = request_url(r, conf, 0);
-    mc->strip_globs = strip_globs(r, conf);
+    request_urls(r, conf, &mc->canonical_url, &mc->page_url);
+    mc->strip_globs = strip_globs(conf);
     mc->http_charset = content_type_charset(r->pool, r->content_type);
     mc->xhtml = xhtml;
     return mc;
@@ -1567,14 +1587,20 @@ static smo_filter_ctx *create_ctx(ap_filter_t *f, int xhtml)
     ec.share_sel = conf->share_at != SMO_UNSET ? conf->share_sel : NULL;
     ec.share_style = conf->share_style && *conf->share_style
                      ? conf->share_style : NULL;
-    ec.log = engine_log;
-    ec.log_ctx = r;
+    /* The engine formats its messages before it calls back: only when
+     * they would be logged. */
+    if (APLOG_R_IS_LEVEL(r, APLOG_DEBUG)) {
+        ec.log = engine_log;
+        ec.log_ctx = r;
+    }
 
     ctx->r = r;
     ctx->held = apr_brigade_create(r->pool, f->c->bucket_alloc);
     ctx->out = apr_brigade_create(r->pool, f->c->bucket_alloc);
-    ctx->whole = apr_brigade_create(r->pool, f->c->bucket_alloc);
     ctx->collect = apr_table_get(r->headers_in, "Range") != NULL;
+    if (ctx->collect) {
+        ctx->whole = apr_brigade_create(r->pool, f->c->bucket_alloc);
+    }
     ctx->whole_max = ec.head_limit + ec.tail_limit + SMO_RANGE_MEM_EXTRA;
     ctx->engine = smo_engine_create(r->pool, &ec, &smo_filter_sink, ctx);
     if (ctx->engine == NULL) {
@@ -1610,6 +1636,7 @@ static apr_status_t pass_out(ap_filter_t *f, smo_filter_ctx *ctx, int final)
 {
     apr_status_t rv;
 
+    ctx->out_bytes = 0;
     if (ctx->collect) {
         while (!APR_BRIGADE_EMPTY(ctx->out)) {
             apr_bucket *b = APR_BRIGADE_FIRST(ctx->out);
@@ -1633,7 +1660,9 @@ static apr_status_t pass_out(ap_filter_t *f, smo_filter_ctx *ctx, int final)
             return APR_SUCCESS;
         }
     }
-    APR_BRIGADE_PREPEND(ctx->out, ctx->whole);
+    if (ctx->whole) {
+        APR_BRIGADE_PREPEND(ctx->out, ctx->whole);
+    }
     if (APR_BRIGADE_EMPTY(ctx->out)) {
         return APR_SUCCESS;
     }
@@ -1668,38 +1697,117 @@ static void engine_failed(smo_filter_ctx *ctx, const char *what)
     go_aside(ctx, "engine error");
 }
 
-/* One data bucket: into `held`, its bytes to the engine. */
-/* Piece of a file read at a time: a typical head fits, and it is a
- * multiple of the page size, so each piece can be mapped. */
+/* How much of a file is read at a time.  A file kept as file buckets
+ * (sendfile, Range; see read_file_piece()) is read a small first piece
+ * at a time: a typical head fits, and once nothing more will change the
+ * rest goes out unread.  Any other file the core would read into memory
+ * anyway, so a larger piece is read at once. */
 #define SMO_FILE_PIECE (32 * 1024)
+#define SMO_FILE_READ_MAX (256 * 1024)
 
+/* The next piece of file bucket `b`, read with one read(2) rather than by
+ * apr_bucket_read(), which maps each piece of the file and unmaps it
+ * once sent (an unmapping flushes the TLB of every CPU the process runs
+ * on).  With sendfile, or while a Range request's body is collected (a
+ * file costs no memory there, see pass_out()), the bytes go to
+ * ctx->scratch for the engine and the bucket stays a file bucket;
+ * otherwise the piece becomes a heap bucket, written as it is.  Returns
+ * the bucket now first in the piece, or NULL to read `b` the generic way
+ * (nothing changed). */
+static apr_bucket *read_file_piece(smo_filter_ctx *ctx, apr_bucket *b,
+                                   const char **data, apr_size_t *len)
+{
+    apr_bucket_file *a = b->data;
+    apr_int32_t flags = apr_file_flags_get(a->fd);
+    apr_off_t off = b->start;
+    apr_size_t n, got = 0;
+    apr_bucket *nb;
+    char *buf;
+    apr_status_t rv;
+    int keep_file = ctx->collect;
+
+    /* APR reopens a file shared across threads for each reader; a
+     * buffered file has its own position: both are left to APR. */
+    if (flags & (APR_FOPEN_XTHREAD | APR_FOPEN_BUFFERED)) {
+        return NULL;
+    }
+#if APR_HAS_SENDFILE
+    keep_file |= (flags & APR_SENDFILE_ENABLED) != 0;
+#endif
+    n = keep_file && ctx->in_off == 0 ? SMO_FILE_PIECE : SMO_FILE_READ_MAX;
+    if (n > b->length) {
+        n = b->length;
+    }
+    if (keep_file) {
+        if (ctx->scratch_size < n) {
+            ctx->scratch = apr_palloc(ctx->r->pool, n);
+            ctx->scratch_size = n;
+        }
+        buf = ctx->scratch;
+    }
+    else {
+        buf = apr_bucket_alloc(n, b->list);
+    }
+    rv = apr_file_seek(a->fd, APR_SET, &off);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_read_full(a->fd, buf, n, &got);
+    }
+    if (rv == APR_SUCCESS && got == n && n < b->length) {
+        rv = apr_bucket_split(b, n);
+    }
+    if (rv != APR_SUCCESS || got != n) {
+        if (!keep_file) {
+            apr_bucket_free(buf);
+        }
+        return NULL;
+    }
+    if (!keep_file) {
+        nb = apr_bucket_heap_create(buf, n, apr_bucket_free, b->list);
+        APR_BUCKET_INSERT_BEFORE(b, nb);
+        apr_bucket_delete(b);
+        b = nb;
+    }
+    *data = buf;
+    *len = n;
+    return b;
+}
+
+/* One data bucket: into `held`, its bytes to the engine. */
 static apr_status_t feed_bucket(ap_filter_t *f, smo_filter_ctx *ctx,
                                 apr_bucket *b)
 {
     const char *data;
     apr_size_t len;
-    apr_bucket *pin;
-    apr_status_t rv;
+    apr_bucket *pin = NULL, *piece = NULL;
+    apr_status_t rv = APR_SUCCESS;
     int erc;
 
-    /* A file is read a piece at a time: once nothing more will change,
-     * the rest goes out as the file it is (sendfile), unread. */
-    if (APR_BUCKET_IS_FILE(b) && b->length != (apr_size_t)-1 &&
-        b->length > SMO_FILE_PIECE) {
-        apr_bucket_split(b, SMO_FILE_PIECE);
+    if (APR_BUCKET_IS_FILE(b) && b->length != (apr_size_t)-1
+        && b->length > 0) {
+        piece = read_file_piece(ctx, b, &data, &len);
     }
-    /* A slow backend (CGI pipe, proxy socket): what is ready goes out
-     * before we wait, so the reader is not kept waiting for it. */
-    rv = apr_bucket_read(b, &data, &len, APR_NONBLOCK_READ);
-    if (APR_STATUS_IS_EAGAIN(rv)) {
-        if (!ctx->collect) {
-            APR_BRIGADE_INSERT_TAIL(ctx->out,
-                                    apr_bucket_flush_create(f->c->bucket_alloc));
-            if ((rv = pass_out(f, ctx, 0)) != APR_SUCCESS) {
-                return rv;
-            }
+    if (piece) {
+        b = piece;
+    }
+    else {
+        if (APR_BUCKET_IS_FILE(b) && b->length != (apr_size_t)-1
+            && b->length > SMO_FILE_PIECE) {
+            apr_bucket_split(b, SMO_FILE_PIECE);
         }
-        rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
+        /* A slow backend (CGI pipe, proxy socket): what is ready goes out
+         * before we wait, so the reader is not kept waiting for it. */
+        rv = apr_bucket_read(b, &data, &len, APR_NONBLOCK_READ);
+        if (APR_STATUS_IS_EAGAIN(rv)) {
+            if (!ctx->collect) {
+                apr_bucket *fl = apr_bucket_flush_create(f->c->bucket_alloc);
+
+                APR_BRIGADE_INSERT_TAIL(ctx->out, fl);
+                if ((rv = pass_out(f, ctx, 0)) != APR_SUCCESS) {
+                    return rv;
+                }
+            }
+            rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
+        }
     }
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, ctx->r,
@@ -1712,16 +1820,20 @@ static apr_status_t feed_bucket(ap_filter_t *f, smo_filter_ctx *ctx,
     }
     /* The engine may drop this very bucket while it still reads `data`;
      * a copy keeps the bytes alive for the call (a reference count, not a
-     * copy of the bytes). */
-    rv = apr_bucket_copy(b, &pin);
-    if (rv != APR_SUCCESS) {
-        return rv;
+     * copy of the bytes).  Bytes in ctx->scratch need none. */
+    if (data != ctx->scratch) {
+        rv = apr_bucket_copy(b, &pin);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
     }
     APR_BUCKET_REMOVE(b);
     APR_BRIGADE_INSERT_TAIL(ctx->held, b);
     ctx->in_off += len;
     erc = smo_engine_feed(ctx->engine, data, len);
-    apr_bucket_destroy(pin);
+    if (pin) {
+        apr_bucket_destroy(pin);
+    }
     if (erc != 0 || ctx->sink_failed) {
         engine_failed(ctx, "feeding");
     }
@@ -1751,6 +1863,23 @@ static apr_status_t set_aside(apr_bucket_brigade *bb, apr_pool_t *p)
     return APR_SUCCESS;
 }
 
+/* Whether to pass what is ready now rather than with what follows in
+ * `bb`: each pass costs the network a write and a chunk of its own, but
+ * holding grows memory (the core itself writes at 64 KiB). */
+#define SMO_PASS_BYTES ((apr_size_t)64 * 1024)
+
+static int pass_now(const smo_filter_ctx *ctx, apr_bucket_brigade *bb)
+{
+    apr_bucket *next;
+
+    if (ctx->aside || ctx->out_bytes < SMO_PASS_BYTES) {
+        return 0;           /* goes with the rest, or not worth a write */
+    }
+    next = APR_BRIGADE_FIRST(bb);
+    /* The end of the stream comes next: one pass for both. */
+    return next == APR_BRIGADE_SENTINEL(bb) || !APR_BUCKET_IS_EOS(next);
+}
+
 static apr_status_t smo_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
@@ -1759,7 +1888,8 @@ static apr_status_t smo_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 
     if (ctx == NULL) {
         int xhtml = 0;
-        const char *why = skip_reason(r, &xhtml);
+        const char *why = skip_reason(r, &xhtml,
+                                      APLOG_R_IS_LEVEL(r, APLOG_DEBUG));
 
         if (why) {
             fix_304_etag(r);
@@ -1790,13 +1920,11 @@ static apr_status_t smo_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 
         if (ctx->aside && !ctx->collect) {
             /* Leave the chain; the rest goes on untouched (file buckets
-             * stay file buckets, sendfile works). */
+             * stay file buckets, sendfile works), in the same pass as
+             * what is ready: one write for both. */
             ap_remove_output_filter(f);
-            rv = pass_out(f, ctx, 0);
-            if (rv != APR_SUCCESS) {
-                return rv;
-            }
-            return ap_pass_brigade(f->next, bb);
+            APR_BRIGADE_CONCAT(ctx->out, bb);
+            return pass_out(f, ctx, 0);
         }
 
         if (APR_BUCKET_IS_EOS(b)) {
@@ -1851,7 +1979,7 @@ static apr_status_t smo_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         }
 
         rv = feed_bucket(f, ctx, b);
-        if (rv == APR_SUCCESS) {
+        if (rv == APR_SUCCESS && pass_now(ctx, bb)) {
             rv = pass_out(f, ctx, 0);
         }
         if (rv != APR_SUCCESS) {
@@ -1948,7 +2076,7 @@ static int smo_click_handler(request_rec *r)
     cc.networks = share_networks(r, conf);
     cc.own_hosts = own_hosts(r, conf);
     cc.allow_hosts = conf->click_allow;
-    cc.strip_params = strip_globs(r, conf);
+    cc.strip_params = strip_globs(conf);
     memset(&res, 0, sizeof(res));
     why = smo_click_check(r->pool, &cc, r->args, &res);
     if (why) {
@@ -1976,11 +2104,14 @@ static int smo_click_handler(request_rec *r)
 /* ------------------------------------------------------------------ */
 /* Hooks                                                               */
 
+/* Both names are registered with smo_filter, and only they: comparing
+ * the function spares a name comparison for every filter of every
+ * request. */
+static apr_status_t smo_filter(ap_filter_t *f, apr_bucket_brigade *bb);
+
 static int is_smo_filter(const ap_filter_t *f)
 {
-    return f->frec && f->frec->name
-           && (ap_cstr_casecmp(f->frec->name, smo_filter_name) == 0
-               || ap_cstr_casecmp(f->frec->name, smo_late_filter_name) == 0);
+    return f->frec && f->frec->filter_func.out_func == smo_filter;
 }
 
 static ap_filter_t *smo_in_chain(request_rec *r)

@@ -341,6 +341,85 @@ AddOutputFilter INCLUDES .shtml
   });
 });
 
+// ------------------------------------ 2b. static files, however read
+
+// A static page larger than any piece the filter reads a file in, with
+// its share block to place at the very end: the whole file is read, in
+// several pieces.  Served with sendfile and mmap on and off (the filter
+// reads a file differently for each), it must come out as the input plus
+// the insertions every time, and a Range request is cut from that body.
+const BIG_PAGE = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>A long read</title>
+</head>
+<body>
+${Array.from({ length: 9000 }, (_, i) => `<p id="p${i}">Paragraph ${i}: tea &amp; <a href="/t?i=${i}">more</a>.</p>`).join('\n')}
+</body>
+</html>
+`;
+
+const FILE_MODES = {
+  plain: '',
+  sendfile: 'EnableSendfile On',
+  nommap: 'EnableMMAP Off',
+  sendfile_nommap: 'EnableSendfile On\n    EnableMMAP Off',
+};
+
+describe(`static files with sendfile and mmap on and off (${MPM} MPM)`, () => {
+  let srv;
+  before(async () => {
+    const files = {};
+    for (const mode of Object.keys(FILE_MODES)) {
+      files[`${mode}/big.html`] = BIG_PAGE;
+      files[`${mode}/page.html`] = PAGE;
+      files[`${mode}/meta/big.html`] = BIG_PAGE;
+    }
+    const conf = (a) => `SMOEngine On\n${SHARE}\n` + Object.entries(FILE_MODES).map(([mode, directives]) => `
+<Directory "${a.docPath(mode)}">
+    ${directives}
+</Directory>
+<Directory "${a.docPath(`${mode}/meta`)}">
+    SMOShare none
+</Directory>`).join('\n');
+    srv = await start({ files, conf });
+  });
+  after(async () => { if (srv) { try { assertNoCrash(srv); } finally { await srv.stop(); } } });
+
+  for (const mode of Object.keys(FILE_MODES)) {
+    it(`${mode}: a page of ${Buffer.byteLength(BIG_PAGE)} bytes gets its metadata and share block, nothing else changes`, async () => {
+      for (const [url, input, title] of [[`/${mode}/big.html`, BIG_PAGE, 'A long read'], [`/${mode}/page.html`, PAGE, 'Tea & cake']]) {
+        const res = await srv.get(url);
+        assert.equal(res.status, 200, url);
+        assertInsertedOnly(res.body, input, url);
+        assertMetaOnce(res.body, { title });
+        const cl = res.headers['content-length'];
+        if (cl !== undefined) assert.equal(cl, String(res.body.length), `${url}: Content-Length`);
+      }
+    });
+
+    it(`${mode}: metadata only, the rest of a long page passes untouched`, async () => {
+      const res = await srv.get(`/${mode}/meta/big.html`);
+      assert.equal(res.status, 200);
+      assertInsertedOnly(res.body, BIG_PAGE, 'metadata only');
+      assertMetaOnce(res.body, { share: 0, title: 'A long read' });
+    });
+
+    it(`${mode}: a Range request is cut from the filtered page`, async () => {
+      const whole = await srv.get(`/${mode}/big.html`);
+      for (const range of ['bytes=0-999', 'bytes=300000-', 'bytes=-500']) {
+        const res = await srv.get(`/${mode}/big.html`, { headers: { Range: range } });
+        assert.equal(res.status, 206, `${range}: ${res.status}`);
+        const [, from, to, total] = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.headers['content-range']);
+        assert.equal(Number(total), whole.body.length, `${range}: total length`);
+        assert.ok(Buffer.compare(res.body, whole.body.subarray(Number(from), Number(to) + 1)) === 0,
+          `${range}: the part differs from the filtered page's bytes ${from}-${to}`);
+      }
+    });
+  }
+});
+
 // ------------------------------------------------ 3. bad-input catalogue
 
 const HEAD = '<!DOCTYPE html>\n<html>\n<head>\n<title>Catalogue</title>\n';
