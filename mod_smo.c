@@ -28,6 +28,7 @@
 
 #include "smo_click.h"
 #include "smo_engine.h"
+#include "smo_plan.h"
 #include "smo_share.h"
 #include "smo_tokenizer.h"
 #include "smo_url.h"
@@ -104,7 +105,19 @@ typedef struct {
     const char *mastodon;             /* SMOMastodonInstance */
     apr_array_header_t *click_allow;  /* SMOClickAllowHost (const char *);
                                        * empty after `none` */
+    int plan_cache;                   /* SMOPlanCache */
 } smo_dir_conf;
+
+/* Per-server state: the plan cache of this child process, shared by every
+ * virtual host (its keys name all the settings), set in child_init. */
+typedef struct {
+    smo_plan_cache *plans;
+} smo_server_conf;
+
+/* The plan cache: plans per child process, and the most one may take
+ * (key, edits and inserted markup; the markup is 1-2 KiB as a rule). */
+#define SMO_PLAN_CACHE_ENTRIES 256
+#define SMO_PLAN_MAX (16 * 1024)
 
 /* Built-in defaults applied where the values are used. */
 #define SMO_CLICK_URL_DEFAULT "/smo/click"
@@ -127,6 +140,7 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     c->auto_meta = SMO_UNSET;
     c->share_at = SMO_UNSET;
     c->track_clicks = SMO_UNSET;
+    c->plan_cache = SMO_UNSET;
     return c;
 }
 
@@ -237,7 +251,15 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->click_url = add->click_url ? add->click_url : base->click_url;
     c->mastodon = add->mastodon ? add->mastodon : base->mastodon;
     c->click_allow = add->click_allow ? add->click_allow : base->click_allow;
+    c->plan_cache = add->plan_cache != SMO_UNSET ? add->plan_cache
+                                                 : base->plan_cache;
     return c;
+}
+
+static void *create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    return apr_pcalloc(p, sizeof(smo_server_conf));
 }
 
 /* ------------------------------------------------------------------ */
@@ -778,6 +800,13 @@ static const char *set_track_clicks(cmd_parms *cmd, void *dcfg, int on)
     return NULL;
 }
 
+static const char *set_plan_cache(cmd_parms *cmd, void *dcfg, int on)
+{
+    (void)cmd;
+    ((smo_dir_conf *)dcfg)->plan_cache = on;
+    return NULL;
+}
+
 /* A path on this server: the share links append ?n=...&u=... to it. */
 static const char *set_click_url(cmd_parms *cmd, void *dcfg, const char *arg)
 {
@@ -934,6 +963,9 @@ static const command_rec smo_cmds[] = {
     AP_INIT_ITERATE("SMOClickAllowHost", set_click_allow, NULL, SMO_CONTEXT,
                     "Hosts besides this server's whose pages the click "
                     "handler accepts, or 'none'"),
+    AP_INIT_FLAG("SMOPlanCache", set_plan_cache, NULL, SMO_CONTEXT,
+                 "Off to parse every response of a static file again "
+                 "instead of reusing the edits of the first (default On)"),
     {NULL}
 };
 
@@ -1261,6 +1293,14 @@ typedef struct {
     int collect;               /* pass nothing before EOS (Range) */
     int aside;                 /* engine finished: buckets just go on */
     int sink_failed;
+    int failed;                /* the engine failed: keep no plan */
+    /* The plan cache: a plan to apply instead of parsing, or the key under
+     * which to keep what the engine does to this file. */
+    const smo_plan *plan;
+    smo_plan_cache *plans;
+    smo_plan_recorder *recorder;
+    const char *plan_key;
+    apr_size_t plan_key_len;
 } smo_filter_ctx;
 
 /* Move (keep) or delete the held buckets up to stream offset `upto`,
@@ -1564,13 +1604,92 @@ static const smo_share_config *share_config(request_rec *r,
  * streamed and the client gets a plain 200, which HTTP allows. */
 #define SMO_RANGE_MEM_EXTRA ((apr_size_t)1024 * 1024)
 
-static smo_filter_ctx *create_ctx(ap_filter_t *f, int xhtml)
+/* The key of this response's plan (SMOPlanCache), or NULL when there is
+ * none to look for: the response must be one whole static file, that is
+ * `bb` holds file buckets of one file from its first byte to its last,
+ * then EOS (what Apache's file handler sends).  The file is named by its
+ * device, inode, modification time and size, the output by every engine
+ * setting. */
+static const char *plan_key(smo_filter_ctx *ctx, const smo_dir_conf *conf,
+                            const smo_engine_config *ec,
+                            apr_bucket_brigade *bb, apr_size_t *len)
+{
+    request_rec *r = ctx->r;
+    smo_server_conf *sc = ap_get_module_config(r->server->module_config,
+                                               &smo_module);
+    apr_file_t *fd = NULL;
+    apr_off_t next = 0;
+    apr_finfo_t fi;
+    apr_bucket *b;
+    const char *id, *settings;
+    apr_size_t id_len, settings_len;
+    char *key;
+
+    if (!sc->plans || conf->plan_cache == 0 || ctx->collect) {
+        return NULL;
+    }
+    for (b = APR_BRIGADE_FIRST(bb);
+         b != APR_BRIGADE_SENTINEL(bb) && !APR_BUCKET_IS_EOS(b);
+         b = APR_BUCKET_NEXT(b)) {
+        apr_bucket_file *a = b->data;
+
+        if (!APR_BUCKET_IS_FILE(b) || b->length == (apr_size_t)-1
+            || (fd && a->fd != fd) || b->start != next) {
+            return NULL;
+        }
+        fd = a->fd;
+        next += (apr_off_t)b->length;
+    }
+    if (!fd || b == APR_BRIGADE_SENTINEL(bb)
+        || apr_file_info_get(&fi, APR_FINFO_IDENT | APR_FINFO_MTIME
+                             | APR_FINFO_SIZE, fd) != APR_SUCCESS
+        || fi.size != next) {
+        return NULL;
+    }
+    ctx->plans = sc->plans;
+    id = apr_psprintf(r->pool, "%" APR_UINT64_T_FMT ":%" APR_UINT64_T_FMT
+                      ":%" APR_TIME_T_FMT ":%" APR_OFF_T_FMT "|",
+                      (apr_uint64_t)fi.device, (apr_uint64_t)fi.inode,
+                      fi.mtime, fi.size);
+    id_len = strlen(id);
+    settings = smo_engine_config_key(r->pool, ec, &settings_len);
+    *len = id_len + settings_len;
+    key = apr_palloc(r->pool, *len);
+    memcpy(key, id, id_len);
+    memcpy(key + id_len, settings, settings_len);
+    return key;
+}
+
+/* What the engine did to this file, kept for the next response of it
+ * (once: when the engine steps aside or at the end). */
+static void keep_plan(smo_filter_ctx *ctx)
+{
+    const smo_plan *plan;
+
+    if (!ctx->recorder || ctx->failed || ctx->sink_failed) {
+        ctx->recorder = NULL;
+        return;
+    }
+    plan = smo_plan_recorded(ctx->recorder);
+    ctx->recorder = NULL;
+    if (plan && smo_plan_cache_put(ctx->plans, ctx->plan_key,
+                                   ctx->plan_key_len, plan)) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, ctx->r,
+                      "SMO: plan for %s kept (%" APR_SIZE_T_FMT " edits)",
+                      ctx->r->uri, plan->n_ops);
+    }
+}
+
+static smo_filter_ctx *create_ctx(ap_filter_t *f, int xhtml,
+                                  apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
     const smo_dir_conf *conf = ap_get_module_config(r->per_dir_config,
                                                     &smo_module);
     smo_filter_ctx *ctx = apr_pcalloc(r->pool, sizeof(*ctx));
     smo_engine_config ec;
+    const smo_sink *sink = &smo_filter_sink;
+    void *sink_ctx = ctx;
 
     memset(&ec, 0, sizeof(ec));
     ec.head_limit = (size_t)(conf->head_limit != SMO_UNSET
@@ -1602,7 +1721,18 @@ static smo_filter_ctx *create_ctx(ap_filter_t *f, int xhtml)
         ctx->whole = apr_brigade_create(r->pool, f->c->bucket_alloc);
     }
     ctx->whole_max = ec.head_limit + ec.tail_limit + SMO_RANGE_MEM_EXTRA;
-    ctx->engine = smo_engine_create(r->pool, &ec, &smo_filter_sink, ctx);
+    ctx->plan_key = plan_key(ctx, conf, &ec, bb, &ctx->plan_key_len);
+    if (ctx->plan_key) {
+        ctx->plan = smo_plan_cache_get(ctx->plans, r->pool, ctx->plan_key,
+                                       ctx->plan_key_len);
+        if (ctx->plan) {
+            return ctx;         /* no engine: replay_plan() */
+        }
+        ctx->recorder = smo_plan_recorder_create(r->pool, &smo_filter_sink,
+                                                 ctx, SMO_PLAN_MAX, &sink,
+                                                 &sink_ctx);
+    }
+    ctx->engine = smo_engine_create(r->pool, &ec, sink, sink_ctx);
     if (ctx->engine == NULL) {
         return NULL;
     }
@@ -1691,6 +1821,7 @@ static void go_aside(smo_filter_ctx *ctx, const char *why)
 /* The engine failed: never lose a byte, send what is held as it is. */
 static void engine_failed(smo_filter_ctx *ctx, const char *what)
 {
+    ctx->failed = 1;
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r,
                   "SMO: %s %s failed%s; the rest is passed unmodified",
                   what, ctx->r->uri, ctx->sink_failed ? " (sink)" : "");
@@ -1843,6 +1974,7 @@ static apr_status_t feed_bucket(ap_filter_t *f, smo_filter_ctx *ctx,
         go_aside(ctx, APR_BRIGADE_EMPTY(ctx->held)
                       ? "nothing more to change"
                       : "nothing more to change (unreleased bytes passed)");
+        keep_plan(ctx);
     }
     return APR_SUCCESS;
 }
@@ -1880,6 +2012,43 @@ static int pass_now(const smo_filter_ctx *ctx, apr_bucket_brigade *bb)
     return next == APR_BRIGADE_SENTINEL(bb) || !APR_BUCKET_IS_EOS(next);
 }
 
+/* SMOPlanCache: the edits the engine made to this file before, done
+ * again on its file buckets (split, never read: sendfile stays), the rest
+ * passed untouched.  `bb` is the whole file and EOS (plan_key()). */
+static apr_status_t replay_plan(ap_filter_t *f, smo_filter_ctx *ctx,
+                                apr_bucket_brigade *bb)
+{
+    while (!APR_BRIGADE_EMPTY(bb)) {
+        apr_bucket *b = APR_BRIGADE_FIRST(bb);
+
+        if (APR_BUCKET_IS_EOS(b)) {
+            break;
+        }
+        APR_BUCKET_REMOVE(b);
+        APR_BRIGADE_INSERT_TAIL(ctx->held, b);
+        ctx->in_off += b->length;
+    }
+    if (smo_plan_replay(ctx->plan, &smo_filter_sink, ctx) != 0
+        || ctx->sink_failed) {
+        /* Cannot happen with a plan made for these bytes; if it did, the
+         * rest still goes out, in order. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r,
+                      "SMO: %s: the cached plan did not apply; the rest is "
+                      "passed unmodified", ctx->r->uri);
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, ctx->r,
+                      "SMO: %s: edits from the plan cache (%" APR_SIZE_T_FMT
+                      " edits, %" APR_INT64_T_FMT " bytes more)",
+                      ctx->r->uri, ctx->plan->n_ops,
+                      (apr_int64_t)smo_plan_growth(ctx->plan));
+    }
+    APR_BRIGADE_CONCAT(ctx->out, ctx->held);
+    APR_BRIGADE_CONCAT(ctx->out, bb);
+    ap_remove_output_filter(f);
+    return pass_out(f, ctx, 1);
+}
+
 static apr_status_t smo_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
@@ -1906,12 +2075,15 @@ static apr_status_t smo_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         suffix_etags(r);
         apr_table_setn(r->notes, smo_active_note, "1");
 
-        ctx = f->ctx = create_ctx(f, xhtml);
+        ctx = f->ctx = create_ctx(f, xhtml, bb);
         if (ctx == NULL) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                           "SMO: cannot create the engine for %s", r->uri);
             ap_remove_output_filter(f);
             return ap_pass_brigade(f->next, bb);
+        }
+        if (ctx->plan) {
+            return replay_plan(f, ctx, bb);
         }
     }
 
@@ -1941,6 +2113,7 @@ static apr_status_t smo_filter(ap_filter_t *f, apr_bucket_brigade *bb)
                                   "SMO: engine gave up on %s: %s", r->uri,
                                   gave_up);
                 }
+                keep_plan(ctx);
                 /* Anything still held (there should be none) goes out
                  * as it is rather than being lost. */
                 APR_BRIGADE_CONCAT(ctx->out, ctx->held);
@@ -2184,6 +2357,20 @@ static void smo_insert_error_filter(request_rec *r)
     fix_304_etag(r);
 }
 
+/* One plan cache per child process, made after the fork (its mutex and
+ * its memory are the child's), for every virtual host. */
+static void smo_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    smo_plan_cache *plans = smo_plan_cache_create(
+        pchild, SMO_PLAN_CACHE_ENTRIES, SMO_PLAN_MAX);
+
+    for (; s; s = s->next) {
+        smo_server_conf *sc = ap_get_module_config(s->module_config,
+                                                   &smo_module);
+        sc->plans = plans;
+    }
+}
+
 static void register_hooks(apr_pool_t *p)
 {
     (void)p;
@@ -2200,13 +2387,14 @@ static void register_hooks(apr_pool_t *p)
                                 APR_HOOK_MIDDLE);
     ap_hook_handler(smo_click_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(smo_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(smo_child_init, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 module AP_MODULE_DECLARE_DATA smo_module = {
     STANDARD20_MODULE_STUFF,
     create_dir_conf,
     merge_dir_conf,
-    NULL,
+    create_server_conf,
     NULL,
     smo_cmds,
     register_hooks

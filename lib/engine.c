@@ -518,3 +518,84 @@ const char *smo_engine_gave_up(const smo_engine *e)
 {
     return e->gave_up;
 }
+
+/* ---- the configuration as a cache key ------------------------------------ */
+
+static void key_str(apr_array_header_t *k, const char *s)
+{
+    char num[24];
+    int n;
+    if (!s) {
+        APR_ARRAY_PUSH(k, char) = '-';
+        return;
+    }
+    n = apr_snprintf(num, sizeof(num), "%" APR_SIZE_T_FMT ":", strlen(s));
+    for (int i = 0; i < n; i++)
+        APR_ARRAY_PUSH(k, char) = num[i];
+    for (; *s; s++)
+        APR_ARRAY_PUSH(k, char) = *s;
+}
+
+static void key_num(apr_array_header_t *k, uint64_t v)
+{
+    char num[24];
+    apr_snprintf(num, sizeof(num), "%" APR_UINT64_T_FMT, v);
+    key_str(k, num);
+}
+
+static void key_list(apr_array_header_t *k, const apr_array_header_t *a)
+{
+    key_num(k, a ? (uint64_t)a->nelts : 0);
+    for (int i = 0; a && i < a->nelts; i++)
+        key_str(k, APR_ARRAY_IDX(a, i, const char *));
+}
+
+const char *smo_engine_config_key(apr_pool_t *p, const smo_engine_config *cfg,
+                                  size_t *len)
+{
+    apr_array_header_t *k = apr_array_make(p, 512, 1);
+    const smo_meta_config *m = cfg->meta;
+    const smo_share_config *s = cfg->share;
+
+    key_num(k, cfg->head_limit);
+    key_num(k, cfg->tail_limit);
+    key_num(k, (uint64_t)cfg->xhtml);
+    key_str(k, cfg->canonical_url);
+    key_num(k, m != NULL);
+    if (m) {
+        key_num(k, m->props ? (uint64_t)m->props->nelts : 0);
+        for (int i = 0; m->props && i < m->props->nelts; i++) {
+            const smo_meta_prop *mp = &APR_ARRAY_IDX(m->props, i, smo_meta_prop);
+            key_str(k, mp->name);
+            key_str(k, mp->value);
+        }
+        key_num(k, (uint64_t)m->override);
+        key_num(k, (uint64_t)m->auto_meta);
+        key_num(k, (uint64_t)m->canonical);
+        key_str(k, m->canonical_url);
+        key_str(k, m->page_url);
+        key_list(k, m->strip_globs);
+        key_str(k, m->http_charset);
+        key_num(k, (uint64_t)m->xhtml);
+    }
+    key_num(k, s != NULL);
+    if (s) {
+        key_num(k, s->networks ? (uint64_t)s->networks->nelts : 0);
+        for (int i = 0; s->networks && i < s->networks->nelts; i++) {
+            const smo_network *n = APR_ARRAY_IDX(s->networks, i,
+                                                 const smo_network *);
+            key_str(k, n ? n->name : NULL);
+            key_str(k, n ? n->tmpl : NULL);
+            key_str(k, n ? n->label : NULL);
+        }
+        key_num(k, (uint64_t)s->track_clicks);
+        key_str(k, s->click_url);
+        key_str(k, s->block_template);
+        key_num(k, (uint64_t)s->xhtml);
+    }
+    key_num(k, (uint64_t)cfg->share_at);
+    key_str(k, cfg->share_sel ? smo_selector_text(p, cfg->share_sel) : NULL);
+    key_str(k, cfg->share_style);
+    *len = (size_t)k->nelts;
+    return k->elts;
+}

@@ -60,4 +60,11 @@ int smo_engine_done(const smo_engine *e);
 /* Why the engine stopped rewriting early (a limit hit), or NULL. */
 const char *smo_engine_gave_up(const smo_engine *e);
 
+/* Every setting of `cfg` that can change the engine's output, as one
+ * string (length-prefixed fields, so no two configurations read alike):
+ * with the identity of the input, the key under which a plan of what the
+ * engine did may be kept (smo_plan.h).  The log callback is left out. */
+const char *smo_engine_config_key(apr_pool_t *p, const smo_engine_config *cfg,
+                                  size_t *len);
+
 #endif

@@ -260,7 +260,7 @@ page_title=$(grep -io '<title>[^<]*' "$page" | head -n 1 | sed 's/<title>//I' | 
 
 e2e=$tmp/e2e
 mkdir -p "$e2e/htdocs"
-configs=(nofilter substitute proxy proxyhtml smometa smoshare)
+configs=(nofilter substitute proxy proxyhtml smometa smoshare smometa_parse smoshare_parse)
 declare -A label=(
   [nofilter]="no filter"
   [substitute]="mod_substitute, one tag before </head>"
@@ -268,6 +268,8 @@ declare -A label=(
   [proxyhtml]="mod_proxy_html (through mod_proxy, ProxyHTMLURLMap http:// https://)"
   [smometa]="mod_smo metadata only"
   [smoshare]="mod_smo metadata + share block (x facebook linkedin, body-end)"
+  [smometa_parse]="mod_smo metadata only, every request parsed (SMOPlanCache Off)"
+  [smoshare_parse]="mod_smo metadata + share block, every request parsed (SMOPlanCache Off)"
 )
 for c in "${configs[@]}"; do
   mkdir -p "$e2e/htdocs/$c"
@@ -291,6 +293,12 @@ share_conf="<Location /smoshare/>
 $smo_meta
     SMOShare x facebook linkedin
     SMOShareAt body-end
+</Location>
+<Location /smoshare_parse/>
+$smo_meta
+    SMOShare x facebook linkedin
+    SMOShareAt body-end
+    SMOPlanCache Off
 </Location>"
 e2e_conf="KeepAlive On
 MaxKeepAliveRequests 0
@@ -322,6 +330,10 @@ MaxSpareThreads 128
 </Location>
 <Location /smometa/>
 $smo_meta
+</Location>
+<Location /smometa_parse/>
+$smo_meta
+    SMOPlanCache Off
 </Location>"
 
 share_ok=1
@@ -340,7 +352,7 @@ fi
 $share_conf"
 active=()
 for c in "${configs[@]}"; do
-  [ "$c" = smoshare ] && [ $share_ok -eq 0 ] && continue
+  case $c in smoshare*) [ $share_ok -eq 0 ] && continue ;; esac
   active+=("$c")
 done
 
@@ -369,9 +381,9 @@ elif start_httpd "$e2e" event "$e2e_conf"; then
         links=$(($(grep -o '="https://' "$got" | wc -l) - $(grep -o '="https://' "$page" | wc -l)))
         [ "$links" -gt 0 ] && check[$c]="$links links rewritten, ${delta} bytes" ||
           check[$c]="NO LINK REWRITTEN" ;;
-      smometa) [ "$delta" -gt 0 ] && check[$c]="+$delta bytes of metadata" ||
+      smometa*) [ "$delta" -gt 0 ] && check[$c]="+$delta bytes of metadata" ||
                  check[$c]="NOTHING INSERTED" ;;
-      smoshare) grep -q 'class="smo-share"' "$got" &&
+      smoshare*) grep -q 'class="smo-share"' "$got" &&
                   check[$c]="+$delta bytes (metadata, share block)" ||
                   check[$c]="NO SHARE BLOCK" ;;
     esac
@@ -409,7 +421,7 @@ else
 fi
 
 for c in "${configs[@]}"; do
-  if [ "$c" = smoshare ] && [ $share_ok -eq 0 ]; then
+  if [[ $c == smoshare* ]] && [ $share_ok -eq 0 ]; then
     row "end to end" "${label[$c]}" "$share_na" "" "" ""
   elif [ $e2e_started -eq 0 ]; then
     row "end to end" "${label[$c]}" "n/a" "" "" "server or wrk missing"
