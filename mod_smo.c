@@ -2020,9 +2020,24 @@ static apr_status_t replay_plan(ap_filter_t *f, smo_filter_ctx *ctx,
 {
     while (!APR_BRIGADE_EMPTY(bb)) {
         apr_bucket *b = APR_BRIGADE_FIRST(bb);
+        const char *data;
+        apr_size_t len;
+        int sendfile = 0;
 
         if (APR_BUCKET_IS_EOS(b)) {
             break;
+        }
+#if APR_HAS_SENDFILE
+        sendfile = (apr_file_flags_get(((apr_bucket_file *)b->data)->fd)
+                    & APR_SENDFILE_ENABLED) != 0;
+#endif
+        /* Without sendfile the core would map each piece of the file
+         * around the markup and unmap it again (a TLB flush on every CPU
+         * each time): one read into memory is cheaper, as when parsing. */
+        if (!sendfile && b->length <= SMO_FILE_READ_MAX) {
+            apr_bucket *piece = read_file_piece(ctx, b, &data, &len);
+
+            b = piece ? piece : b;
         }
         APR_BUCKET_REMOVE(b);
         APR_BRIGADE_INSERT_TAIL(ctx->held, b);
