@@ -723,6 +723,63 @@ done:
     return 1;
 }
 
+/* After the start tag of a text element that no one reads in lean mode
+ * (script, style, title, textarea, xmp, iframe, noembed, noframes,
+ * noscript), from p: the end of its end tag, or NULL to leave it to the
+ * state machine (the end is not in this chunk; script data with "<!--",
+ * whose escape states the state machine knows).  The end tag is the
+ * first "</" + the name (any case) + whitespace, '/' or '>' (13.2.5.3-27,
+ * the appropriate end tag). */
+static const char *skip_text_element(const char *p, const char *end,
+                                     const char *name, size_t name_len,
+                                     int script)
+{
+    for (;;) {
+        const char *q = find_byte(p, end, '<');
+        size_t k;
+        if ((size_t)(end - q) < name_len + 3)
+            return NULL;
+        if (q[1] == '!' && script)
+            return NULL; /* maybe "<!--": escaped script data */
+        if (q[1] != '/') {
+            p = q + 1;
+            continue;
+        }
+        for (k = 0; k < name_len; k++)
+            if ((q[2 + k] | 0x20) != name[k])
+                break;
+        if (k == name_len && tag_name_stop[(unsigned char)q[2 + k]]) {
+            size_t i = 0;
+            unsigned sub = SK_BEFORE_NAME;
+            p = q + 2 + k;
+            if (*p == '>')
+                return p + 1;
+            i = 1;
+            if (!skip_to_tag_end(p, (size_t)(end - p), &i, &sub))
+                return NULL;
+            return p + i;
+        }
+        p = q + 1;
+    }
+}
+
+/* Whether a tag name is that of a text element the fast path may skip
+ * whole: 1 for RAWTEXT and RCDATA, 2 for script (0 otherwise, plaintext
+ * included: nothing ends it).  Writes the lowercased name to lname. */
+static int text_element(const char *name, size_t len, char *lname)
+{
+    tagclass k;
+    if (len > SMO_TAG_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        lname[i] = (char)lower((unsigned char)name[i]);
+    lname[len] = '\0';
+    k = smo_tag_classify(lname, len);
+    if (k.flags & (K_RCDATA | K_RAWTEXT))
+        return 1;
+    return k.id == T_SCRIPT ? 2 : 0;
+}
+
 /* The body of a page once only a few tags matter (lean_fast): from i in
  * the data state, step over text and over every tag that matters to no
  * one, with nothing recorded and no callback, the way the state machine
@@ -734,6 +791,9 @@ static size_t lean_scan(smo_tokenizer *t, const char *buf, size_t len,
 {
     size_t skipped = 0; /* end of the last tag stepped over */
     size_t stop = len;
+    char lname[SMO_TAG_NAME_MAX + 1];
+    size_t name_len;
+    int text_el;
 
     while (i < len) {
         const char *lt = find_byte(buf + i, buf + len, '<');
@@ -759,11 +819,28 @@ static size_t lean_scan(smo_tokenizer *t, const char *buf, size_t len,
         }
         name = n;
         n = (size_t)(scan_name(buf + n, buf + len, tag_name_stop) - buf);
-        if (n == len || !skippable(buf + name, n - name))
+        if (n == len)
             break;
+        name_len = n - name;
+        text_el = 0;
+        if (!skippable(buf + name, name_len)) {
+            /* A text element is skipped whole, from its start tag to its
+             * end tag; any other tag that matters is the machine's. */
+            text_el = buf[at + 1] != '/'
+                          ? text_element(buf + name, name_len, lname) : 0;
+            if (!text_el)
+                break;
+        }
         c = (unsigned char)buf[n++];
         if (c != '>' && !skip_to_tag_end(buf, len, &n, &sub))
             break;
+        if (text_el) {
+            const char *e = skip_text_element(buf + n, buf + len, lname,
+                                              name_len, text_el == 2);
+            if (!e)
+                break;
+            n = (size_t)(e - buf);
+        }
         skipped = i = n;
         stop = len;
     }
