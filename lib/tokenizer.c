@@ -573,18 +573,23 @@ static inline const char *find_byte(const char *p, const char *end, char c)
 }
 
 #if defined(__SSE2__)
-/* Bytes of v that are ASCII whitespace or another control byte (<= 0x20),
- * '/', '>' and, with eq, '=': a superset of the bytes that end a tag or
- * attribute name, checked exactly by the caller. */
+/* Bytes of v that end a tag name (tag_name_stop: whitespace, '/', '>') or,
+ * with eq, an attribute name (name_stop: '>', '=', '/'), exactly: no byte
+ * to check again, no branch per candidate. */
 static inline unsigned name_stop_mask(__m128i v, int eq)
 {
     __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('/')),
                              _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
-    if (eq)
+    if (eq) {
         m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
-    else /* v <= 0x20, unsigned */
-        m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x20)),
-                                           _mm_set1_epi8(0x20)));
+    } else {
+        /* ' ', or \t \n \f \r: 9 to 13 but 11 (VT is no HTML space) */
+        __m128i t = _mm_sub_epi8(v, _mm_set1_epi8(9));
+        __m128i in = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(4)), t);
+        in = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(11)), in);
+        m = _mm_or_si128(m, _mm_or_si128(in, _mm_cmpeq_epi8(
+                                                 v, _mm_set1_epi8(' '))));
+    }
     return (unsigned)_mm_movemask_epi8(m);
 }
 #endif
@@ -596,16 +601,11 @@ static inline const char *scan_name(const char *p, const char *end,
 {
 #if defined(__SSE2__)
     int eq = stop == name_stop;
-    while (end - p >= 16) {
+    for (; end - p >= 16; p += 16) {
         unsigned m = name_stop_mask(
             _mm_loadu_si128((const __m128i *)(const void *)p), eq);
-        while (m) {
-            const char *q = p + __builtin_ctz(m);
-            if (stop[(unsigned char)*q])
-                return q;
-            m &= m - 1; /* a control byte that is part of the name */
-        }
-        p += 16;
+        if (m)
+            return p + __builtin_ctz(m);
     }
 #endif
     while (p < end && !stop[(unsigned char)*p])
@@ -703,7 +703,10 @@ static inline int skip_to_tag_end(const char *buf, size_t len, size_t *ip,
                 *sub = c == '"' ? SK_DQ : SK_SQ;
                 break;
             }
-            p++;
+            /* The one space between attributes, taken here, leaves the
+             * loop above a branch it nearly always predicts. */
+            if (++p < end && *p == ' ')
+                p++;
             continue;
         }
     unquoted:
@@ -804,9 +807,9 @@ static size_t lean_scan(smo_tokenizer *t, const char *buf, size_t len,
             break;
         at = (size_t)(lt - buf);
         stop = at;
-        n = at + 1;
-        if (n < len && buf[n] == '/')
-            n++;
+        if (at + 1 >= len)
+            break;
+        n = at + 1 + (buf[at + 1] == '/'); /* no branch: ends are half */
         if (n >= len)
             break;
         c = (unsigned char)buf[n];
