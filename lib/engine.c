@@ -296,8 +296,9 @@ static int on_token(void *ctx, const smo_token *t)
              * starts) nor attributes (but to match a selector). */
             smo_share_where at = e->cfg.share_at;
             int plain = at == SMO_SHARE_AT_BODY_END || at == SMO_SHARE_AT_MARKER;
+            /* Comments: only the marker rule reads them. */
             smo_tokenizer_set_lean(e->tok, at != SMO_SHARE_AT_BODY_START,
-                                   plain, plain);
+                                   plain, plain, at == SMO_SHARE_AT_BODY_END);
         }
     }
     if (e->head_done && e->share_pending &&

@@ -107,10 +107,12 @@ void smo_tokenizer_set_foreign(smo_tokenizer *t, int foreign);
  * text is not reported; with skip_attrs, start tags outside foreign
  * content come without attributes (n_attrs 0); with skip_tags, tags that
  * change no text state and that the tree rules do not name (div, p, a...)
- * are not reported while not nested in svg/math.  Boundaries and states
- * are the same. */
+ * are not reported while not nested in svg/math.  With all three, a text
+ * element (script, style, title...) that ends in the same chunk may be
+ * stepped over whole, its tags unreported, and with skip_comments too,
+ * so may a comment.  Boundaries and states are the same. */
 void smo_tokenizer_set_lean(smo_tokenizer *t, int skip_text, int skip_attrs,
-                            int skip_tags);
+                            int skip_tags, int skip_comments);
 
 /* Set by the tree simulation: inside svg/math every tag matters. */
 void smo_tokenizer_set_nested(smo_tokenizer *t, int nested);

@@ -72,6 +72,7 @@ struct smo_tokenizer {
     int skip_tags;                 /* tags no tree rule cares about are not
                                     * reported */
     int nested;                    /* inside svg/math: every tag matters */
+    int skip_comments;             /* lean_scan may step over comments */
     int lean_fast;                 /* all of the above skipped, not nested:
                                     * the data state may use lean_scan() */
     int stopped;                   /* a callback said stop: read no more */
@@ -191,11 +192,12 @@ static void update_lean_fast(smo_tokenizer *t)
 }
 
 void smo_tokenizer_set_lean(smo_tokenizer *t, int skip_text, int skip_attrs,
-                            int skip_tags)
+                            int skip_tags, int skip_comments)
 {
     t->skip_text = skip_text;
     t->skip_attrs = skip_attrs;
     t->skip_tags = skip_tags;
+    t->skip_comments = skip_comments;
     update_lean_fast(t);
 }
 
@@ -783,6 +785,31 @@ static int text_element(const char *name, size_t len, char *lname)
     return k.id == T_SCRIPT ? 2 : 0;
 }
 
+/* From "<!--" at p: the end of the comment (past its '>'), or NULL if it
+ * does not end before `end`.  It ends at "<!-->", "<!--->", or the first
+ * "-->" or "--!>" after the opening (13.2.5.43-52: whatever the states in
+ * between, only these close it). */
+static const char *skip_comment(const char *p, const char *end)
+{
+    const char *q = p + 4;
+    if (end - q >= 1 && q[0] == '>')
+        return q + 1;
+    if (end - q >= 2 && q[0] == '-' && q[1] == '>')
+        return q + 2;
+    for (;;) {
+        q = find_byte(q, end, '-');
+        if (end - q < 3)
+            return NULL;
+        if (q[1] == '-') {
+            if (q[2] == '>')
+                return q + 3;
+            if (q[2] == '!' && end - q >= 4 && q[3] == '>')
+                return q + 4;
+        }
+        q++;
+    }
+}
+
 /* The body of a page once only a few tags matter (lean_fast): from i in
  * the data state, step over text and over every tag that matters to no
  * one, with nothing recorded and no callback, the way the state machine
@@ -814,6 +841,14 @@ static size_t lean_scan(smo_tokenizer *t, const char *buf, size_t len,
             break;
         c = (unsigned char)buf[n];
         if (!is_alpha(c)) {
+            const char *e;
+            if (c == '!' && n == at + 1 && t->skip_comments &&
+                len - at >= 4 && buf[at + 2] == '-' && buf[at + 3] == '-' &&
+                (e = skip_comment(buf + at, buf + len)) != NULL) {
+                skipped = i = (size_t)(e - buf);
+                stop = len;
+                continue;
+            }
             if (n > at + 1 || c == '!' || c == '?')
                 break;     /* "</>", bogus comments, comments, doctypes */
             i = n;         /* a '<' that is text */
