@@ -295,10 +295,14 @@ static int on_token(void *ctx, const smo_token *t)
             /* The body rules need neither text (but to find where the body
              * starts) nor attributes (but to match a selector). */
             smo_share_where at = e->cfg.share_at;
-            int plain = at == SMO_SHARE_AT_BODY_END || at == SMO_SHARE_AT_MARKER;
-            /* Comments: only the marker rule reads them. */
-            smo_tokenizer_set_lean(e->tok, at != SMO_SHARE_AT_BODY_START,
-                                   plain, plain, at == SMO_SHARE_AT_BODY_END);
+            unsigned lean = SMO_LEAN_IDLE_TEXT;
+            if (at != SMO_SHARE_AT_BODY_START)
+                lean |= SMO_LEAN_TEXT;
+            if (at == SMO_SHARE_AT_BODY_END || at == SMO_SHARE_AT_MARKER)
+                lean |= SMO_LEAN_ATTRS | SMO_LEAN_TAGS;
+            if (at == SMO_SHARE_AT_BODY_END) /* the marker is a comment */
+                lean |= SMO_LEAN_COMMENTS;
+            smo_tokenizer_set_lean(e->tok, lean);
         }
     }
     if (e->head_done && e->share_pending &&
@@ -317,6 +321,9 @@ smo_engine *smo_engine_create(apr_pool_t *pool, const smo_engine_config *cfg,
     if (!e->cfg.tail_limit)
         e->cfg.tail_limit = SMO_TAIL_LIMIT_DEFAULT;
     e->tok = smo_tokenizer_create(pool, e->cfg.tail_limit, on_token, e);
+    /* Whitespace between tags and the text of scripts and styles: no
+     * rule reads them, and a head has plenty. */
+    smo_tokenizer_set_lean(e->tok, SMO_LEAN_IDLE_TEXT);
     e->sim = smo_treesim_create(pool, e->tok);
     e->rw = smo_rewriter_create(pool, sink, sink_ctx);
     e->holding = cfg->head_limit > 0;

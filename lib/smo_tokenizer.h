@@ -103,16 +103,29 @@ void smo_tokenizer_set_state(smo_tokenizer *t, smo_text_state state,
  * what makes "<![CDATA[" open a CDATA section instead of a bogus comment. */
 void smo_tokenizer_set_foreign(smo_tokenizer *t, int foreign);
 
-/* Fast path for callers that no longer need everything: with skip_text,
- * text is not reported; with skip_attrs, start tags outside foreign
- * content come without attributes (n_attrs 0); with skip_tags, tags that
- * change no text state and that the tree rules do not name (div, p, a...)
- * are not reported while not nested in svg/math.  With all three, a text
- * element (script, style, title...) that ends in the same chunk may be
- * stepped over whole, its tags unreported, and with skip_comments too,
- * so may a comment.  Boundaries and states are the same. */
-void smo_tokenizer_set_lean(smo_tokenizer *t, int skip_text, int skip_attrs,
-                            int skip_tags, int skip_comments);
+/* Fast path for callers that no longer need everything (a set of these,
+ * smo_tokenizer_set_lean()).  Boundaries and states are the same. */
+enum {
+    /* No text at all. */
+    SMO_LEAN_TEXT = 1,
+    /* No text no tree rule reads: whitespace-only text in the data state,
+     * and text in RAWTEXT, script data and PLAINTEXT (RCDATA, a title's,
+     * is still reported). */
+    SMO_LEAN_IDLE_TEXT = 2,
+    /* Start tags outside foreign content come without attributes. */
+    SMO_LEAN_ATTRS = 4,
+    /* Tags that change no text state and that the tree rules do not name
+     * (div, p, a...) are not reported while not nested in svg/math.  With
+     * TEXT and ATTRS too, a text element (script, style, title...) that
+     * ends in the same chunk may be stepped over whole, its tags
+     * unreported. */
+    SMO_LEAN_TAGS = 8,
+    /* With TEXT, ATTRS and TAGS: a comment that ends in the same chunk may
+     * be stepped over unreported. */
+    SMO_LEAN_COMMENTS = 16
+};
+
+void smo_tokenizer_set_lean(smo_tokenizer *t, unsigned what);
 
 /* Set by the tree simulation: inside svg/math every tag matters. */
 void smo_tokenizer_set_nested(smo_tokenizer *t, int nested);

@@ -68,6 +68,7 @@ struct smo_tokenizer {
     enum state text_state;         /* DATA, RCDATA, RAWTEXT, SCRIPT, PLAINTEXT */
     int foreign;
     int skip_text;                 /* text is not reported */
+    int idle_text;                 /* ... only text a tree rule reads */
     int skip_attrs;                /* attributes are not recorded */
     int skip_tags;                 /* tags no tree rule cares about are not
                                     * reported */
@@ -191,13 +192,13 @@ static void update_lean_fast(smo_tokenizer *t)
                    !t->nested && !t->foreign;
 }
 
-void smo_tokenizer_set_lean(smo_tokenizer *t, int skip_text, int skip_attrs,
-                            int skip_tags, int skip_comments)
+void smo_tokenizer_set_lean(smo_tokenizer *t, unsigned what)
 {
-    t->skip_text = skip_text;
-    t->skip_attrs = skip_attrs;
-    t->skip_tags = skip_tags;
-    t->skip_comments = skip_comments;
+    t->skip_text = (what & SMO_LEAN_TEXT) != 0;
+    t->idle_text = (what & SMO_LEAN_IDLE_TEXT) != 0;
+    t->skip_attrs = (what & SMO_LEAN_ATTRS) != 0;
+    t->skip_tags = (what & SMO_LEAN_TAGS) != 0;
+    t->skip_comments = (what & SMO_LEAN_COMMENTS) != 0;
     update_lean_fast(t);
 }
 
@@ -241,6 +242,13 @@ uint64_t smo_text_first_non_ws(const smo_token *tok)
 
 /* ---- emitting ---------------------------------------------------------- */
 
+/* SMO_LEAN_IDLE_TEXT: whitespace between tags, which no rule reads. */
+static int idle_piece(const smo_tokenizer *t, const smo_token *tok)
+{
+    return t->idle_text && t->text_state == ST_DATA &&
+           smo_text_first_non_ws(tok) == tok->end;
+}
+
 /* Report text [text_start, upto).  Bytes before the chunk are in the tail
  * (a candidate token that turned out to be text). */
 static int flush_text(smo_tokenizer *t, const char *buf, uint64_t upto)
@@ -249,7 +257,8 @@ static int flush_text(smo_tokenizer *t, const char *buf, uint64_t upto)
     int rv;
     if (upto <= t->text_start)
         return 0;
-    if (t->skip_text) {
+    if (t->skip_text || (t->idle_text && t->text_state != ST_DATA &&
+                         t->text_state != ST_RCDATA)) {
         t->text_start = upto;
         return 0;
     }
@@ -262,7 +271,7 @@ static int flush_text(smo_tokenizer *t, const char *buf, uint64_t upto)
             tok.start = tok.data_start = t->text_start;
             tok.end = tok.data_end = end;
             tok.text = t->tail + (t->text_start - tail_start);
-            if ((rv = t->fn(t->ctx, &tok)) != 0)
+            if (!idle_piece(t, &tok) && (rv = t->fn(t->ctx, &tok)) != 0)
                 return rv;
         }
         t->text_start = end;
@@ -273,7 +282,7 @@ static int flush_text(smo_tokenizer *t, const char *buf, uint64_t upto)
     tok.end = tok.data_end = upto;
     tok.text = buf + (t->text_start - t->base);
     t->text_start = upto;
-    return t->fn(t->ctx, &tok);
+    return idle_piece(t, &tok) ? 0 : t->fn(t->ctx, &tok);
 }
 
 /* A new token may start: text still waiting in the tail (a candidate that

@@ -1015,7 +1015,9 @@ static const char *lean_dump(const char *doc, size_t len, size_t step, int lean,
     harness *f;
     int nested = 0;
     if (lean)
-        smo_tokenizer_set_lean(h->tok, 1, 1, 1, comments);
+        smo_tokenizer_set_lean(h->tok, SMO_LEAN_TEXT | SMO_LEAN_ATTRS |
+                                            SMO_LEAN_TAGS |
+                                            (comments ? SMO_LEAN_COMMENTS : 0));
     feed_steps(h, step);
     f = make(doc, len, 1, 0);
     f->n = 0;
@@ -1092,6 +1094,81 @@ START_TEST(lean_tag_set)
         tagclass k = smo_tag_classify(*n, strlen(*n));
         ck_assert_msg(k.id != T_OTHER || (k.flags & (K_RCDATA | K_RAWTEXT)),
                       "%s", *n);
+    }
+}
+END_TEST
+
+/* SMO_LEAN_IDLE_TEXT: the tokens of the full run, in every chunking,
+ * less the text no tree rule reads: whitespace-only pieces in the data
+ * state, and the text of script, style and noscript.  A title's and a
+ * textarea's text (RCDATA) stays, whitespace and all. */
+static const char IDLE_DOC[] =
+    "<!DOCTYPE html>\n<html>\n <head>\n  <title> Tea &amp; co </title>\n"
+    "  <script>if (a<b) x()</script>\n  <style>p{}</style>\n"
+    "  <noscript><p></noscript>\n </head>\n <body>\n  <p>Hello <b>tea</b>"
+    "</p>\n  <textarea> t </textarea>\n </body>\n</html>\n";
+
+static int in_element(uint64_t at, const char *open, const char *close)
+{
+    const char *a = strstr(IDLE_DOC, open), *b = strstr(IDLE_DOC, close);
+    return at >= (uint64_t)(a - IDLE_DOC) + strlen(open) &&
+           at < (uint64_t)(b - IDLE_DOC);
+}
+
+START_TEST(idle_text)
+{
+    size_t len = strlen(IDLE_DOC);
+    for (size_t step = 0; step <= len; step++) {
+        harness *h[2];
+        char cov[2][sizeof(IDLE_DOC)];
+        const char *tags[2];
+        for (int k = 0; k < 2; k++) {
+            harness *tags_only = make(IDLE_DOC, len, 1, 0);
+            h[k] = make(IDLE_DOC, len, 1, 0);
+            if (k)
+                smo_tokenizer_set_lean(h[k]->tok, SMO_LEAN_IDLE_TEXT);
+            feed_steps(h[k], step);
+            memset(cov[k], 0, sizeof(cov[k]));
+            for (size_t i = 0; i < h[k]->n; i++) {
+                const rec *r = &h[k]->recs[i];
+                if (r->type == SMO_TOKEN_TEXT)
+                    memset(cov[k] + r->start, 1, (size_t)(r->end - r->start));
+                else
+                    *new_rec(tags_only) = *r;
+            }
+            tags[k] = dump(tags_only, 1);
+        }
+        /* every other token as in the full run */
+        if (strcmp(tags[1], tags[0]))
+            ck_abort_msg("idle text, chunks of %zu:\n%s\n--- wanted:\n%s",
+                         step, tags[1], tags[0]);
+        for (size_t i = 0; i < len; i++) {
+            int raw = in_element(i, "<script>", "</script>") ||
+                      in_element(i, "<style>", "</style>") ||
+                      in_element(i, "<noscript>", "</noscript>");
+            int rcdata = in_element(i, "<title>", "</title>") ||
+                         in_element(i, "<textarea>", "</textarea>");
+            int ws = IDLE_DOC[i] == ' ' || IDLE_DOC[i] == '\n';
+            /* reported: text of the full run, never a script's or style's */
+            if (cov[1][i])
+                ck_assert_msg(cov[0][i] && !raw, "byte %zu, chunks of %zu",
+                              i, step);
+            /* kept: what a rule reads */
+            if (cov[0][i] && !raw && (rcdata || !ws))
+                ck_assert_msg(cov[1][i], "byte %zu lost, chunks of %zu", i,
+                              step);
+            /* dropped: whitespace alone between two tags (one piece when
+             * the document comes whole) */
+            if (step == 0 && cov[0][i] && !rcdata && ws) {
+                size_t a = i, b = i;
+                while (a > 0 && strchr(" \n", IDLE_DOC[a - 1]))
+                    a--;
+                while (b < len && strchr(" \n", IDLE_DOC[b]))
+                    b++;
+                if (a > 0 && IDLE_DOC[a - 1] == '>' && IDLE_DOC[b] == '<')
+                    ck_assert_msg(!cov[1][i], "byte %zu kept", i);
+            }
+        }
     }
 }
 END_TEST
@@ -1263,6 +1340,7 @@ static Suite *tokenizer_suite(void)
                         N_LEAN_DOCS +
                             (int)(sizeof split_docs / sizeof split_docs[0]) - 1);
     tcase_add_test(tc, lean_tag_set);
+    tcase_add_test(tc, idle_text);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("limits");
