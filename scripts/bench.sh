@@ -434,7 +434,7 @@ for c in "${configs[@]}"; do
       "$(fmt "${p99[$c]}" '%.2f') ms" "$ratio" "$note"
   fi
 done
-notes+=("End to end: $(basename "$page") ($page_bytes bytes, \"$page_title\"), served as a static file by apache2 $("$HTTPD" -v | sed -n 's/^Server version: //p') (event MPM, 2 × 64 threads, keep-alive; mod_proxy_html acts only on proxied responses, so its row goes through a mod_proxy hop to the no-filter URL of the same server, measured alone as well) on 127.0.0.1; \`wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s --latency\`, $ROUNDS rounds in rotating order after a 1 s warm-up each; median of the rounds. wrk and apache2 share the machine's $jobs cores.")
+notes+=("End to end: $(basename "$page") ($page_bytes bytes, \"$page_title\"), served as a static file by apache2 $("$HTTPD" -v | sed -n 's/^Server version: //p') (event MPM, 2 × 64 threads, keep-alive; mod_proxy_html acts only on proxied responses, so its row goes through a mod_proxy hop to the no-filter URL of the same server, measured alone as well) on 127.0.0.1; \`wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s --latency\`, $ROUNDS rounds in rotating order after a 1 s warm-up each; median of the rounds. wrk and apache2 share the machine's $jobs cores. Apache's defaults (EnableSendfile Off, EnableMMAP On): without a filter the core maps the file for each response; mod_smo reads it with one read. The mod_smo rows reuse the plan of the first response (SMOPlanCache On, the default: the file's edits applied without a parse); the rows marked SMOPlanCache Off parse every response, the cost for pages that are not static files (CGI, PHP, a proxied backend).")
 
 # ------------------------------------------------------------ 4. latency
 # (on the same server, before it stops)
