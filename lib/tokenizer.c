@@ -763,12 +763,11 @@ static const char *skip_text_element(const char *p, const char *end,
             if ((q[2 + k] | 0x20) != name[k])
                 break;
         if (k == name_len && tag_name_stop[(unsigned char)q[2 + k]]) {
-            size_t i = 0;
+            size_t i = 1; /* past the byte that ended the name */
             unsigned sub = SK_BEFORE_NAME;
             p = q + 2 + k;
             if (*p == '>')
                 return p + 1;
-            i = 1;
             if (!skip_to_tag_end(p, (size_t)(end - p), &i, &sub))
                 return NULL;
             return p + i;
@@ -820,11 +819,12 @@ static const char *skip_comment(const char *p, const char *end)
 }
 
 /* The body of a page once only a few tags matter (lean_fast): from i in
- * the data state, step over text and over every tag that matters to no
- * one, with nothing recorded and no callback, the way the state machine
- * would (emit_tag's fast path).  Returns the offset of the first '<' the
- * state machine must read itself (a tag that matters, a comment, a
- * doctype, a tag cut by the end of the chunk), or len. */
+ * the data state, step over text, over every tag that matters to no one,
+ * over whole text elements (script, style...) and, with skip_comments,
+ * comments, with nothing recorded and no callback, where the state
+ * machine would end up the same (emit_tag's fast path).  Returns the
+ * offset of the first '<' the state machine must read itself (a tag that
+ * matters, a doctype, anything cut by the end of the chunk), or len. */
 static size_t lean_scan(smo_tokenizer *t, const char *buf, size_t len,
                         size_t i)
 {
@@ -897,7 +897,6 @@ static size_t lean_scan(smo_tokenizer *t, const char *buf, size_t len,
         t->text_start = ABS(skipped);
     return stop;
 }
-
 
 static int run(smo_tokenizer *t, const char *buf, size_t len)
 {
