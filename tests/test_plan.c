@@ -328,7 +328,9 @@ static void *APR_THREAD_FUNC hammer(apr_thread_t *th, void *data)
         apr_pool_clear(p);
     }
     apr_pool_destroy(p);
-    apr_thread_exit(th, APR_SUCCESS);
+    /* A plain return, not apr_thread_exit(): ASan takes pthread_exit()
+     * unwinding past live stack objects for a use after scope. */
+    (void)th;
     return NULL;
 }
 
