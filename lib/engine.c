@@ -529,29 +529,51 @@ const char *smo_engine_gave_up(const smo_engine *e)
 
 /* ---- the configuration as a cache key ------------------------------------ */
 
-static void key_str(apr_array_header_t *k, const char *s)
+/* The key as it grows: bytes appended a field at a time, not one by one. */
+typedef struct {
+    apr_pool_t *pool;
+    char *s;
+    size_t len, cap;
+} keybuf;
+
+static void key_add(keybuf *k, const char *bytes, size_t n)
 {
-    char num[24];
-    int n;
-    if (!s) {
-        APR_ARRAY_PUSH(k, char) = '-';
-        return;
+    if (k->len + n > k->cap) {
+        size_t cap = k->cap * 2;
+        char *ns;
+        while (cap < k->len + n)
+            cap *= 2;
+        ns = apr_palloc(k->pool, cap);
+        memcpy(ns, k->s, k->len);
+        k->s = ns;
+        k->cap = cap;
     }
-    n = apr_snprintf(num, sizeof(num), "%" APR_SIZE_T_FMT ":", strlen(s));
-    for (int i = 0; i < n; i++)
-        APR_ARRAY_PUSH(k, char) = num[i];
-    for (; *s; s++)
-        APR_ARRAY_PUSH(k, char) = *s;
+    memcpy(k->s + k->len, bytes, n);
+    k->len += n;
 }
 
-static void key_num(apr_array_header_t *k, uint64_t v)
+static void key_str(keybuf *k, const char *s)
+{
+    char num[24];
+    size_t n;
+    if (!s) {
+        key_add(k, "-", 1);
+        return;
+    }
+    n = strlen(s);
+    key_add(k, num, (size_t)apr_snprintf(num, sizeof(num),
+                                         "%" APR_SIZE_T_FMT ":", n));
+    key_add(k, s, n);
+}
+
+static void key_num(keybuf *k, uint64_t v)
 {
     char num[24];
     apr_snprintf(num, sizeof(num), "%" APR_UINT64_T_FMT, v);
     key_str(k, num);
 }
 
-static void key_list(apr_array_header_t *k, const apr_array_header_t *a)
+static void key_list(keybuf *k, const apr_array_header_t *a)
 {
     key_num(k, a ? (uint64_t)a->nelts : 0);
     for (int i = 0; a && i < a->nelts; i++)
@@ -561,7 +583,7 @@ static void key_list(apr_array_header_t *k, const apr_array_header_t *a)
 const char *smo_engine_config_key(apr_pool_t *p, const smo_engine_config *cfg,
                                   size_t *len)
 {
-    apr_array_header_t *k = apr_array_make(p, 512, 1);
+    keybuf kb = { p, apr_palloc(p, 512), 0, 512 }, *k = &kb;
     const smo_meta_config *m = cfg->meta;
     const smo_share_config *s = cfg->share;
 
@@ -604,6 +626,6 @@ const char *smo_engine_config_key(apr_pool_t *p, const smo_engine_config *cfg,
     key_num(k, (uint64_t)cfg->share_at);
     key_str(k, cfg->share_sel ? smo_selector_text(p, cfg->share_sel) : NULL);
     key_str(k, cfg->share_style);
-    *len = (size_t)k->nelts;
-    return k->elts;
+    *len = kb.len;
+    return kb.s;
 }

@@ -90,14 +90,13 @@ smo_plan_recorder *smo_plan_recorder_create(apr_pool_t *pool,
     return rec;
 }
 
-const smo_plan *smo_plan_recorded(const smo_plan_recorder *rec)
+const smo_plan *smo_plan_recorded(smo_plan_recorder *rec)
 {
-    smo_plan_recorder *r = (smo_plan_recorder *)rec;
     if (rec->overflow)
         return NULL;
-    r->plan.ops = (const smo_plan_op *)rec->ops->elts;
-    r->plan.n_ops = (size_t)rec->ops->nelts;
-    return &r->plan;
+    rec->plan.ops = (const smo_plan_op *)rec->ops->elts;
+    rec->plan.n_ops = (size_t)rec->ops->nelts;
+    return &rec->plan;
 }
 
 int smo_plan_replay(const smo_plan *plan, const smo_sink *sink, void *ctx)

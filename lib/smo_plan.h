@@ -50,7 +50,7 @@ smo_plan_recorder *smo_plan_recorder_create(apr_pool_t *pool,
 
 /* The plan so far (living in the recorder's pool), or NULL if it grew
  * past max_bytes. */
-const smo_plan *smo_plan_recorded(const smo_plan_recorder *rec);
+const smo_plan *smo_plan_recorded(smo_plan_recorder *rec);
 
 /* Replay a plan through a sink.  Returns the first non-zero sink result. */
 int smo_plan_replay(const smo_plan *plan, const smo_sink *sink, void *ctx);

@@ -153,9 +153,11 @@ describe('SMOPlanCache', () => {
 
   it('a Range request is parsed and cut from the filtered body', async () => {
     const whole = (await get('/tea.html')).body;
+    const before = used('/tea.html');
     const part = await get('/tea.html', { headers: { Range: 'bytes=10-99' } });
     assert.equal(part.status, 206);
     assert.ok(part.body.equals(whole.subarray(10, 100)));
+    assert.equal(used('/tea.html'), before, 'a Range answer came from the plan');
   });
 
   it('requests at once (threads of one child) all get the same body', async () => {
