@@ -242,7 +242,10 @@ uint64_t smo_text_first_non_ws(const smo_token *tok)
 
 /* ---- emitting ---------------------------------------------------------- */
 
-/* SMO_LEAN_IDLE_TEXT: whitespace between tags, which no rule reads. */
+/* SMO_LEAN_IDLE_TEXT: whitespace between tags, which no rule reads.  Where
+ * the pieces of a text break depends on the chunking, so this holds only
+ * because the data state's readers (the head's end, the body's start) look
+ * for the first byte that is not whitespace; a title is RCDATA. */
 static int idle_piece(const smo_tokenizer *t, const smo_token *tok)
 {
     return t->idle_text && t->text_state == ST_DATA &&

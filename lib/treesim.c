@@ -191,7 +191,8 @@ static int foreign_start_as_html(smo_treesim *s, const smo_token *t,
 
 static void end_tag(smo_treesim *s, const smo_token *t, tagclass k)
 {
-    if (k.id == T_TEMPLATE && s->template_depth)
+    int closes_template = k.id == T_TEMPLATE && s->template_depth;
+    if (closes_template)
         s->template_depth--;
     if (!s->depth)
         return;
@@ -210,6 +211,13 @@ static void end_tag(smo_treesim *s, const smo_token *t, tagclass k)
             s->depth = i - 1;
             return;
         }
+    }
+    if (closes_template) {
+        /* The template was opened outside foreign content: its end pops
+         * everything opened since (13.2.6.4.18, "in template"), integration
+         * points included. */
+        s->depth = 0;
+        return;
     }
     /* Not in foreign content: the tree builder hands it to the HTML rules,
      * which close an HTML ancestor of that name through the foreign

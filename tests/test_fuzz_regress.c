@@ -11,6 +11,7 @@
 #include "smo_click.h"
 #include "smo_engine.h"
 #include "smo_escape.h"
+#include "smo_meta.h"
 #include "smo_share.h"
 #include "smo_url.h"
 
@@ -252,12 +253,50 @@ START_TEST(utf16_bom_untouched_any_chunking)
 }
 END_TEST
 
+/* fuzz_engine, "chunked output differs from one-chunk output": </template>
+ * left the <svg> opened inside it open when an HTML integration point
+ * (<desc>) stood above it, so the <title> after it was taken as SVG, its
+ * text read in the data state, and og:title lost the whitespace that came
+ * in a chunk of its own.  </template> closes everything opened in it. */
+START_TEST(svg_left_open_by_template)
+{
+    static const char page[] = "<head><template><svg><desc></template>"
+                               "</desc><title>a  b</title><body>x";
+    size_t len = sizeof page - 1;
+    smo_meta_config mc;
+    smo_engine_config cfg;
+    rec whole, part;
+
+    memset(&mc, 0, sizeof mc);
+    mc.props = apr_array_make(pool, 1, sizeof(smo_meta_prop));
+    mc.auto_meta = 1;
+    mc.canonical_url = mc.page_url = "https://www.example.com/p";
+    memset(&cfg, 0, sizeof cfg);
+    cfg.head_limit = 256 * 1024;
+    cfg.meta = &mc;
+    run(&whole, &cfg, page, len, 0);
+    put(&whole, "", 1);
+    ck_assert_msg(strstr(whole.out, "<meta property=\"og:title\" "
+                                    "content=\"a b\">") != NULL,
+                  "the title is the HTML <title>: %s", whole.out);
+    for (size_t step = 1; step < len; step++) {
+        run(&part, &cfg, page, len, step);
+        ck_assert_msg(part.n == whole.n - 1 &&
+                          !memcmp(part.out, whole.out, part.n),
+                      "chunks of %zu give another output", step);
+        free(part.out);
+    }
+    free(whole.out);
+}
+END_TEST
+
 static Suite *regress_suite(void)
 {
     Suite *s = suite_create("fuzz-regressions");
     TCase *tc = tcase_create("found");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, body_start_after_nul);
+    tcase_add_test(tc, svg_left_open_by_template);
     tcase_add_loop_test(tc, long_tag_after_head_not_held, 0,
                         sizeof long_openers / sizeof long_openers[0]);
     tcase_add_test(tc, quote_in_url_encoded_and_clickable);

@@ -759,6 +759,22 @@ START_TEST(template_depth)
     ck_assert_int_eq(h->recs[1].template_after, 1);
     ck_assert_int_eq(h->recs[4].template_after, 1);
     ck_assert_int_eq(h->recs[6].template_after, 0);
+
+    /* </template> closes what was opened inside it, foreign content and
+     * its integration points included; a template opened inside an
+     * integration point closes back to it. */
+    h = tokens("<body><template><svg><desc></template><![CDATA[a]]>", 1);
+    ck_assert_str_eq(dump(h, 0), "<body> H7\n<template>\n<svg>\n<desc>\n"
+                     "</template>\nC\"[CDATA[a]]\"\n");
+    ck_assert_int_eq(h->recs[3].foreign_after, 1);
+    ck_assert_int_eq(h->recs[4].foreign_after, 0);
+    ck_assert_int_eq(h->recs[4].template_after, 0);
+    h = tokens("<body><template><svg><desc><template><math></template>"
+               "<![CDATA[a]]></template><![CDATA[b]]>", 1);
+    ck_assert_str_eq(dump(h, 0), "<body> H7\n<template>\n<svg>\n<desc>\n"
+                     "<template>\n<math>\n</template>\nX\"a\"\n"
+                     "</template>\nC\"[CDATA[b]]\"\n");
+    ck_assert_int_eq(h->recs[6].template_after, 1);
 }
 END_TEST
 
