@@ -48,6 +48,7 @@ libs="$(apu-1-config --link-ld --libs) $(apr-1-config --link-ld --libs)
 mkdir -p "$out/bin"
 status=0
 summary=()
+repro=()
 for t in "${targets[@]}"; do
   src=$top/tests/fuzz/$t.c
   seeds=$top/tests/fuzz/corpus/$t
@@ -102,6 +103,13 @@ for t in "${targets[@]}"; do
       [ $n -le 5 ] || continue
       echo "!! crashing input: $c"
       echo "   replay: $out/bin/$t $c"
+      # CI keeps only the end of the output and none of the files: the
+      # input itself goes to the summary, to be replayed anywhere.
+      if [ $n -le 2 ]; then
+        how="base64 -d > crash; replay with $t crash"
+        repro+=("$t input, $(stat -c %s "$c") bytes ($how):"
+                "$(head -c 4096 "$c" | base64 -w0)")
+      fi
     done
     [ $n -le 5 ] || echo "!! ... $n crashing inputs in all, under $out/$t/"
     summary+=("$(printf '%-12s FAIL  runs %s  exec/s %s  cov %s  ft %s' \
@@ -114,4 +122,5 @@ done
 
 echo "== fuzz summary (${seconds}s per target; logs in $out)"
 printf '%s\n' "${summary[@]}"
+[ ${#repro[@]} -eq 0 ] || printf '!! %s %s\n' "${repro[@]}"
 exit $status
