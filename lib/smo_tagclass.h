@@ -41,7 +41,8 @@ int smo_tag_matters_outside_foreign(const char *name, size_t len);
 
 /* The quick part of that test, for the hot path to inline: most names
  * (a, p, li, div, span...) are ruled out by their length and first
- * letter without a call. */
+ * letter, without a call and without a branch (the names vary too much
+ * from one tag to the next for a branch to be predicted). */
 static inline int smo_tag_may_matter_outside_foreign(const char *name,
                                                      size_t len)
 {
@@ -49,14 +50,14 @@ static inline int smo_tag_may_matter_outside_foreign(const char *name,
      * 3 svg xmp, 4 body head html math, 5 style title, 6 iframe script,
      * 7 noembed, 8 noframes noscript template textarea, 9 plaintext. */
 #define L(c) (1u << ((c) - 'a'))
-    static const unsigned first[10] = {
+    static const unsigned first[16] = {
         [3] = L('s') | L('x'), [4] = L('b') | L('h') | L('m'),
         [5] = L('s') | L('t'), [6] = L('i') | L('s'), [7] = L('n'),
         [8] = L('n') | L('t'), [9] = L('p')
     };
 #undef L
     unsigned c = ((unsigned char)name[0] | 0x20u) - 'a';
-    return len - 3 <= 6 && c < 26 && (first[len] >> c & 1);
+    return (len - 3 <= 6) & (c < 26) & (first[len & 15] >> (c & 31));
 }
 
 #endif

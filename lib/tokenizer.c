@@ -566,16 +566,27 @@ static inline int script_temp_is_script(const smo_tokenizer *t)
 /* The first `c` in [p, end), or end.  The runs the fast path searches (the
  * text between two tags, an attribute value) are mostly shorter than a
  * cache line, where a call to memchr costs more than the search: compare
- * 16 bytes at a time in place. */
+ * in place, 32 bytes a step, so that most searches end in the first step
+ * (fewer mispredicted loop exits than with 16). */
 static inline const char *find_byte(const char *p, const char *end, char c)
 {
 #if defined(__SSE2__)
     const __m128i needle = _mm_set1_epi8(c);
-    for (; end - p >= 16; p += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, needle));
+    for (; end - p >= 32; p += 32) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, needle)) |
+                     (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, needle))
+                         << 16;
         if (m)
             return p + __builtin_ctz(m);
+    }
+    if (end - p >= 16) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, needle));
+        if (m)
+            return p + __builtin_ctz(m);
+        p += 16;
     }
     while (p < end && *p != c)
         p++;
@@ -836,14 +847,22 @@ static size_t lean_scan(smo_tokenizer *t, const char *buf, size_t len,
     char lname[SMO_TAG_NAME_MAX + 1];
     size_t name_len;
     int text_el;
+    const char *next = buf + len; /* the first '<' after the last one */
 
     while (i < len) {
-        const char *lt = find_byte(buf + i, buf + len, '<');
+        /* Where the next tag starts does not wait for where this one ends:
+         * the '<' after this one is searched for first, and is the next
+         * tag's unless this tag (a quoted value, a text element) reaches
+         * past it.  The processor then works on several tags at once
+         * instead of one dependent load after another. */
+        const char *lt = next >= buf + i && next < buf + len
+                             ? next : find_byte(buf + i, buf + len, '<');
         size_t at, n, name;
         unsigned sub = SK_BEFORE_NAME;
         unsigned char c;
         if (lt == buf + len)
             break;
+        next = find_byte(lt + 1, buf + len, '<');
         at = (size_t)(lt - buf);
         stop = at;
         if (at + 1 >= len)
@@ -868,7 +887,19 @@ static size_t lean_scan(smo_tokenizer *t, const char *buf, size_t len,
             continue;
         }
         name = n;
-        n = (size_t)(scan_name(buf + n, buf + len, tag_name_stop) - buf);
+#if defined(__SSE2__)
+        if (len - at > 16) {
+            /* The name from the 16 bytes after '<', which also hold the
+             * '/' of an end tag (not a name stop there). */
+            unsigned m = name_stop_mask(_mm_loadu_si128(
+                             (const __m128i *)(const void *)(lt + 1)), 0) &
+                         ~(unsigned)(n - at - 1);
+            n = m ? at + 1 + (size_t)__builtin_ctz(m)
+                  : (size_t)(scan_name(lt + 17, buf + len, tag_name_stop) -
+                             buf);
+        } else
+#endif
+            n = (size_t)(scan_name(buf + n, buf + len, tag_name_stop) - buf);
         if (n == len)
             break;
         name_len = n - name;

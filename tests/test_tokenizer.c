@@ -975,6 +975,15 @@ static const char *const lean_docs[] = {
     "<!-- --!-> <svg> -- > <math> ---><svg/><!-- <!-- <svg> --><math/>"
     "<!-- x <!--> <svg/><!---x--><math/><!-- -><svg/> --!--><math/>"
     "<!- bogus --><svg/><!DOCTYPE x><math/><!-- cut at the end",
+    /* names past the 16 bytes the fast path reads after '<' (custom
+     * elements), end tags among them; the '<' after a tag inside its own
+     * quoted value or text element, where the next tag does not start */
+    "<my-very-long-custom-element data-x='<svg>'>a</my-very-long-custom-"
+    "element><scriptscriptscript1>x</scriptscriptscript1><bodybodybodybody>"
+    "<x-0123456789abcd>1</x-0123456789abcd><x-0123456789abcde/><svgsvgsvgs"
+    "vgsvgsvg a=\"<math>\"><p title=\"a<b\" class='<svg><math>'>c<d</p><s"
+    "cript>if (a<b && c<d) x='<svg>'</script><math></math><!--<svg>--><b>"
+    "</body>",
     NULL
 };
 
@@ -1053,7 +1062,7 @@ static const char *lean_dump(const char *doc, size_t len, size_t step, int lean,
     return dump(f, 1);
 }
 
-#define N_LEAN_DOCS 8
+#define N_LEAN_DOCS 9
 
 START_TEST(lean_same_boundaries)
 {
@@ -1069,6 +1078,67 @@ START_TEST(lean_same_boundaries)
                              "--- wanted:\n%s", comments ? " (comments)" : "",
                              step, _i, got, want);
         }
+    }
+}
+END_TEST
+
+/* Documents made of random pieces (tags that matter and tags that do not,
+ * every quoting form, text elements, comments, '<' as text, long names),
+ * with the same property: lean mode reports what the full run reports,
+ * at the same offsets, whole and in chunks.  A fixed seed keeps a failure
+ * reproducible. */
+START_TEST(lean_random_docs)
+{
+    static const char *const pieces[] = {
+        "<a", "<div", "<p", "</div>", "</a>", "<br/>", "<my-custom-element-x",
+        "</my-custom-element-x>", ">", " ", "\n", "=", "\"", "'", "/", "x",
+        "href", " class=\"c\"", "='<svg>'", "=\"</body>\"", "=x>", "<", "</",
+        "<!--", "-->", "--!>", "<script>", "</script>", "<style>", "</style>",
+        "<title>", "</title>", "<textarea>", "<svg>", "</svg>", "<math>",
+        "<template>", "</template>", "<body>", "</body>", "<!DOCTYPE html>",
+        "<![CDATA[", "]]>", "<?x?>", "a<b", " data-long-attribute-name-x=1",
+        "<scriptx>", "<SCRIPT>", "</SCRIPT >", "\t", "<img src=x alt=\"a>b\">"
+    };
+    const size_t n_pieces = sizeof pieces / sizeof pieces[0];
+    uint32_t seed = 2463534242u;
+    apr_pool_t *outer = pool;
+
+    for (int d = 0; d < 1500; d++) {
+        char doc[1024];
+        size_t len = 0, count;
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        count = 8 + seed % 48;
+        for (size_t k = 0; k < count; k++) {
+            const char *p;
+            size_t n;
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            p = pieces[seed % n_pieces];
+            n = strlen(p);
+            if (len + n >= sizeof doc)
+                break;
+            memcpy(doc + len, p, n);
+            len += n;
+        }
+        doc[len] = '\0';
+        apr_pool_create(&pool, outer);
+        for (int comments = 0; comments <= 1; comments++) {
+            const char *want = lean_dump(doc, len, 0, 0, comments);
+            static const size_t steps[] = { 0, 1, 7, 17, 40 };
+            for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+                const char *got = lean_dump(doc, len, steps[k], 1, comments);
+                if (strcmp(got, want))
+                    ck_abort_msg("lean%s, chunks of %zu, document %d:\n%s\n"
+                                 "%s\n--- wanted:\n%s",
+                                 comments ? " (comments)" : "", steps[k], d,
+                                 doc, got, want);
+            }
+        }
+        apr_pool_destroy(pool);
+        pool = outer;
     }
 }
 END_TEST
@@ -1355,6 +1425,7 @@ static Suite *tokenizer_suite(void)
     tcase_add_loop_test(tc, lean_same_boundaries, 0,
                         N_LEAN_DOCS +
                             (int)(sizeof split_docs / sizeof split_docs[0]) - 1);
+    tcase_add_test(tc, lean_random_docs);
     tcase_add_test(tc, lean_tag_set);
     tcase_add_test(tc, idle_text);
     suite_add_tcase(s, tc);
