@@ -847,7 +847,7 @@ static size_t lean_scan(smo_tokenizer *t, const char *buf, size_t len,
     char lname[SMO_TAG_NAME_MAX + 1];
     size_t name_len;
     int text_el;
-    const char *next = buf + len; /* the first '<' after the last one */
+    const char *next = NULL; /* the first '<' after the last one */
 
     while (i < len) {
         /* Where the next tag starts does not wait for where this one ends:
@@ -855,7 +855,7 @@ static size_t lean_scan(smo_tokenizer *t, const char *buf, size_t len,
          * tag's unless this tag (a quoted value, a text element) reaches
          * past it.  The processor then works on several tags at once
          * instead of one dependent load after another. */
-        const char *lt = next >= buf + i && next < buf + len
+        const char *lt = next && next >= buf + i
                              ? next : find_byte(buf + i, buf + len, '<');
         size_t at, n, name;
         unsigned sub = SK_BEFORE_NAME;

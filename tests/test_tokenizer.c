@@ -1109,6 +1109,7 @@ START_TEST(lean_random_docs)
         "<scriptx>", "<SCRIPT>", "</SCRIPT >", "\t", "<img src=x alt=\"a>b\">"
     };
     const size_t n_pieces = sizeof pieces / sizeof pieces[0];
+    static const size_t steps[] = { 0, 1, 7, 17, 40 };
     uint32_t seed = 2463534242u;
     apr_pool_t *outer = pool;
 
@@ -1127,7 +1128,6 @@ START_TEST(lean_random_docs)
         apr_pool_create(&pool, outer);
         for (int comments = 0; comments <= 1; comments++) {
             const char *want = lean_dump(doc, len, 0, 0, comments);
-            static const size_t steps[] = { 0, 1, 7, 17, 40 };
             for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
                 const char *got = lean_dump(doc, len, steps[k], 1, comments);
                 if (strcmp(got, want))
