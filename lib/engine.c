@@ -35,9 +35,10 @@ struct smo_engine {
     int head_done;           /* head rules applied */
     int done;                /* nothing more can change */
     uint64_t passed_through; /* bytes fed after done, not tokenized */
-    int bom_checked;         /* the first two bytes were looked at */
-    int bom_pending;         /* the first byte came alone: bom_byte */
-    char bom_byte;
+    int bom_checked;         /* the first bytes were looked at */
+    unsigned bom_len;        /* the start of a byte order mark, in bom_buf,
+                              * came alone: held until the rest shows */
+    char bom_buf[2];
     const char *gave_up;
 
     smo_meta *meta;          /* the metadata rules; NULL: none */
@@ -389,6 +390,58 @@ static int stop(smo_engine *e, size_t unfed)
                                            e->passed_through);
 }
 
+/* What the first bytes are (WHATWG "BOM sniff"). */
+enum { BOM_NONE, BOM_MORE, BOM_UTF8, BOM_UTF16 };
+
+/* The byte order mark, if any, at the start of the stream: the bytes held
+ * from earlier calls (bom_buf), then this chunk.  A mark split across
+ * chunks is held (BOM_MORE); `*used` is how many bytes of this chunk
+ * belong to a UTF-8 mark. */
+static int sniff_bom(smo_engine *e, const char *buf, size_t len,
+                     size_t *used)
+{
+    unsigned char b[3];
+    size_t n = e->bom_len, take = len < 3 - n ? len : 3 - n;
+
+    memcpy(b, e->bom_buf, n);
+    memcpy(b + n, buf, take);
+    n += take;
+    *used = 0;
+    if (n && b[0] == 0xEF) {
+        if (n > 1 && b[1] != 0xBB)
+            goto none;
+        if (n > 2 && b[2] != 0xBF)
+            goto none;
+        if (n == 3) {
+            e->bom_checked = 1;
+            *used = 3 - e->bom_len;
+            return BOM_UTF8;
+        }
+    } else if (n && (b[0] == 0xFE || b[0] == 0xFF)) {
+        if (n > 1) {
+            e->bom_checked = 1;
+            return b[1] == (b[0] ^ 1) ? BOM_UTF16 : BOM_NONE;
+        }
+    } else if (n) {
+        goto none;
+    }
+    /* All of it may still be the start of a mark: keep it. */
+    memcpy(e->bom_buf + e->bom_len, buf, len);
+    e->bom_len += (unsigned)len;
+    return BOM_MORE;
+none:
+    e->bom_checked = 1;
+    return BOM_NONE;
+}
+
+/* The bytes held as the start of a mark that was none: page bytes. */
+static int feed_bom_buf(smo_engine *e)
+{
+    unsigned n = e->bom_len;
+    e->bom_len = 0;
+    return n ? smo_tokenizer_feed(e->tok, e->bom_buf, n, 0) : 0;
+}
+
 int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
 {
     int rv;
@@ -398,36 +451,32 @@ int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
         return smo_rewriter_release(e->rw, smo_tokenizer_offset(e->tok) +
                                                e->passed_through);
     }
-    if (smo_tokenizer_offset(e->tok) == 0 && !e->bom_checked) {
-        /* UTF-16 is not ASCII-compatible: nothing we write would read
-         * right in it, so a page with its byte order mark goes as it is.
-         * The first two bytes may come in two chunks. */
-        unsigned char b0, b1;
-        if (!e->bom_pending && len == 1 &&
-            ((unsigned char)buf[0] == 0xFF || (unsigned char)buf[0] == 0xFE)) {
-            e->bom_pending = 1;
-            e->bom_byte = buf[0];
+    if (!e->bom_checked) {
+        size_t used;
+        switch (sniff_bom(e, buf, len, &used)) {
+        case BOM_MORE:
             return 0; /* held by the caller until we know */
-        }
-        if (len == 0)
-            return 0;
-        e->bom_checked = 1;
-        b0 = (unsigned char)(e->bom_pending ? e->bom_byte : buf[0]);
-        b1 = (unsigned char)(e->bom_pending ? buf[0] : buf[1 < len ? 1 : 0]);
-        if ((e->bom_pending || len >= 2) &&
-            ((b0 == 0xFF && b1 == 0xFE) || (b0 == 0xFE && b1 == 0xFF))) {
+        case BOM_UTF16:
+            /* UTF-16 is not ASCII-compatible: nothing we write would read
+             * right in it, so the page goes as it is. */
             give_up(e, "a UTF-16 page (byte order mark): left untouched");
             e->done = 1;
-            e->passed_through += len + (size_t)e->bom_pending;
+            e->passed_through += len + e->bom_len;
             return smo_rewriter_release(e->rw, e->passed_through);
-        }
-        if (e->bom_pending) {
-            e->bom_pending = 0;
-            rv = smo_tokenizer_feed(e->tok, &e->bom_byte, 1, 0);
-            if (rv == STOP_DONE)
-                return stop(e, len);
-            if (rv != 0)
-                return rv;
+        case BOM_UTF8:
+            /* Not text (WHATWG "decode" skips it): the tokenizer starts
+             * after it, and the mark goes out first. */
+            smo_tokenizer_skip(e->tok, 3);
+            if (e->meta)
+                smo_meta_set_bom(e->meta, "utf-8");
+            buf += used;
+            len -= used;
+            e->bom_len = 0;
+            break;
+        default:
+            if ((rv = feed_bom_buf(e)) != 0)
+                return rv == STOP_DONE ? stop(e, len) : rv;
+            break;
         }
     }
     rv = smo_tokenizer_feed(e->tok, buf, len, 0);
@@ -484,10 +533,10 @@ static int finish_share(smo_engine *e, int open_end)
 int smo_engine_finish(smo_engine *e)
 {
     int rv;
-    if (e->bom_pending && !e->done) {
-        e->bom_pending = 0;
+    if (!e->bom_checked && !e->done) {
+        /* The stream ended with the start of a mark: page bytes. */
         e->bom_checked = 1;
-        rv = smo_tokenizer_feed(e->tok, &e->bom_byte, 1, 0);
+        rv = feed_bom_buf(e);
         if (rv == STOP_DONE)
             return stop(e, 0);
         if (rv != 0)

@@ -124,6 +124,7 @@ struct smo_meta {
     rawval description;          /* first non-empty <meta name=description> */
     rawval canonical;            /* first non-empty rel=canonical href */
     const char *meta_charset;    /* first charset declaration, decoded */
+    const char *bom_charset;     /* the byte order mark's, or NULL */
     int unknown_tag;             /* a meta/link too long to read */
 
     char *title;                 /* TITLE_MAX bytes once a <title> starts */
@@ -269,9 +270,12 @@ static void keep_raw(apr_pool_t *p, rawval *v, const smo_token *t,
     v->set = 1;
 }
 
-/* The charset that decodes the page: HTTP's wins, as in browsers. */
+/* The charset that decodes the page: the byte order mark's, then HTTP's,
+ * then the page's own, as in browsers. */
 static const char *page_charset(const smo_meta *m)
 {
+    if (m->bom_charset)
+        return m->bom_charset;
     if (m->cfg.http_charset && !blank(m->cfg.http_charset))
         return m->cfg.http_charset;
     return m->meta_charset;
@@ -1103,6 +1107,12 @@ const char *smo_meta_title(const smo_meta *m)
     t = smo_collapse_ws(page_text(m, raw ? raw : "", len, 0));
     c->title = *t ? t : NULL;
     return c->title;
+}
+
+void smo_meta_set_bom(smo_meta *m, const char *charset)
+{
+    m->bom_charset = charset;
+    m->facts++; /* values decoded before are stale */
 }
 
 const char *smo_meta_charset(const smo_meta *m)

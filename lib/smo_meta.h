@@ -73,8 +73,13 @@ const char *smo_meta_title(const smo_meta *m);
  * not read.  Call once the head is over. */
 const char *smo_meta_value(const smo_meta *m, const char *name);
 
-/* The page's charset as declared (HTTP wins over meta; a meta UTF-16
- * label reads as utf-8, as in browsers), or NULL. */
+/* The page starts with a byte order mark: its charset is `charset`,
+ * whatever HTTP and the page declare (SPEC 6, "Which charset"). */
+void smo_meta_set_bom(smo_meta *m, const char *charset);
+
+/* The page's charset: the byte order mark's, else as declared (HTTP wins
+ * over meta; a meta UTF-16 label reads as utf-8, as in browsers), or
+ * NULL. */
 const char *smo_meta_charset(const smo_meta *m);
 
 #endif

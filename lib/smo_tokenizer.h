@@ -92,6 +92,11 @@ smo_tokenizer *smo_tokenizer_create(apr_pool_t *pool, size_t tail_limit,
 /* Feed the next chunk; `eof` marks the last one (len may be 0). */
 int smo_tokenizer_feed(smo_tokenizer *t, const char *buf, size_t len, int eof);
 
+/* Before the first chunk: the stream's first `n` bytes are not input (a
+ * byte order mark, which the decoder consumes before the tokenizer sees
+ * anything).  They count in the offsets but make no token. */
+void smo_tokenizer_skip(smo_tokenizer *t, size_t n);
+
 /* Called by the tree builder simulation from within the start-tag
  * callback: which text state follows this tag.  `last_start_tag` is the
  * name that ends it (appropriate end tag); NULL: the last start tag

@@ -214,6 +214,12 @@ void smo_tokenizer_set_foreign(smo_tokenizer *t, int foreign)
     update_lean_fast(t);
 }
 
+void smo_tokenizer_skip(smo_tokenizer *t, size_t n)
+{
+    t->base += n;
+    t->text_start = t->tok_start = t->base;
+}
+
 uint64_t smo_tokenizer_offset(const smo_tokenizer *t)
 {
     return t->base;

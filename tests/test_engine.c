@@ -881,6 +881,135 @@ START_TEST(split_everywhere)
 }
 END_TEST
 
+/* ---- (a2) metadata through the whole engine ---------------------------- */
+
+/* Canonical link and SMOAutoMeta on, nothing configured. */
+static smo_engine_config meta_config(smo_meta_config *mc, apr_pool_t *p)
+{
+    smo_engine_config cfg = config(NULL, 0);
+    memset(mc, 0, sizeof *mc);
+    mc->props = apr_array_make(p, 1, sizeof(smo_meta_prop));
+    mc->auto_meta = 1;
+    mc->canonical = 1;
+    mc->canonical_url = mc->page_url = "https://example.com/p";
+    cfg.meta = mc;
+    return cfg;
+}
+
+/* The output bytes with every insertion cut out must be the input. */
+static void check_insert_only(const rec *r, const char *doc, size_t len,
+                              const char *what)
+{
+    size_t n;
+    char *rest = without_inserts(r, &n);
+    ck_assert_msg(!r->err[0], "%s: %s", what, r->err);
+    ck_assert_msg(r->drops == 0, "%s: input dropped", what);
+    ck_assert_msg(n == len && memcmp(rest, doc, len) == 0,
+                  "%s: input bytes changed:\n%.600s", what, r->out.s);
+    free(rest);
+}
+
+#define BOM "\xEF\xBB\xBF"
+
+START_TEST(utf8_bom)
+{
+    /* SPEC 6: the byte order mark is not text.  It stays the first bytes;
+     * the doctype, <html> and the head come after it, and so does what
+     * the engine inserts (here after the charset declaration). */
+    const char *d = BOM "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                    "<title>BOM page</title></head><body></body></html>";
+    apr_pool_t *p;
+    smo_meta_config mc;
+    smo_engine_config cfg;
+    size_t len = strlen(d);
+
+    ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
+    cfg = meta_config(&mc, p);
+    for (size_t step = 0; step <= 3; step++) {
+        plan pl = step ? plan_step(len, step) : plan_whole(len);
+        rec r;
+        run_plan(&r, &cfg, d, len, &pl);
+        check_insert_only(&r, d, len, "BOM page");
+        ck_assert_msg(r.n_ins == 1, "chunks of %zu: %zu insertions:\n%s",
+                      step, r.n_ins, r.out.s);
+        ck_assert_msg(r.out.len > len &&
+                          memcmp(r.out.s, BOM "<!DOCTYPE html>", 18) == 0,
+                      "chunks of %zu: the page does not start with its "
+                      "BOM and doctype:\n%s", step, r.out.s);
+        ck_assert_uint_eq(r.ins[0].in_off, after(d, "<meta charset=\"utf-8\">"));
+        ck_assert_msg(strstr(r.out.s, "<meta property=\"og:title\" "
+                                      "content=\"BOM page\">") != NULL,
+                      "chunks of %zu: og:title not derived:\n%s", step,
+                      r.out.s);
+        rec_free(&r);
+        plan_free(&pl);
+    }
+    apr_pool_destroy(p);
+}
+END_TEST
+
+START_TEST(utf8_bom_decides_charset)
+{
+    /* SPEC 6 "Which charset": the BOM first, before the Content-Type's
+     * charset and the page's own declaration. */
+    const char *d = BOM "<html><head><meta charset=\"iso-8859-1\">"
+                    "<title>Caf\xC3\xA9</title></head><body></body></html>";
+    apr_pool_t *p;
+    smo_meta_config mc;
+    smo_engine_config cfg;
+    size_t len = strlen(d);
+
+    ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
+    cfg = meta_config(&mc, p);
+    for (int k = 0; k < 2; k++) {
+        plan pl = plan_step(len, 1);
+        rec r;
+        mc.http_charset = k ? "windows-1252" : NULL;
+        run_plan(&r, &cfg, d, len, &pl);
+        check_insert_only(&r, d, len, "BOM and another charset");
+        ck_assert_msg(strstr(r.out.s, "content=\"Caf&#xE9;\"") != NULL,
+                      "the title is not read as UTF-8 (%s):\n%s",
+                      k ? "HTTP charset" : "meta charset", r.out.s);
+        rec_free(&r);
+        plan_free(&pl);
+    }
+    apr_pool_destroy(p);
+}
+END_TEST
+
+START_TEST(bom_prefix_only)
+{
+    /* The start of a BOM that is not one is page text as before, and a
+     * lone BOM is a page of nothing. */
+    static const doc_lit docs[] = {
+        { "\xEF\xBB<title>T</title>", 18 },
+        { "\xEF<title>T</title>", 17 },
+        { "\xEF\xBB", 2 },
+        { BOM, 3 },
+        { BOM "<title>T</title>", 19 },
+    };
+    smo_engine_config cfg = config(URL, 0);
+    for (size_t i = 0; i < N_ELEMS(docs); i++) {
+        rec whole, r;
+        plan pl = plan_step(docs[i].len, 1);
+        run_whole(&whole, &cfg, docs[i].s, docs[i].len);
+        check_insert_only(&whole, docs[i].s, docs[i].len, "BOM prefix");
+        run_plan(&r, &cfg, docs[i].s, docs[i].len, &pl);
+        check_same(&whole, &r, "BOM prefix, byte at a time", docs[i].s);
+        if (i == 0 || i == 1)
+            /* Text: the head opened and closed before it. */
+            ck_assert_msg(whole.n_ins == 1 && whole.ins[0].in_off == 0,
+                          "doc %zu:\n%s", i, whole.out.s);
+        if (i == 4)
+            ck_assert_msg(whole.n_ins == 1 && whole.ins[0].in_off == 3,
+                          "doc %zu:\n%s", i, whole.out.s);
+        rec_free(&whole);
+        rec_free(&r);
+        plan_free(&pl);
+    }
+}
+END_TEST
+
 /* ---- (c) byte preservation on generated documents --------------------- */
 
 static const char *const tag_names[] = {
@@ -1234,6 +1363,12 @@ static Suite *engine_suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_loop_test(tc, split_everywhere, 0, (int)N_ELEMS(split_docs));
     tcase_add_loop_test(tc, byte_preservation, 0, 16);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("bom");
+    tcase_add_test(tc, utf8_bom);
+    tcase_add_test(tc, utf8_bom_decides_charset);
+    tcase_add_test(tc, bom_prefix_only);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("hostile");

@@ -82,6 +82,9 @@ const LATIN1 = Buffer.from(`<!DOCTYPE html>
 </head><body></body></html>
 `.replace('–', '-'), 'latin1');
 
+// A Windows-authored page: a UTF-8 byte order mark before the doctype.
+const BOM_PAGE = Buffer.from('\uFEFF<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>BOM page</title></head><body></body></html>', 'utf8');
+
 // A head much larger than the SMOHeadLimit given to its section.
 const BIG_HEAD = `<!DOCTYPE html>
 <html><head><meta charset="utf-8">
@@ -126,6 +129,7 @@ const files = {
   'off/page.html': BARE,
   'utf8/page.html': UTF8,
   'latin1/page.html': LATIN1,
+  'bom.html': BOM_PAGE,
   'big/page.html': BIG_HEAD,
   'long.html': LONG_HEAD,
   'broken/page.html': BARE,
@@ -424,6 +428,25 @@ describe('SMOMeta, SMOMetaPolicy, SMOAutoMeta on a live server', () => {
     assert.ok(inserted.every((b) => b < 0x80), `non-ASCII bytes written:\n${inserted}`);
     assert.ok(Buffer.compare(res.body.subarray(res.body.indexOf('<title>')),
       LATIN1.subarray(LATIN1.indexOf('<title>'))) === 0, 'the page\'s own bytes changed');
+  });
+
+  it('a page with a UTF-8 byte order mark: the mark stays first, the doctype counts', async () => {
+    const res = await srv.get('/bom.html');
+    assert.equal(res.status, 200);
+    assert.deepEqual([...res.body.subarray(0, 3)], [0xEF, 0xBB, 0xBF], 'the BOM is not the first bytes');
+    assert.equal(res.body.subarray(3, 18).toString('latin1'), '<!DOCTYPE html>', 'the doctype does not follow the BOM');
+    // As a browser reads it: the decoder takes the mark away.
+    res.text = new TextDecoder('utf-8').decode(res.body);
+    const doc = parseHtml(res.text).doc;
+    assert.equal(doc.childNodes[0].nodeName, '#documentType', `no doctype first:\n${res.text}`);
+    assert.equal(doc.mode, 'no-quirks');
+    assert.equal(one(res, 'og:title'), 'BOM page');
+    theCanonical(res);
+    const og = await scrape(res);
+    assert.equal(og.ogTitle, 'BOM page');
+    // Nothing but insertions: the page's bytes are all there, in order.
+    const rest = res.text.replace(/<(?:meta|link)\b[^>]*>\n/g, '');
+    assert.equal(rest, new TextDecoder('utf-8').decode(BOM_PAGE));
   });
 
   it('a head over SMOHeadLimit: metadata once, before </head>', async () => {
