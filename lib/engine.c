@@ -98,16 +98,27 @@ static void head_fact(smo_engine *e, const smo_token *t)
 
 /* ---- the head rules ----------------------------------------------------- */
 
-static int apply_head_rules(smo_engine *e, uint64_t head_end)
+/* `open_end`: the head ends with the stream, inside a construct (see
+ * open_at_end()) where markup written at the end would not be markup. */
+static int apply_head_rules(smo_engine *e, uint64_t head_end, int open_end)
 {
     uint64_t at, held_from = smo_rewriter_released(e->rw);
     apr_array_header_t *removals;
     const char *markup;
-    int rv;
+    int late, rv;
 
     e->head_done = 1;
     if (!e->meta && !e->share_pending)
         return 0;
+    /* As early as is safe; what has already gone out cannot be changed. */
+    at = e->have_charset ? e->charset_end : e->head_start;
+    late = at < held_from || at > head_end;
+    if (late && open_end) {
+        elog(e, "the page ends inside an unclosed tag, comment, script, "
+                "title or template in a head that was not held back: "
+                "no metadata");
+        return 0;
+    }
     removals = apr_array_make(e->pool, 4, sizeof(smo_span));
     markup = e->meta ? smo_meta_markup(e->meta, held_from, removals) : NULL;
     if (e->share_pending && e->cfg.share_style) {
@@ -126,9 +137,7 @@ static int apply_head_rules(smo_engine *e, uint64_t head_end)
         elog(e, "the page declares everything: nothing inserted");
         return 0;
     }
-    /* As early as is safe; what has already gone out cannot be changed. */
-    at = e->have_charset ? e->charset_end : e->head_start;
-    if (at < held_from || at > head_end) {
+    if (late) {
         elog(e, "head was not held back: inserting where the head ends");
         at = head_end;
     }
@@ -162,7 +171,7 @@ static int head_token(smo_engine *e, const smo_token *t, int ev,
     }
     if (ev & SMO_HEAD_CLOSED) {
         uint64_t head_end = t->type == SMO_TOKEN_TEXT ? split : t->start;
-        return apply_head_rules(e, head_end);
+        return apply_head_rules(e, head_end, 0);
     }
     if (!smo_treesim_in_template(e->sim)) {
         if (smo_treesim_head_phase(e->sim) == SMO_HEAD_IN)
@@ -495,9 +504,18 @@ int smo_engine_flush(smo_engine *e)
     return e->done ? 0 : release(e);
 }
 
+/* At the end of the stream, before the tokenizer hears of it: does the
+ * page end inside a tag, comment, script, RCDATA/RAWTEXT, plaintext,
+ * template or svg, where markup written at the end would not become
+ * elements (an attribute value, a comment's or a title's text...)? */
+static int open_at_end(const smo_engine *e)
+{
+    return !smo_tokenizer_in_data(e->tok) || smo_treesim_in_template(e->sim) ||
+           smo_treesim_in_foreign(e->sim);
+}
+
 /* End of stream with the block not placed (SPEC 4: no match, no block).
- * `open_end`: the page ends inside a tag, comment, script, plaintext,
- * template or svg, where a block at the end would not be markup. */
+ * `open_end`: open_at_end(). */
 static int finish_share(smo_engine *e, int open_end)
 {
     uint64_t end = smo_tokenizer_offset(e->tok);
@@ -543,16 +561,15 @@ int smo_engine_finish(smo_engine *e)
             return rv;
     }
     if (!e->done) {
-        int open_end = !smo_tokenizer_in_data(e->tok) ||
-                       smo_treesim_in_template(e->sim) ||
-                       smo_treesim_in_foreign(e->sim);
+        int open_end = open_at_end(e);
         rv = smo_tokenizer_feed(e->tok, NULL, 0, 1);
         if (rv != 0 && rv != STOP_DONE)
             return rv;
         if (!e->head_done) {
             if (e->head_opened) {
                 /* The stream ended inside the head. */
-                if ((rv = apply_head_rules(e, smo_tokenizer_offset(e->tok))))
+                if ((rv = apply_head_rules(e, smo_tokenizer_offset(e->tok),
+                                           open_end)))
                     return rv;
             } else {
                 elog(e, "no head in the document: nothing inserted");

@@ -1340,6 +1340,83 @@ START_TEST(unterminated_at_eof)
 }
 END_TEST
 
+START_TEST(not_held_open_at_eof)
+{
+    /* The head not held (a FLUSH, a tiny head limit) and the page ends
+     * inside a construct: metadata written at the end would land inside
+     * it (an attribute value, a tag name, a comment, script or title
+     * text).  Nothing goes there; held, it goes after <head> as ever. */
+    static const char *const tails[] = {
+        "<meta",                        /* tag name */
+        "<meta name",                   /* attribute name */
+        "<meta name=",                  /* before the value */
+        "<meta name=\"x\" content=\"",  /* double-quoted value */
+        "<meta name='x' content='abc",  /* single-quoted value */
+        "<meta name=x content=abc",     /* unquoted value */
+        "<meta name=x /",               /* self-closing start */
+        "</head",                       /* end tag name */
+        "<!-- comment",                 /* comment */
+        "<!-",                          /* markup declaration open */
+        "<script>var a = 1",            /* script data */
+        "<script><!-- <script>",        /* script, double escaped */
+        "<style>p { color:",            /* RAWTEXT */
+        "<title>unclosed",              /* RCDATA */
+        "<noscript><p>",                /* RAWTEXT (scripting on) */
+        "<template><link rel=x>",       /* template content */
+    };
+    const char *head = "<!DOCTYPE html><html><head><title>T</title>\n";
+    for (size_t i = 0; i < N_ELEMS(tails); i++) {
+        char *doc = malloc(strlen(head) + strlen(tails[i]) + 1);
+        size_t len;
+        ck_assert_ptr_nonnull(doc);
+        strcpy(doc, head);
+        strcat(doc, tails[i]);
+        len = strlen(doc);
+        for (int k = 0; k < 3; k++) {
+            smo_engine_config cfg = config(URL, 0);
+            char what[120];
+            plan pl;
+            rec r;
+            if (k == 0)           /* a FLUSH after the head's first bytes */
+                pl = plan_split(len, after(doc, "<head>") + 3, 1);
+            else if (k == 1) {    /* past a tiny head limit */
+                cfg.head_limit = 8;
+                pl = plan_step(len, 4);
+            } else                /* held: early, after <head> */
+                pl = plan_step(len, 1);
+            run_plan(&r, &cfg, doc, len, &pl);
+            snprintf(what, sizeof what, "%s (%s)", tails[i],
+                     k == 0 ? "after a FLUSH" : k == 1 ? "head_limit 8"
+                                                       : "held");
+            if (k < 2)
+                check_untouched(&r, doc, what);
+            else
+                check_inserted(&r, doc, LINK, after(doc, "<head>"),
+                               after(doc, "<head>"), what);
+            rec_free(&r);
+            plan_free(&pl);
+        }
+        free(doc);
+    }
+}
+END_TEST
+
+START_TEST(not_held_data_at_eof)
+{
+    /* Ending between tags in the head's data state, the insertion at the
+     * end becomes elements of the head: it is made. */
+    const char *d = "<!DOCTYPE html><html><head><title>T</title>\n"
+                    "<meta name=x content=y>";
+    plan pl = plan_split(strlen(d), after(d, "<head>") + 3, 1);
+    smo_engine_config cfg = config(URL, 0);
+    rec r;
+    run_plan(&r, &cfg, d, strlen(d), &pl);
+    check_inserted(&r, d, LINK, strlen(d), strlen(d), d);
+    rec_free(&r);
+    plan_free(&pl);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -1377,6 +1454,8 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, huge_comment_and_text);
     tcase_add_test(tc, deep_nesting);
     tcase_add_test(tc, unterminated_at_eof);
+    tcase_add_test(tc, not_held_open_at_eof);
+    tcase_add_test(tc, not_held_data_at_eof);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -113,6 +113,18 @@ sleep 1
 printf '<meta name="description" content="After the flush.">\\n</head>\\n<body><p>body</p></body>\\n</html>\\n'
 `;
 
+// A slow backend that dies inside an attribute value of the head.  Served
+// through mod_proxy (to a second vhost of the same server), whose pause
+// reaches mod_smo as a FLUSH: the head is not held any more.
+const CUT_HEAD = '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n<title>Cut short</title>\n';
+const CUT_TAIL = '<meta name="description" content="The backend died here';
+const CUT_CGI = `#!/bin/bash
+printf 'Content-Type: text/html; charset=utf-8\\r\\n\\r\\n'
+printf '%s' '${CUT_HEAD}'
+sleep 1
+printf '%s' '${CUT_TAIL}'
+`;
+
 const files = {
   'bare.html': BARE,
   'own.html': OWN,
@@ -134,12 +146,18 @@ const files = {
   'long.html': LONG_HEAD,
   'broken/page.html': BARE,
   'flush.cgi': { content: FLUSH_CGI, mode: 0o755 },
+  'cut.cgi': { content: CUT_CGI, mode: 0o755 },
 };
 
 // Server config, then a catch-all virtual host, then sections inside it.
-const conf = () => `
+const conf = (s) => `
 SMOEngine On
 AddHandler cgi-script .cgi
+Listen 127.0.0.1:${s.ports[0]}
+<VirtualHost 127.0.0.1:${s.ports[0]}>
+    ServerName backend.test
+    SMOEngine Off
+</VirtualHost>
 SMOMeta og:site_name "Server site"
 SMOMeta twitter:site "@server"
 SMOMeta og:image "/img/share.png"
@@ -177,6 +195,9 @@ SMOMeta og:image "/img/share.png"
     </Location>
     <Location "/big/">
         SMOHeadLimit 4K
+    </Location>
+    <Location "/proxied/">
+        ProxyPass "http://127.0.0.1:${s.ports[0]}/"
     </Location>
     <Location "/broken/">
         SMOMeta og:image:alt "%{file:/nonexistent/smo-test}"
@@ -238,7 +259,7 @@ describe('SMOMeta, SMOMetaPolicy, SMOAutoMeta on a live server', () => {
     res.text = res.body.toString(charset);
     return res;
   };
-  before(async () => { srv = await start({ conf: conf(), files }); });
+  before(async () => { srv = await start({ conf, files, modules: ['proxy', 'proxy_http'], ports: 1 }); });
   after(async () => { if (srv) await srv.stop(); });
 
   it('a page with none: open-graph-scraper reads every property, each once', async () => {
@@ -485,6 +506,27 @@ describe('SMOMeta, SMOMetaPolicy, SMOAutoMeta on a live server', () => {
     assert.equal(og.ogDescription, 'After the flush.');
     assert.ok(firstInserted(res.text, FLUSH_CGI) < KIB32);
     theCanonical(res);
+  });
+
+  it('a slow backend that ends inside an attribute value: nothing written inside it', async () => {
+    const res = await get('/proxied/cut.cgi');
+    const input = CUT_HEAD + CUT_TAIL;
+    assert.equal(res.status, 200);
+    assert.ok(res.chunks.length > 1 || res.chunks[res.chunks.length - 1].at >= 900, 'the CGI did not pause');
+    // The input, plus at most whole tags...
+    const inserted = [];
+    const rest = res.text.replace(/<(?:meta|link)\b[^>]*>\n/g, (t) => {
+      if (input.includes(t)) return t;
+      inserted.push(t);
+      return '';
+    });
+    assert.equal(rest, input, `the page changed beyond insertions:\n${res.text}`);
+    // ... that a browser's parser sees as elements.
+    const count = (html) => elements(parseHtml(html).doc, 'meta').length +
+      elements(parseHtml(html).doc, 'link').length;
+    assert.equal(count(res.text), count(input) + inserted.length,
+      `inserted tags that are not elements:\n${res.text}`);
+    assert.match(srv.errorLog(), /ends inside an unclosed tag.*no metadata/);
   });
 
   it('an expression that fails at request time drops that property only', async () => {
