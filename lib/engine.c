@@ -33,6 +33,13 @@ struct smo_engine {
     int have_charset;
     uint64_t charset_end;    /* right after the charset declaration */
     int head_done;           /* head rules applied */
+    /* The head ended implicitly (a <div>, text...) while held: the rules
+     * wait for the declarations up to the literal </head> or <body>, which
+     * crawlers still count (SPEC 6 "Declared"), and insert at the early
+     * position, before late_end, where the tree builder ended the head. */
+    int late;
+    uint64_t late_end;
+    apr_array_header_t *late_shares; /* blocks placed meanwhile (uint64_t) */
     int done;                /* nothing more can change */
     uint64_t passed_through; /* bytes fed after done, not tokenized */
     int bom_checked;         /* the first bytes were looked at */
@@ -108,7 +115,8 @@ static int apply_head_rules(smo_engine *e, uint64_t head_end, int open_end)
     int late, rv;
 
     e->head_done = 1;
-    if (!e->meta && !e->share_pending)
+    /* share_count: a block placed while the rules waited (e->late). */
+    if (!e->meta && !e->share_pending && !e->share_count)
         return 0;
     /* As early as is safe; what has already gone out cannot be changed. */
     at = e->have_charset ? e->charset_end : e->head_start;
@@ -121,7 +129,7 @@ static int apply_head_rules(smo_engine *e, uint64_t head_end, int open_end)
     }
     removals = apr_array_make(e->pool, 4, sizeof(smo_span));
     markup = e->meta ? smo_meta_markup(e->meta, held_from, removals) : NULL;
-    if (e->share_pending && e->cfg.share_style) {
+    if ((e->share_pending || e->share_count) && e->cfg.share_style) {
         const char *href = smo_escape_attr(e->pool, e->cfg.share_style,
                                            strlen(e->cfg.share_style));
         markup = apr_pstrcat(e->pool, markup ? markup : "",
@@ -153,9 +161,31 @@ static void give_up(smo_engine *e, const char *why)
     e->share_pending = 0;
 }
 
+/* The literal end of the head region: </head> or <body> (or <frameset>,
+ * which takes the body's place), as the tokenizer reads it. */
+static int head_region_ends(const smo_engine *e, const smo_token *t)
+{
+    if (smo_treesim_in_template(e->sim))
+        return 0;
+    if (t->type == SMO_TOKEN_END_TAG)
+        return !strcmp(t->name, "head");
+    return t->type == SMO_TOKEN_START_TAG &&
+           (!strcmp(t->name, "body") || !strcmp(t->name, "frameset"));
+}
+
+static int end_late(smo_engine *e);
+
 static int head_token(smo_engine *e, const smo_token *t, int ev,
                       uint64_t split)
 {
+    if (e->late) {
+        /* Past the head's implicit end: only declarations are read. */
+        if (head_region_ends(e, t))
+            return end_late(e);
+        if (!smo_treesim_in_template(e->sim) && !smo_treesim_in_foreign(e->sim))
+            smo_meta_token(e->meta, t);
+        return 0;
+    }
     if (t->truncated && t->type == SMO_TOKEN_START_TAG) {
         /* Its attributes are unknown: a rule could duplicate what it
          * declares.  Better to change nothing. */
@@ -171,6 +201,13 @@ static int head_token(smo_engine *e, const smo_token *t, int ev,
     }
     if (ev & SMO_HEAD_CLOSED) {
         uint64_t head_end = t->type == SMO_TOKEN_TEXT ? split : t->start;
+        if (e->holding && e->meta && !head_region_ends(e, t)) {
+            /* Nothing goes past head_end, but what the page declares
+             * before </head> or <body> is still to be read. */
+            e->late = 1;
+            e->late_end = head_end;
+            return 0;
+        }
         return apply_head_rules(e, head_end, 0);
     }
     if (!smo_treesim_in_template(e->sim)) {
@@ -205,9 +242,19 @@ static const char *share_markup(smo_engine *e)
 
 static int place_share(smo_engine *e, uint64_t at, int more)
 {
-    const char *m = share_markup(e);
+    const char *m;
     e->share_count++;
     e->share_pending = more;
+    if (e->late) {
+        /* The block shows the page's URL and title, which declarations
+         * still to come may change: it is written when they are in (all
+         * of this is held). */
+        if (!e->late_shares)
+            e->late_shares = apr_array_make(e->pool, 2, sizeof(uint64_t));
+        APR_ARRAY_PUSH(e->late_shares, uint64_t) = at;
+        return 0;
+    }
+    m = share_markup(e);
     return smo_rewriter_insert(e->rw, at, m, strlen(m));
 }
 
@@ -290,6 +337,45 @@ static int share_token(smo_engine *e, const smo_token *t, int was_body)
     return 0;
 }
 
+/* Once the head is over: the body rules need neither text (but to find
+ * where the body starts) nor attributes (but to match a selector). */
+static void body_lean(smo_engine *e)
+{
+    smo_share_where at = e->cfg.share_at;
+    unsigned lean = SMO_LEAN_IDLE_TEXT;
+    if (!e->share_pending)
+        return;
+    if (at != SMO_SHARE_AT_BODY_START)
+        lean |= SMO_LEAN_TEXT;
+    if (at == SMO_SHARE_AT_BODY_END || at == SMO_SHARE_AT_MARKER)
+        lean |= SMO_LEAN_ATTRS | SMO_LEAN_TAGS;
+    if (at == SMO_SHARE_AT_BODY_END) /* the marker is a comment */
+        lean |= SMO_LEAN_COMMENTS;
+    smo_tokenizer_set_lean(e->tok, lean);
+}
+
+/* The declarations after an implicit end of the head are all read (the
+ * literal end of the head region, SMOHeadLimit, a FLUSH, the end of the
+ * stream): the head rules insert at the early position, still held, and
+ * the blocks placed meanwhile are written. */
+static int end_late(smo_engine *e)
+{
+    int rv;
+    e->late = 0;
+    if ((rv = apply_head_rules(e, e->late_end, 0)) != 0)
+        return rv;
+    for (int i = 0; e->late_shares && i < e->late_shares->nelts; i++) {
+        const char *m = share_markup(e);
+        if ((rv = smo_rewriter_insert(e->rw,
+                                      APR_ARRAY_IDX(e->late_shares, i,
+                                                    uint64_t),
+                                      m, strlen(m))) != 0)
+            return rv;
+    }
+    body_lean(e);
+    return 0;
+}
+
 static int on_token(void *ctx, const smo_token *t)
 {
     smo_engine *e = ctx;
@@ -299,23 +385,14 @@ static int on_token(void *ctx, const smo_token *t)
     int rv;
 
     if (!e->head_done) {
+        int late = e->late;
         if ((rv = head_token(e, t, ev, split)) != 0)
             return rv;
-        if (e->head_done && e->share_pending) {
-            /* The body rules need neither text (but to find where the body
-             * starts) nor attributes (but to match a selector). */
-            smo_share_where at = e->cfg.share_at;
-            unsigned lean = SMO_LEAN_IDLE_TEXT;
-            if (at != SMO_SHARE_AT_BODY_START)
-                lean |= SMO_LEAN_TEXT;
-            if (at == SMO_SHARE_AT_BODY_END || at == SMO_SHARE_AT_MARKER)
-                lean |= SMO_LEAN_ATTRS | SMO_LEAN_TAGS;
-            if (at == SMO_SHARE_AT_BODY_END) /* the marker is a comment */
-                lean |= SMO_LEAN_COMMENTS;
-            smo_tokenizer_set_lean(e->tok, lean);
-        }
+        if (e->head_done && !late)
+            body_lean(e);
     }
-    if (e->head_done && e->share_pending &&
+    /* While the head rules wait (e->late), the body has begun. */
+    if ((e->head_done || e->late) && e->share_pending &&
         (rv = share_token(e, t, was_body)) != 0)
         return rv;
     /* Nothing left to do: stop reading this chunk at once. */
@@ -358,6 +435,19 @@ smo_engine *smo_engine_create(apr_pool_t *pool, const smo_engine_config *cfg,
 static int release(smo_engine *e)
 {
     uint64_t upto;
+    if (e->late) {
+        uint64_t safe = smo_tokenizer_safe_offset(e->tok);
+        int rv;
+        if (safe - e->head_start > e->cfg.head_limit ||
+            smo_tokenizer_offset(e->tok) - safe > e->cfg.tail_limit) {
+            elog(e, "no </head> or <body> within SMOHeadLimit (%"
+                 APR_SIZE_T_FMT " bytes) after the head ended implicitly: "
+                 "declarations after that are not looked for",
+                 e->cfg.head_limit);
+            if ((rv = end_late(e)) != 0)
+                return rv;
+        }
+    }
     if (e->head_done && !e->share_pending) {
         /* Nothing left to place: the rest of the stream goes as it is. */
         e->done = 1;
@@ -498,8 +588,15 @@ int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
 
 int smo_engine_flush(smo_engine *e)
 {
-    if (e->holding && !e->head_done)
+    int rv;
+    if (e->late) {
+        elog(e, "FLUSH after the head ended implicitly: declarations "
+                "after that are not looked for");
+        if ((rv = end_late(e)) != 0)
+            return rv;
+    } else if (e->holding && !e->head_done) {
         elog(e, "FLUSH inside the head: metadata goes where the head ends");
+    }
     e->holding = 0;
     return e->done ? 0 : release(e);
 }
@@ -565,7 +662,10 @@ int smo_engine_finish(smo_engine *e)
         rv = smo_tokenizer_feed(e->tok, NULL, 0, 1);
         if (rv != 0 && rv != STOP_DONE)
             return rv;
-        if (!e->head_done) {
+        if (e->late) {
+            if ((rv = end_late(e)) != 0)
+                return rv;
+        } else if (!e->head_done) {
             if (e->head_opened) {
                 /* The stream ended inside the head. */
                 if ((rv = apply_head_rules(e, smo_tokenizer_offset(e->tok),

@@ -599,20 +599,20 @@ END_TEST
 START_TEST(not_a_canonical)
 {
     /* Other rel values are not a canonical declaration, and a canonical
-     * link after the head ended does not count. */
+     * link after the head region (<body>) does not count. */
     const char *d1 = "<html><head><link rel=canonicalx href=/x></head>";
     const char *d2 = "<html><head><link rel=alternate href=/x></head>";
     const char *d3 = "<html><head><title>T</title></head><body>"
                      "<link rel=canonical href=/x>";
     const char *d4 = "<html><head><!-- <link rel=canonical href=/x> -->"
                      "</head>";
-    /* The head ended implicitly before these links. */
-    const char *d5 = "<html><head><title>T</title><div>x</div>"
+    /* The head ended implicitly, and the links come after <body>. */
+    const char *d5 = "<html><head><title>T</title><div>x</div><body>"
                      "<link rel=canonical href=/x>";
-    const char *d6 = "<html><head><title>T</title>Hello"
+    const char *d6 = "<html><head><title>T</title>Hello</head>"
                      "<link rel=canonical href=/x>";
     const char *d7 = "<html><head><title>T</title><textarea>"
-                     "</textarea><link rel=canonical href=/x>";
+                     "</textarea><body><link rel=canonical href=/x>";
     /* Template content is not part of the document. */
     const char *d8 = "<html><head><template><link rel=canonical href=/x>"
                      "</template></head>";
@@ -624,6 +624,25 @@ START_TEST(not_a_canonical)
     expect_at(d6, after(d6, "<head>"));
     expect_at(d7, after(d7, "<head>"));
     expect_at(d8, after(d8, "<head>"));
+}
+END_TEST
+
+START_TEST(canonical_after_implicit_head_end)
+{
+    /* SPEC 6 "Declared": before the literal </head> or <body>, even where
+     * the tree builder ended the head already (crawlers read these). */
+    static const char *const docs[] = {
+        "<html><head><title>T</title><div>x</div>"
+        "<link rel=canonical href=/x></head><body>",
+        "<html><head><title>T</title>Hello<link rel=canonical href=/x>",
+        "<html><head><title>T</title><textarea></head></textarea>"
+        "<link rel=canonical href=/x>",
+        "<title>T</title><p>x</p><script>'</head>'</script><!-- <body> -->"
+        "<link rel=canonical href=/x>",
+        NULL
+    };
+    for (int i = 0; docs[i]; i++)
+        expect_none(docs[i]);
 }
 END_TEST
 
@@ -1007,6 +1026,176 @@ START_TEST(bom_prefix_only)
         rec_free(&r);
         plan_free(&pl);
     }
+}
+END_TEST
+
+/* How many times the output holds `needle`. */
+static size_t out_count(const rec *r, const char *needle)
+{
+    return count(r->out.s ? r->out.s : "", r->out.len, needle);
+}
+
+#define LATE_DOC "<head><title>t</title><div>x</div>" \
+    "<meta property=\"og:title\" content=\"Own\">" \
+    "<meta property=\"og:image\" content=\"/i.png\"></head>"
+
+START_TEST(late_declarations)
+{
+    /* A <div> ends the head for the tree builder, but the page's own
+     * og:title and og:image before </head> count (SPEC 6 "Declared"):
+     * not written again, and the card is the large-image one.  What is
+     * missing still goes early, after <head>. */
+    static const char *const docs[] = {
+        LATE_DOC,
+        /* No </head> and no <body>: declared up to the end. */
+        "<head><title>t</title><div>x</div>"
+        "<meta property=\"og:title\" content=\"Own\">"
+        "<meta property=\"og:image\" content=\"/i.png\">",
+        /* Text ends the head; then a body end tag, then the literal end. */
+        "<head><title>t</title>Hello</br>"
+        "<meta property=\"og:title\" content=\"Own\">"
+        "<meta property=\"og:image\" content=\"/i.png\"><body>x",
+    };
+    apr_pool_t *p;
+    smo_meta_config mc;
+    smo_engine_config cfg;
+
+    ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
+    cfg = meta_config(&mc, p);
+    for (size_t i = 0; i < N_ELEMS(docs); i++) {
+        const char *d = docs[i];
+        size_t len = strlen(d);
+        for (int step = 0; step < 2; step++) {
+            plan pl = step ? plan_step(len, 1) : plan_whole(len);
+            rec r;
+            run_plan(&r, &cfg, d, len, &pl);
+            check_insert_only(&r, d, len, d);
+            ck_assert_msg(out_count(&r, "og:title") == 1 &&
+                              out_count(&r, "og:image") == 1,
+                          "doc %zu, %s: the page's own declared again:\n%s",
+                          i, step ? "byte at a time" : "whole", r.out.s);
+            ck_assert_msg(strstr(r.out.s, "<meta name=\"twitter:card\" "
+                                          "content=\"summary_large_image\">"),
+                          "doc %zu: twitter:card:\n%s", i, r.out.s);
+            ck_assert_msg(r.n_ins == 1 &&
+                              r.ins[0].in_off == after(d, "<head>"),
+                          "doc %zu: not inserted early:\n%s", i, r.out.s);
+            ck_assert_uint_eq(out_count(&r, "og:url"), 1);
+            rec_free(&r);
+            plan_free(&pl);
+        }
+    }
+    apr_pool_destroy(p);
+}
+END_TEST
+
+START_TEST(late_declarations_not_past_region)
+{
+    /* After <body>, or inside a comment, a script or a template, a
+     * declaration does not count. */
+    static const char *const docs[] = {
+        "<head><title>t</title><div>x</div><body>"
+        "<meta property=\"og:title\" content=\"Own\">",
+        "<head><title>t</title><div>x</div><!-- "
+        "<meta property=\"og:title\" content=\"Own\"> --></head>",
+        "<head><title>t</title><div>x</div><script>'"
+        "<meta property=\"og:title\" content=\"Own\">'</script></head>",
+        "<head><title>t</title><div>x</div><template>"
+        "<meta property=\"og:title\" content=\"Own\"></template></head>",
+        "<head><title>t</title><div>x</div><textarea>"
+        "<meta property=\"og:title\" content=\"Own\"></textarea></head>",
+    };
+    apr_pool_t *p;
+    smo_meta_config mc;
+    smo_engine_config cfg;
+
+    ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
+    cfg = meta_config(&mc, p);
+    for (size_t i = 0; i < N_ELEMS(docs); i++) {
+        const char *d = docs[i];
+        plan pl = plan_step(strlen(d), 1);
+        rec r;
+        run_plan(&r, &cfg, d, strlen(d), &pl);
+        check_insert_only(&r, d, strlen(d), d);
+        ck_assert_msg(strstr(r.out.s, "<meta property=\"og:title\" "
+                                      "content=\"t\">") != NULL,
+                      "doc %zu: og:title not written:\n%s", i, r.out.s);
+        ck_assert_uint_eq(r.ins[0].in_off, after(d, "<head>"));
+        rec_free(&r);
+        plan_free(&pl);
+    }
+    apr_pool_destroy(p);
+}
+END_TEST
+
+START_TEST(late_declarations_hold_ends)
+{
+    /* Looking past the implicit end of the head holds the bytes: that
+     * ends at SMOHeadLimit and at a FLUSH, and the metadata still goes
+     * early, with what was seen by then; later declarations then stay
+     * the page's (each property at most twice, never inside the body). */
+    apr_pool_t *p;
+    smo_meta_config mc;
+    smo_engine_config cfg;
+    buf b = { 0 };
+    size_t len;
+
+    ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
+    cfg = meta_config(&mc, p);
+    buf_str(&b, "<head><title>t</title><div>");
+    for (int i = 0; i < 300; i++)
+        buf_str(&b, "body text ");
+    buf_str(&b, "</div><meta property=\"og:image\" content=\"/i.png\">"
+                "</head><body>x</body>");
+    len = b.len;
+    for (int k = 0; k < 2; k++) {
+        plan pl;
+        rec r;
+        if (k == 0) {
+            cfg.head_limit = 1024;
+            pl = plan_step(len, 64);
+        } else {
+            cfg.head_limit = 256 * 1024;
+            pl = plan_split(len, after(b.s, "<div>") + 10, 1);
+        }
+        run_plan(&r, &cfg, b.s, len, &pl);
+        check_insert_only(&r, b.s, len, k ? "FLUSH" : "head limit");
+        ck_assert_msg(r.n_ins == 1 && r.ins[0].in_off == after(b.s, "<head>"),
+                      "%s: not inserted early:\n%.300s", k ? "FLUSH" :
+                      "head limit", r.out.s);
+        ck_assert_msg(r.max_held <= 1024 + 64 || k,
+                      "held %llu bytes", (unsigned long long)r.max_held);
+        ck_assert_msg(has_ci(r.log.s, r.log.len, k ? "FLUSH after the head"
+                                                   : "within SMOHeadLimit"),
+                      "log: %s", r.log.s);
+        rec_free(&r);
+        plan_free(&pl);
+    }
+    buf_free(&b);
+    apr_pool_destroy(p);
+}
+END_TEST
+
+START_TEST(late_end_of_stream_open)
+{
+    /* Held to the end of a page with no </head> and no <body> that ends
+     * inside a tag: the early position is still a safe place. */
+    const char *d = "<head><title>t</title><div>x</div><a href=\"";
+    apr_pool_t *p;
+    smo_meta_config mc;
+    smo_engine_config cfg;
+    plan pl = plan_step(strlen(d), 1);
+    rec r;
+
+    ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
+    cfg = meta_config(&mc, p);
+    run_plan(&r, &cfg, d, strlen(d), &pl);
+    check_insert_only(&r, d, strlen(d), d);
+    ck_assert_msg(r.n_ins == 1 && r.ins[0].in_off == after(d, "<head>"),
+                  "%s", r.out.s);
+    rec_free(&r);
+    plan_free(&pl);
+    apr_pool_destroy(p);
 }
 END_TEST
 
@@ -1428,6 +1617,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, implicit_head_closed_at_once);
     tcase_add_test(tc, page_has_canonical);
     tcase_add_test(tc, not_a_canonical);
+    tcase_add_test(tc, canonical_after_implicit_head_end);
     tcase_add_test(tc, empty_canonical_replaced);
     tcase_add_test(tc, flush_inserts_at_head_end);
     tcase_add_test(tc, head_over_limit);
@@ -1446,6 +1636,13 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, utf8_bom);
     tcase_add_test(tc, utf8_bom_decides_charset);
     tcase_add_test(tc, bom_prefix_only);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("late");
+    tcase_add_test(tc, late_declarations);
+    tcase_add_test(tc, late_declarations_not_past_region);
+    tcase_add_test(tc, late_declarations_hold_ends);
+    tcase_add_test(tc, late_end_of_stream_open);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("hostile");

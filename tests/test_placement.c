@@ -197,6 +197,44 @@ START_TEST(selectors)
 }
 END_TEST
 
+START_TEST(after_an_implicit_head_end)
+{
+    /* A <div> in <head> ends the head for the tree builder; the engine
+     * reads declarations on to </head> (SPEC 6), holding the page, while
+     * the block goes where the body really starts or ends. */
+    expect("body-start", "<head><title>T</title>@<div>x</div></head><body>y");
+    expect("body-end", "<head><title>T</title><div>x</div>@</body>");
+    expect("body-end", "<head><title>T</title><div>x</div></head>@");
+    expect("marker", "<head><title>T</title><div>x</div><!-- smo:share -->@"
+                     "<p>y</p></head><body>");
+    expect("before div", "<head><title>T</title>@<div>x</div></head><body>");
+    expect("after p", "<head><title>T</title><p>x</p>@Hello");
+}
+END_TEST
+
+START_TEST(block_sees_late_declarations)
+{
+    /* The page's canonical after the implicit end of the head is its
+     * canonical: the block, placed before it, shares that URL. */
+    const char *page = "<head><title>T</title><div>x</div>"
+                       "<link rel=canonical href=\"https://example.com/own\">"
+                       "</head><body>y</body>";
+    for (size_t step = 0; step <= 7; step += 7) {
+        char *out = run("body-start", page, step,
+                        "https://example.com/s.css");
+        const char *nav = strstr(out, "<nav");
+        ck_assert_msg(nav && nav < strstr(out, "<div>x"), "%s", out);
+        ck_assert_msg(strstr(nav, "example.com%2Fown") != NULL &&
+                          strstr(nav, "example.com%2Fp") == NULL,
+                      "the block does not share the page's canonical:\n%s",
+                      out);
+        ck_assert_msg(strstr(out, "<head><link rel=\"stylesheet\" "
+                                  "href=\"https://example.com/s.css\">"),
+                      "no style sheet:\n%s", out);
+    }
+}
+END_TEST
+
 START_TEST(style_sheet_in_head)
 {
     char *out = run("body-end", "<head><title>T</title></head><body></body>", 0,
@@ -245,6 +283,8 @@ int main(void)
     tcase_add_test(tc, body_start);
     tcase_add_test(tc, marker);
     tcase_add_test(tc, selectors);
+    tcase_add_test(tc, after_an_implicit_head_end);
+    tcase_add_test(tc, block_sees_late_declarations);
     tcase_add_test(tc, style_sheet_in_head);
     tcase_add_test(tc, bytes_preserved);
     suite_add_tcase(s, tc);

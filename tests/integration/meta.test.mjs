@@ -85,6 +85,23 @@ const LATIN1 = Buffer.from(`<!DOCTYPE html>
 // A Windows-authored page: a UTF-8 byte order mark before the doctype.
 const BOM_PAGE = Buffer.from('\uFEFF<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>BOM page</title></head><body></body></html>', 'utf8');
 
+// A news page whose head carries body content (an ad slot) before its own
+// Open Graph tags: the tree builder ends the head at the <div>, crawlers
+// read on to </head>.
+const LATE_OWN = `<!DOCTYPE html>
+<html>
+<head>
+<meta charset="utf-8">
+<title>Late news</title>
+<div class="ad-slot"></div>
+<meta property="og:title" content="Own late title">
+<meta property="og:url" content="https://news.example/story">
+<meta property="og:image" content="https://news.example/story.png">
+</head>
+<body><p>Story.</p></body>
+</html>
+`;
+
 // A head much larger than the SMOHeadLimit given to its section.
 const BIG_HEAD = `<!DOCTYPE html>
 <html><head><meta charset="utf-8">
@@ -142,6 +159,7 @@ const files = {
   'utf8/page.html': UTF8,
   'latin1/page.html': LATIN1,
   'bom.html': BOM_PAGE,
+  'late.html': LATE_OWN,
   'big/page.html': BIG_HEAD,
   'long.html': LONG_HEAD,
   'broken/page.html': BARE,
@@ -468,6 +486,25 @@ describe('SMOMeta, SMOMetaPolicy, SMOAutoMeta on a live server', () => {
     // Nothing but insertions: the page's bytes are all there, in order.
     const rest = res.text.replace(/<(?:meta|link)\b[^>]*>\n/g, '');
     assert.equal(rest, new TextDecoder('utf-8').decode(BOM_PAGE));
+  });
+
+  it('declarations after an implicit end of the head count: nothing declared twice', async () => {
+    const res = await get('/late.html');
+    assert.equal(res.status, 200);
+    for (const k of ['og:title', 'og:url', 'og:image', 'twitter:card', 'og:site_name']) {
+      assert.equal(rawCount(res.text, k), 1, `${k} in the raw HTML:\n${res.text}`);
+    }
+    const og = await scrape(res);
+    assert.equal(og.ogTitle, 'Own late title');
+    assert.equal(og.ogUrl, 'https://news.example/story');
+    assert.deepEqual(og.ogImage.map((i) => i.url), ['https://news.example/story.png']);
+    assert.equal(og.twitterCard, 'summary_large_image');
+    // What is missing still goes early, in the head a browser builds.
+    const at = firstInserted(res.text, LATE_OWN);
+    assert.ok(at > res.text.indexOf('<meta charset') && at < res.text.indexOf('<title>'), `metadata at ${at}`);
+    assert.equal(one(res, 'og:site_name'), 'Server site');
+    const rest = res.text.replace(/<(?:meta|link)\b[^>]*>\n/g, (t) => (LATE_OWN.includes(t) ? t : ''));
+    assert.equal(rest, LATE_OWN, 'the page changed beyond insertions');
   });
 
   it('a head over SMOHeadLimit: metadata once, before </head>', async () => {
