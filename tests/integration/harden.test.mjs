@@ -124,7 +124,8 @@ function count(text, re) { return (text.match(re) || []).length; }
  * declaration); `share` share blocks, each with the configured links.
  */
 function assertMetaOnce(body, { share = 1, title } = {}) {
-  const text = Buffer.isBuffer(body) ? body.toString('utf8') : body;
+  // As a browser decodes it: a byte order mark is not text.
+  const text = Buffer.isBuffer(body) ? new TextDecoder('utf-8').decode(body) : body;
   const { doc, head } = parseHtml(text);
   const canon = elements(head, 'link').filter((l) => /canonical/i.test(attr(l, 'rel') || ''));
   assert.equal(canon.length, 1, `expected one canonical link in the head:\n${short(text)}`);

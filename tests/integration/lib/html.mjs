@@ -15,7 +15,8 @@ export function attr(el, name) {
 
 /** {doc, head, body} of an HTML string or Buffer. */
 export function parseHtml(html) {
-  const doc = parse(Buffer.isBuffer(html) ? html.toString('utf8') : html);
+  // Bytes as a browser decodes them: a byte order mark is not text.
+  const doc = parse(Buffer.isBuffer(html) ? new TextDecoder('utf-8').decode(html) : html);
   const htmlEl = doc.childNodes.find((n) => n.nodeName === 'html');
   const head = htmlEl.childNodes.find((n) => n.nodeName === 'head');
   const body = htmlEl.childNodes.find((n) => n.nodeName === 'body');
