@@ -112,7 +112,7 @@ static int apply_head_rules(smo_engine *e, uint64_t head_end, int open_end)
     uint64_t at, held_from = smo_rewriter_released(e->rw);
     apr_array_header_t *removals;
     const char *markup;
-    int late, rv;
+    int fallback, rv;
 
     e->head_done = 1;
     /* share_count: a block placed while the rules waited (e->late). */
@@ -120,8 +120,8 @@ static int apply_head_rules(smo_engine *e, uint64_t head_end, int open_end)
         return 0;
     /* As early as is safe; what has already gone out cannot be changed. */
     at = e->have_charset ? e->charset_end : e->head_start;
-    late = at < held_from || at > head_end;
-    if (late && open_end) {
+    fallback = at < held_from || at > head_end;
+    if (fallback && open_end) {
         elog(e, "the page ends inside an unclosed tag, comment, script, "
                 "title or template in a head that was not held back: "
                 "no metadata");
@@ -145,7 +145,7 @@ static int apply_head_rules(smo_engine *e, uint64_t head_end, int open_end)
         elog(e, "the page declares everything: nothing inserted");
         return 0;
     }
-    if (late) {
+    if (fallback) {
         elog(e, "head was not held back: inserting where the head ends");
         at = head_end;
     }
