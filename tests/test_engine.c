@@ -1590,6 +1590,30 @@ START_TEST(not_held_open_at_eof)
 }
 END_TEST
 
+START_TEST(not_held_open_body_at_eof)
+{
+    /* A <textarea> or <plaintext> left open ends the head where it
+     * starts: the metadata goes before it, never into its text. */
+    static const char *const tails[] = { "<textarea>abc", "<plaintext>abc",
+                                         "<xmp>abc", "<iframe>abc" };
+    const char *head = "<!DOCTYPE html><html><head><title>T</title>\n";
+    for (size_t i = 0; i < N_ELEMS(tails); i++) {
+        char doc[128];
+        smo_engine_config cfg = config(URL, 0);
+        size_t len;
+        plan pl;
+        rec r;
+        snprintf(doc, sizeof doc, "%s%s", head, tails[i]);
+        len = strlen(doc);
+        pl = plan_split(len, strlen(head), 1); /* the head start is out */
+        run_plan(&r, &cfg, doc, len, &pl);
+        check_inserted(&r, doc, LINK, strlen(head), strlen(head), doc);
+        rec_free(&r);
+        plan_free(&pl);
+    }
+}
+END_TEST
+
 START_TEST(not_held_data_at_eof)
 {
     /* Ending between tags in the head's data state, the insertion at the
@@ -1652,6 +1676,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, deep_nesting);
     tcase_add_test(tc, unterminated_at_eof);
     tcase_add_test(tc, not_held_open_at_eof);
+    tcase_add_test(tc, not_held_open_body_at_eof);
     tcase_add_test(tc, not_held_data_at_eof);
     suite_add_tcase(s, tc);
     return s;
