@@ -5,7 +5,9 @@
  * tells the sink, in order, which input bytes to pass, which to drop and
  * what to insert.  Bytes not yet passed are held by the caller (as the
  * buckets they came in).  The engine holds back at most the head (up to
- * `head_limit`), so that rules see the whole head before they decide.
+ * `head_limit`), so that rules see the whole head before they decide; a
+ * head that ends implicitly (body content in it) is held on to the
+ * literal </head> or <body>, where crawlers stop reading declarations.
  */
 #ifndef SMO_ENGINE_H
 #define SMO_ENGINE_H
