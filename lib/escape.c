@@ -642,11 +642,13 @@ static char *normalise_label(apr_pool_t *p, const char *charset)
     return l;
 }
 
-static char *utf8_sanitise(apr_pool_t *p, const char *s, size_t len)
+static char *utf8_sanitise(apr_pool_t *p, const char *s, size_t len,
+                           size_t *out_len)
 {
     out_t o = { NULL, 0, 0 };
 
     put_valid_utf8(&o, (const unsigned char *)s, len);
+    *out_len = o.n;
     if (!o.changed)
         return copy_of(p, s, len);
     o.buf = apr_palloc(p, o.n + 1);
@@ -659,7 +661,7 @@ static char *utf8_sanitise(apr_pool_t *p, const char *s, size_t len)
  * U+FFFD.  Returns NULL when iconv does not know the charset.  The output
  * buffer grows geometrically. */
 static char *xlate_to_utf8(apr_pool_t *p, const char *s, size_t len,
-                           const char *from)
+                           const char *from, size_t *out_len)
 {
     apr_xlate_t *xl;
     apr_size_t in_left = len, out_left, cap, used = 0;
@@ -721,19 +723,24 @@ static char *xlate_to_utf8(apr_pool_t *p, const char *s, size_t len,
         }
     }
     buf[used] = '\0';
+    *out_len = used;
     return buf;
 }
 
 char *smo_to_utf8(apr_pool_t *p, const char *s, size_t len,
-                  const char *charset)
+                  const char *charset, size_t *out_len)
 {
     char *label = charset ? normalise_label(p, charset) : NULL;
     const char *from;
     char *r;
-    size_t k;
+    size_t k, n;
 
+    /* The length goes back to the caller: a NUL byte decodes to U+0000,
+     * which the tokenizer, not the decoder, turns into U+FFFD. */
+    if (!out_len)
+        out_len = &n;
     if (!label || is_utf8_label(label))
-        return utf8_sanitise(p, s, len);
+        return utf8_sanitise(p, s, len, out_len);
     from = label;
     for (k = 0; k < sizeof web_labels / sizeof web_labels[0]; k++) {
         if (strcmp(label, web_labels[k].label) == 0) {
@@ -741,6 +748,6 @@ char *smo_to_utf8(apr_pool_t *p, const char *s, size_t len,
             break;
         }
     }
-    r = xlate_to_utf8(p, s, len, from);
-    return r ? r : utf8_sanitise(p, s, len);
+    r = xlate_to_utf8(p, s, len, from, out_len);
+    return r ? r : utf8_sanitise(p, s, len, out_len);
 }

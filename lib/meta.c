@@ -278,12 +278,15 @@ static const char *page_charset(const smo_meta *m)
 }
 
 /* A raw value from the page as UTF-8 text: charset-converted, then its
- * references decoded (attribute rules when in_attr). */
+ * references decoded (attribute rules when in_attr).  Titles and
+ * attribute values are RCDATA-like: decoding makes a NUL U+FFFD, as the
+ * tokenizer does, so the result is a C string that holds all the text. */
 static char *page_text(const smo_meta *m, const char *s, size_t len,
                        int in_attr)
 {
-    char *u = smo_to_utf8(m->pool, s, len, page_charset(m));
-    return smo_html_decode(m->pool, u, strlen(u), in_attr);
+    size_t n;
+    char *u = smo_to_utf8(m->pool, s, len, page_charset(m), &n);
+    return smo_html_decode(m->pool, u, n, in_attr);
 }
 
 /* ---- collecting --------------------------------------------------------- */

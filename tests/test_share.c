@@ -723,6 +723,31 @@ START_TEST(test_block_hrefs_are_share_urls)
 }
 END_TEST
 
+START_TEST(test_controls_percent_encoded)
+{
+    /* Page text keeps its control characters (U+FFFD for a NUL comes
+     * from decoding): in a URL they are percent-encoded, never raw. */
+    static const smo_share_page ctl = {
+        "https://example.com/a", "a\xEF\xBF\xBD" "b\x01" "c\x7F" "d\t",
+        NULL, NULL,
+    };
+    apr_array_header_t *nets = apr_array_make(pool, 1, sizeof(smo_network *));
+    smo_share_config sc = { nets, 0, NULL, NULL, 0 };
+    const char *u = smo_share_url(pool, smo_share_builtin(pool, "x", NULL),
+                                  &ctl), *block;
+
+    ck_assert_str_eq(u, "https://x.com/intent/tweet?text="
+                        "a%EF%BF%BDb%01c%7Fd%09&url=https%3A%2F%2Fexample.com%2Fa");
+    APR_ARRAY_PUSH(nets, const smo_network *) =
+        smo_share_builtin(pool, "email", NULL);
+    block = smo_share_block(pool, &sc, &ctl);
+    ck_assert_ptr_nonnull(block);
+    for (const char *c = block; *c; c++)
+        ck_assert(*c == '\n' || ((unsigned char)*c >= 0x20 &&
+                                  (unsigned char)*c < 0x7F));
+}
+END_TEST
+
 static Suite *share_suite(void)
 {
     Suite *s = suite_create("share");
@@ -755,6 +780,7 @@ static Suite *share_suite(void)
     tcase_add_test(tc, test_match_truncated);
     tcase_add_test(tc, test_match_long_tag_name);
     tcase_add_test(tc, test_marker);
+    tcase_add_test(tc, test_controls_percent_encoded);
     suite_add_tcase(s, tc);
     return s;
 }

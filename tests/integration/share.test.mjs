@@ -506,3 +506,53 @@ describe('configtest', () => {
     });
   }
 });
+
+// Issue 13: text and URLs taken from real pages, as browsers read them.
+describe('page text and page URLs in the links (issue 13)', () => {
+  let psrv;
+  // NUL bytes in the title and the description (SPEC 6: read as U+FFFD).
+  const NUL_PAGE = Buffer.from('<!DOCTYPE html><html><head><meta charset="utf-8">' +
+    '<title>a\0b</title><meta name="description" content="c\0d">' +
+    '</head><body><p>x</p></body></html>\n', 'latin1');
+  before(async () => {
+    psrv = await start({
+      conf: `
+SMOEngine On
+<Location "/text/">
+    SMOShare x email
+</Location>
+`,
+      files: { 'text/nul.html': NUL_PAGE },
+    });
+  });
+  after(async () => { if (psrv) await psrv.stop(); });
+
+  async function get(p) {
+    const res = await psrv.get(p);
+    assert.equal(res.status, 200, `${p}: ${res.status}\n${psrv.errorLog().slice(-2000)}`);
+    return res;
+  }
+
+  it('a NUL in the title or the description is U+FFFD in the meta and in the share URLs', async () => {
+    const { body } = await get('/text/nul.html');
+    const raw = body.toString('latin1');
+    assert.ok(raw.includes('<meta property="og:title" content="a&#xFFFD;b">'), raw);
+    assert.ok(raw.includes('<meta property="og:description" content="c&#xFFFD;d">'), raw);
+    // The page's own bytes are untouched.
+    assert.ok(body.includes(Buffer.from('<title>a\0b</title>', 'latin1')));
+    const { head } = parseHtml(body);
+    const og = Object.fromEntries(elements(head, 'meta').filter((m) => attr(m, 'property'))
+      .map((m) => [attr(m, 'property'), attr(m, 'content')]));
+    assert.equal(og['og:title'], 'a\uFFFDb');
+    assert.equal(og['og:description'], 'c\uFFFDd');
+    const l = links(blocks(body)[0]);
+    const x = l.find((a) => a.cls.endsWith('smo-share-x'));
+    const email = l.find((a) => a.cls.endsWith('smo-share-email'));
+    assert.match(x.href, /[?&]text=a%EF%BF%BDb&/, x.href);
+    assert.equal(new URL(x.href).searchParams.get('text'), 'a\uFFFDb');
+    assert.match(email.href, /subject=a%EF%BF%BDb&/, email.href);
+    // No raw control byte anywhere mod_smo wrote.
+    const ours = raw.replace('<title>a\0b</title>', '').replace('content="c\0d"', '');
+    assert.equal(/[\0-\x08\x0B\x0E-\x1F]/.test(ours), false);
+  });
+});
