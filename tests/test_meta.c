@@ -683,6 +683,43 @@ START_TEST(test_og_url_from_page_canonical)
 }
 END_TEST
 
+START_TEST(test_og_url_from_raw_canonical)
+{
+    /* SPEC 6: the page's own canonical, raw as it is, gives a valid og:url
+     * (and share URL); the page's tag stays as it is (not removed). */
+    static const struct {
+        const char *charset, *href, *want;
+    } cases[] = {
+        { NULL, "http://www.example.com/News Feed/a.aspx",
+          "http://www.example.com/News%20Feed/a.aspx" },
+        { NULL, "http://www.example.com/News%20Feed/a.aspx",
+          "http://www.example.com/News%20Feed/a.aspx" },
+        { NULL, "\thttp://www.example.com/News\n Feed/a.aspx\r\n",
+          "http://www.example.com/News%20Feed/a.aspx" },
+        { NULL, "/a&quot;b&lt;c>d|e^f", "https://example.com/a%22b%3Cc%3Ed%7Ce%5Ef" },
+        /* The path is UTF-8 whatever the page's charset. */
+        { "utf-8", "/caf\xC3\xA9 cr\xC3\xA8me/", "https://example.com/caf%C3%A9%20cr%C3%A8me/" },
+        { "windows-1252", "/caf\xE9 cr\xE8me/", "https://example.com/caf%C3%A9%20cr%C3%A8me/" },
+        { "windows-1252", "/\x80/100%", "https://example.com/%E2%82%AC/100%25" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        smo_meta *m;
+        const char *mk;
+
+        cfg.http_charset = cases[i].charset;
+        m = feed(apr_pstrcat(pool, "<head><link rel=canonical href=\"",
+                             cases[i].href, "\"></head>", NULL));
+        mk = smo_meta_markup(m, 0, removals);
+        ck_assert_msg(!strcmp(content_of(mk, "og:url"), cases[i].want),
+                      "case %zu: og:url %s", i, content_of(mk, "og:url"));
+        ck_assert_str_eq(smo_meta_value(m, "og:url"), cases[i].want);
+        ck_assert_int_eq(count(mk, "rel=\"canonical\""), 0);
+        ck_assert_int_eq(removals->nelts, 0);
+        assert_safe(mk);
+    }
+}
+END_TEST
+
 START_TEST(test_og_url_with_base_href)
 {
     const char *mk = markup(
@@ -898,6 +935,7 @@ static Suite *meta_suite(void)
     tcase_add_test(tc, test_card_page_image);
     tcase_add_test(tc, test_javascript_image_dropped);
     tcase_add_test(tc, test_og_url_from_page_canonical);
+    tcase_add_test(tc, test_og_url_from_raw_canonical);
     tcase_add_test(tc, test_og_url_with_base_href);
     tcase_add_test(tc, test_og_url_configured);
     tcase_add_test(tc, test_canonical_stripped);

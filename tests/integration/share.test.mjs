@@ -514,15 +514,37 @@ describe('page text and page URLs in the links (issue 13)', () => {
   const NUL_PAGE = Buffer.from('<!DOCTYPE html><html><head><meta charset="utf-8">' +
     '<title>a\0b</title><meta name="description" content="c\0d">' +
     '</head><body><p>x</p></body></html>\n', 'latin1');
+  // A page's own canonical written raw, as CMSs do (SPEC 6, "Share URLs
+  // are URLs"): what the module writes from it is a valid URL.
+  const rawCanonical = (href) => `<!DOCTYPE html><html><head><title>News</title>
+<link rel="canonical" href="${href}"></head><body><p>x</p></body></html>\n`;
+  const RAW = {
+    'space.html': ['http://www.example.com/News Feed/a.aspx', 'http://www.example.com/News%20Feed/a.aspx'],
+    'odd.html': ['http://www.example.com/News Feed/100%/a|b^c.aspx?q=[1]',
+      'http://www.example.com/News%20Feed/100%25/a%7Cb%5Ec.aspx?q=%5B1%5D'],
+  };
   before(async () => {
+    const files = { 'text/nul.html': NUL_PAGE };
+    for (const [f, [href]] of Object.entries(RAW)) {
+      files[`raw/${f}`] = rawCanonical(href);
+      files[`raw/track/${f}`] = rawCanonical(href);
+    }
     psrv = await start({
       conf: `
 SMOEngine On
+SMOShare x
 <Location "/text/">
     SMOShare x email
 </Location>
+<Location "/raw/track/">
+    SMOTrackClicks On
+</Location>
+<Location "/smo/click">
+    SetHandler smo-click
+    SMOClickAllowHost www.example.com
+</Location>
 `,
-      files: { 'text/nul.html': NUL_PAGE },
+      files,
     });
   });
   after(async () => { if (psrv) await psrv.stop(); });
@@ -554,5 +576,37 @@ SMOEngine On
     // No raw control byte anywhere mod_smo wrote.
     const ours = raw.replace('<title>a\0b</title>', '').replace('content="c\0d"', '');
     assert.equal(/[\0-\x08\x0B\x0E-\x1F]/.test(ours), false);
+  });
+
+  it('a raw canonical gives share links whose url= is that URL percent-encoded as a valid URL', async () => {
+    for (const [f, [href, want]] of Object.entries(RAW)) {
+      const { body } = await get(`/raw/${f}`);
+      // The page's own tag is left as it is; og:url is the valid form.
+      assert.ok(body.toString().includes(`<link rel="canonical" href="${href}">`), f);
+      const { head } = parseHtml(body);
+      const ogUrl = elements(head, 'meta').find((m) => attr(m, 'property') === 'og:url');
+      assert.equal(attr(ogUrl, 'content'), want, f);
+      const x = links(blocks(body)[0]).find((a) => a.cls.endsWith('smo-share-x'));
+      const share = new URL(x.href);
+      assert.equal(share.host, 'x.com');
+      assert.equal(share.searchParams.get('url'), want, `${f}: ${x.href}`);
+      assert.equal(share.searchParams.get('text'), 'News');
+      assert.equal(new URL(want).href, want, `${f}: a URL parser reads it back unchanged`);
+    }
+  });
+
+  it('with SMOTrackClicks On the link to a raw canonical goes through the click handler', async () => {
+    for (const [f, [, want]] of Object.entries(RAW)) {
+      const { body } = await get(`/raw/track/${f}`);
+      const x = links(blocks(body)[0]).find((a) => a.cls.endsWith('smo-share-x'));
+      const click = new URL(x.href, psrv.origin);
+      assert.equal(click.pathname, '/smo/click');
+      assert.equal(click.searchParams.get('u'), want);
+      const res = await psrv.get(click.pathname + click.search);
+      assert.equal(res.status, 302, `${f}: ${res.body}\n${psrv.errorLog().slice(-1500)}`);
+      const loc = new URL(res.headers.location);
+      assert.equal(loc.host, 'x.com');
+      assert.equal(loc.searchParams.get('url'), want);
+    }
   });
 });
