@@ -151,6 +151,10 @@ printf '<!DOCTYPE html><html><head><title>Slow</title></head><body><p>first</p>\
 sleep 3
 printf '<p>second</p></body></html>\\n'
 ` };
+// Issue 13: 20 000 markers (360 KB) must not give 20 000 share bars.
+FILES['at/marker/many.html'] = `<!DOCTYPE html><html><head><title>Many</title></head><body>
+${'<!-- smo:share -->\n'.repeat(20000)}</body></html>
+`;
 FILES['merge/utf8.html'] = FULL;
 FILES['merge/latin1.html'] = LATIN1;
 FILES['merge/page.xhtml'] = XHTML;
@@ -248,6 +252,19 @@ describe('placement (SMOShareAt)', () => {
     const plain = await page('/at/marker/plain.html');
     assert.equal(blocks(plain.body).length, 0);
     assert.match(srv.errorLog(), /no <!-- smo:share --> marker/);
+  });
+
+  it('marker: at most 10 blocks per page, the markers left over logged once', async () => {
+    const res = await page('/at/marker/many.html');
+    const text = res.body.toString();
+    assert.equal((text.match(/<!-- smo:share -->/g) || []).length, 20000);
+    assert.equal(blocks(res.body).length, 10);
+    assert.ok(res.body.length < FILES['at/marker/many.html'].length + 10 * 1000, `${res.body.length} bytes`);
+    // The first ten markers have their block right after them.
+    assert.match(text, /<body>\n(<!-- smo:share -->\n<nav class="smo-share"[^]*?<\/nav>\n\n){10}<!-- smo:share -->\n<!-- smo:share -->\n/);
+    const log = srv.errorLog().split('\n').filter((l) => /markers left without/.test(l));
+    assert.equal(log.length, 1, srv.errorLog().slice(-2000));
+    assert.match(log[0], /19990 more <!-- smo:share --> markers left without a share block \(at most 10 per page\)/);
   });
 
   for (const [where, at] of Object.entries(SELECTOR_PLACES)) {
