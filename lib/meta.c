@@ -734,9 +734,9 @@ static derived_cache *fresh_cache(const smo_meta *m)
 static const char *compute_page_base(const smo_meta *m)
 {
     if (m->base.set && m->cfg.page_url) {
-        const char *b = smo_url_resolve(
+        const char *b = smo_url_resolve_in(
             m->pool, m->cfg.page_url,
-            page_text(m, m->base.s, m->base.len, 1));
+            page_text(m, m->base.s, m->base.len, 1), page_charset(m));
         if (b)
             return b;
     }
@@ -900,9 +900,10 @@ static const char *derive(const smo_meta *m, int k)
     }
     if (k == D_URL) {
         if (m->canonical.set) {
-            const char *u = smo_url_resolve(
+            const char *u = smo_url_resolve_in(
                 m->pool, page_base(m),
-                page_text(m, m->canonical.s, m->canonical.len, 1));
+                page_text(m, m->canonical.s, m->canonical.len, 1),
+                page_charset(m));
             if (u)
                 return u;
         }

@@ -63,6 +63,13 @@ const char *smo_url_canonical(apr_pool_t *p, const char *base,
 const char *smo_url_resolve(apr_pool_t *p, const char *base,
                             const char *ref);
 
+/* smo_url_resolve() for a reference taken from a page in `charset` (NULL:
+ * UTF-8): as in browsers, the query's non-ASCII characters are
+ * percent-encoded in that charset (smo_query_encode()), the path's in
+ * UTF-8. */
+const char *smo_url_resolve_in(apr_pool_t *p, const char *base,
+                               const char *ref, const char *charset);
+
 /* Strip tracking parameters from an absolute URL's query (fragment kept;
  * the '?' goes when no parameter is left).  Everything before the query
  * is kept verbatim; a URL without a query, or one APR cannot parse, is

@@ -6,6 +6,7 @@
  * parsed parts.  (libxml2's xmlBuildURI is not used: version 2.9 decodes
  * the path while it resolves, so "a%2Fb" would come out as "a/b".) */
 #include "smo_url.h"
+#include "smo_escape.h"
 
 #include <string.h>
 
@@ -460,6 +461,12 @@ static const char *clean_reference(apr_pool_t *p, const char *ref)
 const char *smo_url_resolve(apr_pool_t *p, const char *base,
                             const char *ref)
 {
+    return smo_url_resolve_in(p, base, ref, NULL);
+}
+
+const char *smo_url_resolve_in(apr_pool_t *p, const char *base,
+                               const char *ref, const char *charset)
+{
     apr_uri_t b, r, t;
 
     if (!base || !ref)
@@ -508,7 +515,9 @@ const char *smo_url_resolve(apr_pool_t *p, const char *base,
     /* SPEC 6: a URL the module writes is a valid URL, whatever the page's
      * own attribute held (the page's tag itself is left as it is). */
     t.path = (char *)encode_part(p, t.path, PART_PATH);
-    t.query = (char *)encode_part(p, t.query, PART_QUERY);
+    /* The query in the page's charset (WHATWG), then what stays raw. */
+    t.query = (char *)encode_part(p, smo_query_encode(p, t.query, charset),
+                                  PART_QUERY);
     t.fragment = (char *)encode_part(p, t.fragment, PART_FRAGMENT);
     return unparse(p, &t);
 }

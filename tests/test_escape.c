@@ -481,6 +481,33 @@ START_TEST(conv_nul)
 }
 END_TEST
 
+/* A URL query from a page, in its charset (WHATWG URL parser). */
+START_TEST(query_in_charset)
+{
+    static const struct {
+        const char *in, *charset, *out;
+    } cases[] = {
+        { "q=caf\xC3\xA9", "windows-1252", "q=caf%E9" },
+        { "q=caf\xC3\xA9", "ISO-8859-1", "q=caf%E9" },
+        { "q=\xE2\x82\xAC", "iso-8859-1", "q=%80" },       /* the euro sign */
+        /* Not in the charset: the numeric reference, percent-encoded. */
+        { "q=\xE4\xB8\xAD&r=1", "windows-1252", "q=%26%2320013%3B&r=1" },
+        { "q=\xE3\x81\x82", "Shift_JIS", "q=%82%A0" },
+        { "q=\xE8\xA1\xA8", "Shift_JIS", "q=%95%5C" },      /* trail byte '\\' */
+        /* UTF-8 pages, unknown charsets and ASCII: left to the URL code. */
+        { "q=caf\xC3\xA9", "utf-8", "q=caf\xC3\xA9" },
+        { "q=caf\xC3\xA9", NULL, "q=caf\xC3\xA9" },
+        { "q=caf\xC3\xA9", "x-no-such", "q=caf\xC3\xA9" },
+        { "q=a b%20", "windows-1252", "q=a b%20" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = smo_query_encode(pool, cases[i].in, cases[i].charset);
+        ck_assert_msg(!strcmp(got, cases[i].out), "case %zu: %s", i, got);
+    }
+    ck_assert_ptr_null(smo_query_encode(pool, NULL, "windows-1252"));
+}
+END_TEST
+
 static Suite *escape_suite(void)
 {
     Suite *s = suite_create("escape");
@@ -526,6 +553,7 @@ static Suite *escape_suite(void)
                         (int)(sizeof conv_cases / sizeof conv_cases[0]));
     tcase_add_test(tc, conv_large);
     tcase_add_test(tc, conv_nul);
+    tcase_add_test(tc, query_in_charset);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -701,6 +701,10 @@ START_TEST(test_og_url_from_raw_canonical)
         { "utf-8", "/caf\xC3\xA9 cr\xC3\xA8me/", "https://example.com/caf%C3%A9%20cr%C3%A8me/" },
         { "windows-1252", "/caf\xE9 cr\xE8me/", "https://example.com/caf%C3%A9%20cr%C3%A8me/" },
         { "windows-1252", "/\x80/100%", "https://example.com/%E2%82%AC/100%25" },
+        /* The query in the page's charset, as browsers encode it. */
+        { "windows-1252", "/caf\xE9?q=cr\xE8me+&#x4E2D;",
+          "https://example.com/caf%C3%A9?q=cr%E8me+%26%2320013%3B" },
+        { "utf-8", "/caf\xC3\xA9?q=cr\xC3\xA8me", "https://example.com/caf%C3%A9?q=cr%C3%A8me" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         smo_meta *m;

@@ -433,6 +433,23 @@ START_TEST(resolve_refuses)
 }
 END_TEST
 
+START_TEST(resolve_in_charset)
+{
+    /* As a browser resolves an href in a windows-1252 page: the path in
+     * UTF-8, the query in the page's charset. */
+    ck_assert_str_eq(smo_url_resolve_in(pool, "https://example.com/",
+                                        "/caf\xC3\xA9 1?q=caf\xC3\xA9 1#caf\xC3\xA9",
+                                        "windows-1252"),
+                     "https://example.com/caf%C3%A9%201?q=caf%E9%201#caf%C3%A9");
+    ck_assert_str_eq(smo_url_resolve_in(pool, "https://example.com/",
+                                        "/caf\xC3\xA9?q=caf\xC3\xA9", NULL),
+                     "https://example.com/caf%C3%A9?q=caf%C3%A9");
+    ck_assert_str_eq(smo_url_resolve(pool, "https://example.com/",
+                                     "/caf\xC3\xA9?q=caf\xC3\xA9"),
+                     "https://example.com/caf%C3%A9?q=caf%C3%A9");
+}
+END_TEST
+
 START_TEST(resolve_bad_base)
 {
     ck_assert_ptr_null(smo_url_resolve(pool, "ftp://example.com/", "a.png"));
@@ -537,6 +554,7 @@ static Suite *url_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_loop_test(tc, resolve_table, 0, N(resolve_cases));
     tcase_add_loop_test(tc, resolve_refuses, 0, N(resolve_refused));
+    tcase_add_test(tc, resolve_in_charset);
     tcase_add_test(tc, resolve_bad_base);
     suite_add_tcase(s, tc);
 
