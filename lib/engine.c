@@ -54,6 +54,7 @@ struct smo_engine {
     int share_pending;       /* a block is still to be placed */
     const char *share_markup;
     unsigned share_count;
+    unsigned markers_left;   /* markers past SMO_SHARE_MAX_MARKERS */
     unsigned sel_depth;      /* append/after: open elements of sel_name */
     char sel_name[SMO_TAG_NAME_MAX + 1];
     apr_pool_t *scratch;     /* selector matching, cleared per match */
@@ -308,8 +309,14 @@ static int share_token(smo_engine *e, const smo_token *t, int was_body)
     case SMO_SHARE_AT_MARKER:
         if (t->type == SMO_TOKEN_COMMENT && t->raw &&
             smo_share_is_marker(t->raw + (t->data_start - t->start),
-                                (size_t)(t->data_end - t->data_start)))
+                                (size_t)(t->data_end - t->data_start))) {
+            /* Bounded: the rest are only counted, for the log. */
+            if (e->share_count >= SMO_SHARE_MAX_MARKERS) {
+                e->markers_left++;
+                return 0;
+            }
             return place_share(e, t->end, 1);
+        }
         return 0;
     default:
         break;
@@ -632,6 +639,10 @@ static int finish_share(smo_engine *e, int open_end)
     case SMO_SHARE_AT_MARKER:
         if (!e->share_count)
             elog(e, "no <!-- smo:share --> marker in the page: no share block");
+        else if (e->markers_left)
+            elog(e, "%u more <!-- smo:share --> markers left without a share "
+                    "block (at most %d per page)", e->markers_left,
+                 SMO_SHARE_MAX_MARKERS);
         return 0;
     case SMO_SHARE_AT_APPEND:
     case SMO_SHARE_AT_AFTER:

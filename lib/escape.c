@@ -642,11 +642,13 @@ static char *normalise_label(apr_pool_t *p, const char *charset)
     return l;
 }
 
-static char *utf8_sanitise(apr_pool_t *p, const char *s, size_t len)
+static char *utf8_sanitise(apr_pool_t *p, const char *s, size_t len,
+                           size_t *out_len)
 {
     out_t o = { NULL, 0, 0 };
 
     put_valid_utf8(&o, (const unsigned char *)s, len);
+    *out_len = o.n;
     if (!o.changed)
         return copy_of(p, s, len);
     o.buf = apr_palloc(p, o.n + 1);
@@ -659,7 +661,7 @@ static char *utf8_sanitise(apr_pool_t *p, const char *s, size_t len)
  * U+FFFD.  Returns NULL when iconv does not know the charset.  The output
  * buffer grows geometrically. */
 static char *xlate_to_utf8(apr_pool_t *p, const char *s, size_t len,
-                           const char *from)
+                           const char *from, size_t *out_len)
 {
     apr_xlate_t *xl;
     apr_size_t in_left = len, out_left, cap, used = 0;
@@ -721,26 +723,116 @@ static char *xlate_to_utf8(apr_pool_t *p, const char *s, size_t len,
         }
     }
     buf[used] = '\0';
+    *out_len = used;
     return buf;
 }
 
-char *smo_to_utf8(apr_pool_t *p, const char *s, size_t len,
-                  const char *charset)
+/* The iconv name of a charset label as browsers read it, or NULL for
+ * UTF-8 (or no label at all). */
+static const char *iconv_name(apr_pool_t *p, const char *charset)
 {
     char *label = charset ? normalise_label(p, charset) : NULL;
-    const char *from;
-    char *r;
     size_t k;
 
     if (!label || is_utf8_label(label))
-        return utf8_sanitise(p, s, len);
-    from = label;
-    for (k = 0; k < sizeof web_labels / sizeof web_labels[0]; k++) {
-        if (strcmp(label, web_labels[k].label) == 0) {
-            from = web_labels[k].iconv_name;
-            break;
+        return NULL;
+    for (k = 0; k < sizeof web_labels / sizeof web_labels[0]; k++)
+        if (strcmp(label, web_labels[k].label) == 0)
+            return web_labels[k].iconv_name;
+    return label;
+}
+
+char *smo_to_utf8(apr_pool_t *p, const char *s, size_t len,
+                  const char *charset, size_t *out_len)
+{
+    const char *from = iconv_name(p, charset);
+    char *r;
+    size_t n;
+
+    /* The length goes back to the caller: a NUL byte decodes to U+0000,
+     * which the tokenizer, not the decoder, turns into U+FFFD. */
+    if (!out_len)
+        out_len = &n;
+    if (!from)
+        return utf8_sanitise(p, s, len, out_len);
+    r = xlate_to_utf8(p, s, len, from, out_len);
+    return r ? r : utf8_sanitise(p, s, len, out_len);
+}
+
+/* ---- a URL query in the page's charset ---------------------------------- */
+
+static void put_pct(out_t *o, unsigned char c)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char b[3] = { '%', hex[c >> 4], hex[c & 0xF] };
+
+    put(o, b, 3);
+}
+
+/* One pass of smo_query_encode (counting when o->buf is NULL). */
+static void query_run(out_t *o, apr_xlate_t *xl, const unsigned char *s,
+                      size_t len)
+{
+    size_t i = 0, run = 0, adv;
+
+    while (i < len) {
+        unsigned char enc[16];
+        apr_size_t in_left, out_left = sizeof enc;
+        const char *in;
+        long cp;
+
+        if (s[i] < 0x80) {
+            i++;
+            continue;
         }
+        put(o, s + run, i - run);
+        cp = utf8_next(s + i, len - i, &adv);
+        in = (const char *)s + i;
+        in_left = adv;
+        if (cp >= 0 && apr_xlate_conv_buffer(xl, in, &in_left, (char *)enc,
+                                             &out_left) == APR_SUCCESS
+            && in_left == 0 && out_left < sizeof enc) {
+            /* Every byte of the encoded character, ASCII-range trail
+             * bytes (Shift_JIS) too: the result reads the same. */
+            for (size_t k = 0; k < sizeof enc - out_left; k++)
+                put_pct(o, enc[k]);
+        }
+        else {
+            /* Not in the charset: the WHATWG URL encoder writes a
+             * numeric character reference, percent-encoded. */
+            char ref[24];
+            int n = apr_snprintf(ref, sizeof ref, "%%26%%23%lu%%3B",
+                                 cp >= 0 ? (unsigned long)cp : REPLACEMENT);
+            put(o, ref, (size_t)n);
+        }
+        i += adv;
+        run = i;
     }
-    r = xlate_to_utf8(p, s, len, from);
-    return r ? r : utf8_sanitise(p, s, len);
+    put(o, s + run, i - run);
+}
+
+const char *smo_query_encode(apr_pool_t *p, const char *s,
+                             const char *charset)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    const char *to;
+    apr_xlate_t *xl;
+    out_t o = { NULL, 0, 0 };
+    size_t len;
+
+    if (!s)
+        return NULL;
+    for (len = 0; u[len] < 0x80 && u[len]; len++)
+        ;
+    if (!u[len] || !(to = iconv_name(p, charset)))
+        return s;   /* ASCII, or UTF-8: encode_part's business */
+    len += strlen(s + len);
+    if (apr_xlate_open(&xl, to, "UTF-8", p) != APR_SUCCESS)
+        return s;
+    query_run(&o, xl, u, len);
+    o.buf = apr_palloc(p, o.n + 1);
+    o.n = 0;
+    query_run(&o, xl, u, len);
+    apr_xlate_close(xl);
+    return finish(&o);
 }

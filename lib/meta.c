@@ -282,12 +282,15 @@ static const char *page_charset(const smo_meta *m)
 }
 
 /* A raw value from the page as UTF-8 text: charset-converted, then its
- * references decoded (attribute rules when in_attr). */
+ * references decoded (attribute rules when in_attr).  Titles and
+ * attribute values are RCDATA-like: decoding makes a NUL U+FFFD, as the
+ * tokenizer does, so the result is a C string that holds all the text. */
 static char *page_text(const smo_meta *m, const char *s, size_t len,
                        int in_attr)
 {
-    char *u = smo_to_utf8(m->pool, s, len, page_charset(m));
-    return smo_html_decode(m->pool, u, strlen(u), in_attr);
+    size_t n;
+    char *u = smo_to_utf8(m->pool, s, len, page_charset(m), &n);
+    return smo_html_decode(m->pool, u, n, in_attr);
 }
 
 /* ---- collecting --------------------------------------------------------- */
@@ -735,9 +738,9 @@ static derived_cache *fresh_cache(const smo_meta *m)
 static const char *compute_page_base(const smo_meta *m)
 {
     if (m->base.set && m->cfg.page_url) {
-        const char *b = smo_url_resolve(
+        const char *b = smo_url_resolve_in(
             m->pool, m->cfg.page_url,
-            page_text(m, m->base.s, m->base.len, 1));
+            page_text(m, m->base.s, m->base.len, 1), page_charset(m));
         if (b)
             return b;
     }
@@ -901,9 +904,10 @@ static const char *derive(const smo_meta *m, int k)
     }
     if (k == D_URL) {
         if (m->canonical.set) {
-            const char *u = smo_url_resolve(
+            const char *u = smo_url_resolve_in(
                 m->pool, page_base(m),
-                page_text(m, m->canonical.s, m->canonical.len, 1));
+                page_text(m, m->canonical.s, m->canonical.len, 1),
+                page_charset(m));
             if (u)
                 return u;
         }

@@ -16,6 +16,11 @@
 #include "smo_rewriter.h"
 #include "smo_share.h"
 
+/* SMOShareAt marker: blocks placed per page at most, at the first markers;
+ * the markers after them get none (a page of 20 000 markers would
+ * otherwise grow sixteenfold).  The log callback says how many. */
+#define SMO_SHARE_MAX_MARKERS 10
+
 typedef struct {
     size_t head_limit;        /* bytes of head held back; 0: never hold */
     size_t tail_limit;        /* longest tag kept whole by the tokenizer */

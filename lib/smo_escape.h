@@ -66,8 +66,21 @@ char *smo_percent_decode(apr_pool_t *p, const char *s, size_t len,
  * iconv's, through apr_xlate; a byte iconv cannot read becomes U+FFFD.
  * Labels are read as browsers read them (WHATWG Encoding): ISO-8859-1,
  * latin1 and US-ASCII are windows-1252 (0x80 is the euro sign), and a few
- * other legacy labels map to their Web supersets. */
+ * other legacy labels map to their Web supersets.  A NUL byte is U+0000,
+ * as the decoder gives it: the result is NUL-terminated, but its length
+ * is `*out_len` (if out_len is not NULL), and smo_html_decode() of that
+ * length makes each NUL the U+FFFD the tokenizer reads. */
 char *smo_to_utf8(apr_pool_t *p, const char *s, size_t len,
-                  const char *charset);
+                  const char *charset, size_t *out_len);
+
+/* The query of a URL from a page in `charset`, as the WHATWG URL parser
+ * encodes it (the query of an http(s) URL is written in the document's
+ * encoding, its path in UTF-8): each non-ASCII character of the UTF-8
+ * `s` converted to `charset` and percent-encoded byte by byte (a
+ * character the charset lacks as "%26%23NNN%3B", the numeric reference
+ * the encoder writes); ASCII as it is.  `s` itself when it is ASCII, or
+ * `charset` is NULL, UTF-8 or unknown.  NULL for NULL. */
+const char *smo_query_encode(apr_pool_t *p, const char *s,
+                             const char *charset);
 
 #endif

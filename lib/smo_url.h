@@ -41,23 +41,34 @@ const char *smo_url_strip_query(apr_pool_t *p, const char *query,
 
 /* The canonical URL: base + path + the query parameters surviving
  * `globs`.  `path` is the request's (percent-encoded) path; "" or NULL
- * is "/".  Bytes that cannot stand in a URL (space, quotes, '<', '>',
- * controls, non-ASCII; in the path also '?', '#') are percent-encoded,
- * '%' is left alone. */
+ * is "/".  Bytes that cannot stand in a valid URL are percent-encoded
+ * as smo_url_resolve() encodes them (in the path '?' and '#' too);
+ * existing escapes are left alone. */
 const char *smo_url_canonical(apr_pool_t *p, const char *base,
                               const char *path, const char *query,
                               const apr_array_header_t *globs);
 
 /* Resolve `ref` against `base` (RFC 3986, strict: "http:g" has no host);
  * NULL if it cannot be made an absolute http(s) URL with a valid host
- * (javascript:, data:, mailto: are refused).  `ref` is first cleaned as
- * browsers clean an attribute URL: leading/trailing spaces and controls
- * dropped, tab/LF/CR removed, '\' read as '/', space, quotes, '<', '>',
- * controls and non-ASCII percent-encoded.  The result has its scheme and
- * host lowercased, the default port dropped, dot segments removed and a
- * path of at least "/"; existing percent-escapes are kept as written. */
+ * (javascript:, data:, mailto: are refused).  `ref` (UTF-8) is read as
+ * the WHATWG URL parser reads an attribute URL: leading/trailing spaces
+ * and C0 controls dropped, tab/LF/CR removed, '\' read as '/' before the
+ * query.  The result is a valid URL (SPEC 6): scheme and host lowercased,
+ * the default port dropped, dot segments removed, a path of at least "/",
+ * and in path, query and fragment every byte that is not a URL code point
+ * percent-encoded — the WHATWG percent-encode sets (controls, space, '"',
+ * '#', '<', '>', '`', '{', '}', '^', '\'', non-ASCII as UTF-8) and '[',
+ * '\', ']', '|' too, '?' in the path, '#' in the fragment, a '%' that
+ * starts no escape — while existing escapes are kept as written. */
 const char *smo_url_resolve(apr_pool_t *p, const char *base,
                             const char *ref);
+
+/* smo_url_resolve() for a reference taken from a page in `charset` (NULL:
+ * UTF-8): as in browsers, the query's non-ASCII characters are
+ * percent-encoded in that charset (smo_query_encode()), the path's in
+ * UTF-8. */
+const char *smo_url_resolve_in(apr_pool_t *p, const char *base,
+                               const char *ref, const char *charset);
 
 /* Strip tracking parameters from an absolute URL's query (fragment kept;
  * the '?' goes when no parameter is left).  Everything before the query

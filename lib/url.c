@@ -6,6 +6,7 @@
  * parsed parts.  (libxml2's xmlBuildURI is not used: version 2.9 decodes
  * the path while it resolves, so "a%2Fb" would come out as "a/b".) */
 #include "smo_url.h"
+#include "smo_escape.h"
 
 #include <string.h>
 
@@ -316,40 +317,69 @@ const char *smo_url_strip_query(apr_pool_t *p, const char *query,
     return out;
 }
 
-/* Percent-encode the bytes that cannot stand in a URL path (`in_path`)
- * or query as browsers write them (WHATWG URL percent-encode sets, and
- * '\' which browsers would read as '/'); '%' and everything else stays. */
-static const char *sanitise(apr_pool_t *p, const char *s, int in_path)
+/* The parts of a URL encode_part() writes, each with its own delimiters. */
+enum { PART_PATH, PART_QUERY, PART_FRAGMENT };
+
+/* Does byte c stand in `part` as it is?  The URL Standard's URL code
+ * points (ASCII alphanumerics and !$&()*+,-./:;=?@_~) less '?' in a path;
+ * '%' only as the start of an escape (checked by the caller).  That is
+ * the WHATWG percent-encode set of each part (C0 controls, space, '"',
+ * '#', '<', '>', non-ASCII; '?', '^', '`', '{', '}' in a path; '\'' in an
+ * http(s) query) and the other bytes a valid URL cannot hold raw ('[',
+ * '\\', ']', '^', '|', '`', '{', '}' anywhere), so every parser reads the
+ * result alike.  '\'' goes in every part: the click handler refuses a
+ * raw one (SPEC 6). */
+static int url_plain(unsigned char c, int part)
+{
+    if (is_alpha(c) || is_digit(c))
+        return 1;
+    switch (c) {
+    case '!': case '$': case '&': case '(': case ')': case '*': case '+':
+    case ',': case '-': case '.': case '/': case ':': case ';': case '=':
+    case '@': case '_': case '~':
+        return 1;
+    case '?':
+        return part != PART_PATH;
+    default:
+        return 0;
+    }
+}
+
+static int is_escape(const unsigned char *c)
+{
+    return c[0] == '%' && is_hex(c[1]) && is_hex(c[2]);
+}
+
+/* One part of a URL (path, query or fragment) as a valid URL writes it:
+ * what cannot stand there raw percent-encoded, byte by byte (UTF-8 stays
+ * UTF-8), existing escapes kept as written.  NULL stays NULL; `s` itself
+ * when nothing changes. */
+static const char *encode_part(apr_pool_t *p, const char *s, int part)
 {
     static const char hex[] = "0123456789ABCDEF";
     const unsigned char *c;
     size_t extra = 0;
     char *out, *w;
 
-#define MUST_ENCODE(ch) ((ch) <= 0x20 || (ch) >= 0x7F || (ch) == '"'       \
-                         || (ch) == '\''                                  \
-                         || (ch) == '#' || (ch) == '<' || (ch) == '>'      \
-                         || (ch) == '\\'                                   \
-                         || (in_path && ((ch) == '?' || (ch) == '`'        \
-                                         || (ch) == '{' || (ch) == '}')))
+    if (!s)
+        return NULL;
     for (c = (const unsigned char *)s; *c; c++)
-        if (MUST_ENCODE(*c))
+        if (!url_plain(*c, part) && !is_escape(c))
             extra += 2;
     if (extra == 0)
         return s;
     w = out = apr_palloc(p, strlen(s) + extra + 1);
     for (c = (const unsigned char *)s; *c; c++) {
-        if (MUST_ENCODE(*c)) {
+        if (url_plain(*c, part) || is_escape(c)) {
+            *w++ = (char)*c;
+        }
+        else {
             *w++ = '%';
             *w++ = hex[*c >> 4];
             *w++ = hex[*c & 0xF];
         }
-        else {
-            *w++ = (char)*c;
-        }
     }
     *w = '\0';
-#undef MUST_ENCODE
     return out;
 }
 
@@ -361,9 +391,10 @@ const char *smo_url_canonical(apr_pool_t *p, const char *base,
 
     if (!path || !*path)
         path = "/";
-    path = sanitise(p, path, 1);
+    path = encode_part(p, path, PART_PATH);
     return apr_pstrcat(p, base ? base : "", path[0] == '/' ? "" : "/", path,
-                       q ? "?" : "", q ? sanitise(p, q, 0) : "", NULL);
+                       q ? "?" : "", q ? encode_part(p, q, PART_QUERY) : "",
+                       NULL);
 }
 
 /* ---- resolution ---------------------------------------------------------- */
@@ -391,60 +422,37 @@ static char *merge_paths(apr_pool_t *p, const apr_uri_t *b, const char *rel)
                        rel, NULL);
 }
 
-/* Does clean_reference() change or drop byte c?  Printable ASCII is
- * tested first: it is nearly every byte of a URL. */
-static int cleaning_changes(unsigned char c)
-{
-    if (c <= 0x20 || c >= 0x7F)
-        return 1;
-    switch (c) {
-    case '\\': case '"': case '\'': case '<': case '>': case '`': case '{':
-    case '}':
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/* The preprocessing browsers apply to a URL attribute before parsing:
+/* The preprocessing the WHATWG URL parser applies before it splits a URL:
  * leading and trailing C0 controls and spaces dropped, tabs and newlines
- * removed anywhere, '\' read as '/' (http(s) are WHATWG "special"
- * schemes), bytes that cannot stand in a URL percent-encoded. */
+ * removed anywhere, and '\\' read as '/' up to the query or fragment
+ * (http(s) are "special" schemes; further on it is a character, which
+ * encode_part() escapes).  Percent-encoding comes after the split, part
+ * by part.  Returns `ref` itself when it needs none of this. */
 static const char *clean_reference(apr_pool_t *p, const char *ref)
 {
-    static const char hex[] = "0123456789ABCDEF";
     const unsigned char *b = (const unsigned char *)ref, *e;
     char *out, *w;
+    int in_path = 1;
 
     /* Most references (any URL this module wrote itself) are clean
      * already: then there is nothing to copy. */
-    for (e = b; *e && !cleaning_changes(*e); e++)
-        ;
-    if (!*e)
+    e = b + strlen(ref);
+    if (!(*b <= 0x20 && *b) && !(e > b && e[-1] <= 0x20)
+        && !strpbrk(ref, "\t\n\r\\"))
         return ref;
     while (*b && *b <= 0x20)
         b++;
-    e = b + strlen((const char *)b);
     while (e > b && e[-1] <= 0x20)
         e--;
-    w = out = apr_palloc(p, (size_t)(e - b) * 3 + 1);
+    w = out = apr_palloc(p, (size_t)(e - b) + 1);
     for (; b < e; b++) {
         unsigned char c = *b;
 
         if (c == '\t' || c == '\n' || c == '\r')
             continue;
-        if (c == '\\') {
-            *w++ = '/';
-        }
-        else if (c < 0x20 || c == ' ' || c >= 0x7F || c == '"' || c == '\''
-                 || c == '<' || c == '>' || c == '`' || c == '{' || c == '}') {
-            *w++ = '%';
-            *w++ = hex[c >> 4];
-            *w++ = hex[c & 0xF];
-        }
-        else {
-            *w++ = (char)c;
-        }
+        if (c == '?' || c == '#')
+            in_path = 0;
+        *w++ = c == '\\' && in_path ? '/' : (char)c;
     }
     *w = '\0';
     return out;
@@ -452,6 +460,12 @@ static const char *clean_reference(apr_pool_t *p, const char *ref)
 
 const char *smo_url_resolve(apr_pool_t *p, const char *base,
                             const char *ref)
+{
+    return smo_url_resolve_in(p, base, ref, NULL);
+}
+
+const char *smo_url_resolve_in(apr_pool_t *p, const char *base,
+                               const char *ref, const char *charset)
 {
     apr_uri_t b, r, t;
 
@@ -498,6 +512,13 @@ const char *smo_url_resolve(apr_pool_t *p, const char *base,
     /* http(s) URLs always have a path (WHATWG); "//cdn" is "//cdn/". */
     if (!t.path || t.path[0] != '/')
         t.path = apr_pstrcat(p, "/", t.path ? t.path : "", NULL);
+    /* SPEC 6: a URL the module writes is a valid URL, whatever the page's
+     * own attribute held (the page's tag itself is left as it is). */
+    t.path = (char *)encode_part(p, t.path, PART_PATH);
+    /* The query in the page's charset (WHATWG), then what stays raw. */
+    t.query = (char *)encode_part(p, smo_query_encode(p, t.query, charset),
+                                  PART_QUERY);
+    t.fragment = (char *)encode_part(p, t.fragment, PART_FRAGMENT);
     return unparse(p, &t);
 }
 

@@ -321,7 +321,7 @@ START_TEST(unchanged_values_are_copies)
     char in[] = "plain ASCII, Caf\xC3\xA9 and \xE2\x82\xAC";
     char *e = smo_escape_attr(pool, "plain", 5);
     char *d = smo_html_decode(pool, in, strlen(in), 0);
-    char *u = smo_to_utf8(pool, in, strlen(in), "utf-8");
+    char *u = smo_to_utf8(pool, in, strlen(in), "utf-8", NULL);
 
     ck_assert_str_eq(e, "plain");
     ck_assert_str_eq(d, in);
@@ -329,7 +329,7 @@ START_TEST(unchanged_values_are_copies)
     ck_assert_str_eq(u, in);
     ck_assert_ptr_ne(u, in);
     /* cut inside a character: the copy path must not be taken */
-    ck_assert_str_eq(smo_to_utf8(pool, in, strlen(in) - 1, NULL),
+    ck_assert_str_eq(smo_to_utf8(pool, in, strlen(in) - 1, NULL, NULL),
                      "plain ASCII, Caf\xC3\xA9 and \xEF\xBF\xBD");
     ck_assert_str_eq(dec("a&amp;b", 0), "a&b");
     ck_assert_str_eq(smo_percent_encode(pool, "slug-1.0_~", 10),
@@ -427,7 +427,7 @@ START_TEST(conv_table)
 {
     const char *got = smo_to_utf8(pool, conv_cases[_i].in,
                                   strlen(conv_cases[_i].in),
-                                  conv_cases[_i].charset);
+                                  conv_cases[_i].charset, NULL);
 
     ck_assert_ptr_nonnull(got);
     ck_assert_msg(strcmp(got, conv_cases[_i].out) == 0,
@@ -447,16 +447,64 @@ START_TEST(conv_large)
     ck_assert_ptr_nonnull(in);
     memset(in, 0xE9, n);
     in[n / 2] = (char)0x80;
-    out = smo_to_utf8(pool, in, n, "ISO-8859-1");
+    out = smo_to_utf8(pool, in, n, "ISO-8859-1", NULL);
     ck_assert_uint_eq(strlen(out), 2 * n + 1);
     ck_assert(memcmp(out, "\xC3\xA9\xC3\xA9", 4) == 0);
     ck_assert(memcmp(out + n, "\xE2\x82\xAC", 3) == 0);
     ck_assert_str_eq(out + strlen(out) - 2, "\xC3\xA9");
     /* many invalid bytes in a row, each one U+FFFD */
     memset(in, 0x81, n);
-    out = smo_to_utf8(pool, in, n, "windows-1252");
+    out = smo_to_utf8(pool, in, n, "windows-1252", NULL);
     ck_assert_uint_eq(strlen(out), 3 * n);
     free(in);
+}
+END_TEST
+
+/* A NUL byte converts to U+0000 and the length says so, in every
+ * charset: the page text after it is not lost. */
+START_TEST(conv_nul)
+{
+    static const char *const charsets[] = {
+        "utf-8", NULL, "windows-1252", "ISO-8859-15", "Shift_JIS",
+    };
+    for (size_t i = 0; i < sizeof charsets / sizeof charsets[0]; i++) {
+        size_t n = 99;
+        const char *out = smo_to_utf8(pool, "a\0b", 3, charsets[i], &n);
+
+        ck_assert_msg(n == 3 && memcmp(out, "a\0b", 4) == 0,
+                      "%s: length %zu", charsets[i] ? charsets[i] : "NULL",
+                      n);
+        /* Decoding that length reads the NUL as the tokenizer does. */
+        ck_assert_str_eq(smo_html_decode(pool, out, n, 0),
+                         "a\xEF\xBF\xBD" "b");
+    }
+}
+END_TEST
+
+/* A URL query from a page, in its charset (WHATWG URL parser). */
+START_TEST(query_in_charset)
+{
+    static const struct {
+        const char *in, *charset, *out;
+    } cases[] = {
+        { "q=caf\xC3\xA9", "windows-1252", "q=caf%E9" },
+        { "q=caf\xC3\xA9", "ISO-8859-1", "q=caf%E9" },
+        { "q=\xE2\x82\xAC", "iso-8859-1", "q=%80" },       /* the euro sign */
+        /* Not in the charset: the numeric reference, percent-encoded. */
+        { "q=\xE4\xB8\xAD&r=1", "windows-1252", "q=%26%2320013%3B&r=1" },
+        { "q=\xE3\x81\x82", "Shift_JIS", "q=%82%A0" },
+        { "q=\xE8\xA1\xA8", "Shift_JIS", "q=%95%5C" },      /* trail byte '\\' */
+        /* UTF-8 pages, unknown charsets and ASCII: left to the URL code. */
+        { "q=caf\xC3\xA9", "utf-8", "q=caf\xC3\xA9" },
+        { "q=caf\xC3\xA9", NULL, "q=caf\xC3\xA9" },
+        { "q=caf\xC3\xA9", "x-no-such", "q=caf\xC3\xA9" },
+        { "q=a b%20", "windows-1252", "q=a b%20" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = smo_query_encode(pool, cases[i].in, cases[i].charset);
+        ck_assert_msg(!strcmp(got, cases[i].out), "case %zu: %s", i, got);
+    }
+    ck_assert_ptr_null(smo_query_encode(pool, NULL, "windows-1252"));
 }
 END_TEST
 
@@ -504,6 +552,8 @@ static Suite *escape_suite(void)
     tcase_add_loop_test(tc, conv_table, 0,
                         (int)(sizeof conv_cases / sizeof conv_cases[0]));
     tcase_add_test(tc, conv_large);
+    tcase_add_test(tc, conv_nul);
+    tcase_add_test(tc, query_in_charset);
     suite_add_tcase(s, tc);
     return s;
 }

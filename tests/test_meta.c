@@ -82,11 +82,10 @@ static int on_token(void *ctx, const smo_token *t)
 }
 
 /* The page through the tokenizer in chunks of `chunk` bytes (0: whole). */
-static smo_meta *feed_chunks(const char *html, size_t chunk)
+static smo_meta *feed_chunks_n(const char *html, size_t len, size_t chunk)
 {
     feed_ctx f = { NULL, NULL, 0 };
     smo_tokenizer *tok;
-    size_t len = strlen(html);
 
     f.m = smo_meta_create(pool, &cfg);
     tok = smo_tokenizer_create(pool, SMO_TAIL_LIMIT_DEFAULT, on_token, &f);
@@ -101,6 +100,14 @@ static smo_meta *feed_chunks(const char *html, size_t chunk)
     ck_assert_int_eq(smo_tokenizer_feed(tok, NULL, 0, 1), 0);
     return f.m;
 }
+
+static smo_meta *feed_chunks(const char *html, size_t chunk)
+{
+    return feed_chunks_n(html, strlen(html), chunk);
+}
+
+/* A page that holds NUL bytes: its length given. */
+#define FEED_LIT(lit) feed_chunks_n(lit, sizeof lit - 1, 0)
 
 static smo_meta *feed(const char *html)
 {
@@ -499,6 +506,54 @@ START_TEST(test_title_bounded)
 }
 END_TEST
 
+START_TEST(test_nul_in_text)
+{
+    /* Browsers read a NUL in <title> (RCDATA) and in an attribute value
+     * as U+FFFD; it cuts nothing. */
+    smo_meta *m = FEED_LIT("<head><title>a\0b</title>"
+                           "<meta name=description content=\"c\0d\">"
+                           "</head>");
+    const char *mk = smo_meta_markup(m, 0, removals);
+
+    ck_assert_str_eq(content_of(mk, "og:title"), "a&#xFFFD;b");
+    ck_assert_str_eq(content_of(mk, "og:description"), "c&#xFFFD;d");
+    ck_assert_str_eq(smo_meta_title(m), "a\xEF\xBF\xBD" "b");
+    ck_assert_str_eq(smo_meta_value(m, "og:description"),
+                     "c\xEF\xBF\xBD" "d");
+    assert_safe(mk);
+
+    /* The same through iconv (a legacy charset), at the start of a
+     * value, and as a reference (&#0; is U+FFFD as well). */
+    cfg.http_charset = "windows-1252";
+    m = FEED_LIT("<head><title>\0Caf\xE9&#0;</title>"
+                 "<meta name=description content=\"\0\">"
+                 "</head>");
+    mk = smo_meta_markup(m, 0, removals);
+    ck_assert_str_eq(content_of(mk, "og:title"),
+                     "&#xFFFD;Caf&#xE9;&#xFFFD;");
+    ck_assert_str_eq(content_of(mk, "og:description"), "&#xFFFD;");
+}
+END_TEST
+
+START_TEST(test_controls_in_text)
+{
+    /* Other C0 controls stay in the text, as browsers keep them in
+     * document.title, but no attribute value carries one: XML forbids
+     * them (XHTML pages) and &#x1; is a parse error. */
+    smo_meta *m = FEED_LIT("<head><title>a\x01" "b\x1F" "c\x7F" "d</title>"
+                           "<meta name=description content=\"e\x02" "f\">"
+                           "</head>");
+    const char *mk = smo_meta_markup(m, 0, removals);
+
+    ck_assert_str_eq(smo_meta_title(m), "a\x01" "b\x1F" "c\x7F" "d");
+    ck_assert_str_eq(content_of(mk, "og:title"),
+                     "a&#xFFFD;b&#xFFFD;c&#xFFFD;d");
+    ck_assert_str_eq(content_of(mk, "og:description"), "e&#xFFFD;f");
+    for (const char *c = mk; *c; c++)
+        ck_assert(*c == '\n' || (unsigned char)*c >= 0x20);
+}
+END_TEST
+
 START_TEST(test_latin1_http)
 {
     smo_meta *m;
@@ -625,6 +680,47 @@ START_TEST(test_og_url_from_page_canonical)
     ck_assert_str_eq(content_of(mk, "og:url"),
                      "https://example.com/blog/post?id=3#top");
     ck_assert_int_eq(count(mk, "rel=\"canonical\""), 0);
+}
+END_TEST
+
+START_TEST(test_og_url_from_raw_canonical)
+{
+    /* SPEC 6: the page's own canonical, raw as it is, gives a valid og:url
+     * (and share URL); the page's tag stays as it is (not removed). */
+    static const struct {
+        const char *charset, *href, *want;
+    } cases[] = {
+        { NULL, "http://www.example.com/News Feed/a.aspx",
+          "http://www.example.com/News%20Feed/a.aspx" },
+        { NULL, "http://www.example.com/News%20Feed/a.aspx",
+          "http://www.example.com/News%20Feed/a.aspx" },
+        { NULL, "\thttp://www.example.com/News\n Feed/a.aspx\r\n",
+          "http://www.example.com/News%20Feed/a.aspx" },
+        { NULL, "/a&quot;b&lt;c>d|e^f", "https://example.com/a%22b%3Cc%3Ed%7Ce%5Ef" },
+        /* The path is UTF-8 whatever the page's charset. */
+        { "utf-8", "/caf\xC3\xA9 cr\xC3\xA8me/", "https://example.com/caf%C3%A9%20cr%C3%A8me/" },
+        { "windows-1252", "/caf\xE9 cr\xE8me/", "https://example.com/caf%C3%A9%20cr%C3%A8me/" },
+        { "windows-1252", "/\x80/100%", "https://example.com/%E2%82%AC/100%25" },
+        /* The query in the page's charset, as browsers encode it. */
+        { "windows-1252", "/caf\xE9?q=cr\xE8me+&#x4E2D;",
+          "https://example.com/caf%C3%A9?q=cr%E8me+%26%2320013%3B" },
+        { "utf-8", "/caf\xC3\xA9?q=cr\xC3\xA8me", "https://example.com/caf%C3%A9?q=cr%C3%A8me" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        smo_meta *m;
+        const char *mk;
+
+        cfg.http_charset = cases[i].charset;
+        m = feed(apr_pstrcat(pool, "<head><link rel=canonical href=\"",
+                             cases[i].href, "\"></head>", NULL));
+        mk = smo_meta_markup(m, 0, removals);
+        ck_assert_msg(!strcmp(content_of(mk, "og:url"), cases[i].want),
+                      "case %zu: og:url %s", i, content_of(mk, "og:url"));
+        ck_assert_str_eq(smo_meta_value(m, "og:url"), cases[i].want);
+        ck_assert_int_eq(count(mk, "rel=\"canonical\""), 0);
+        ck_assert_int_eq(removals->nelts, 0);
+        assert_safe(mk);
+    }
 }
 END_TEST
 
@@ -833,6 +929,8 @@ static Suite *meta_suite(void)
     tcase_add_test(tc, test_title_in_rcdata);
     tcase_add_test(tc, test_first_title_only);
     tcase_add_test(tc, test_title_bounded);
+    tcase_add_test(tc, test_nul_in_text);
+    tcase_add_test(tc, test_controls_in_text);
     tcase_add_test(tc, test_latin1_http);
     tcase_add_test(tc, test_latin1_meta);
     tcase_add_test(tc, test_http_charset_wins);
@@ -841,6 +939,7 @@ static Suite *meta_suite(void)
     tcase_add_test(tc, test_card_page_image);
     tcase_add_test(tc, test_javascript_image_dropped);
     tcase_add_test(tc, test_og_url_from_page_canonical);
+    tcase_add_test(tc, test_og_url_from_raw_canonical);
     tcase_add_test(tc, test_og_url_with_base_href);
     tcase_add_test(tc, test_og_url_configured);
     tcase_add_test(tc, test_canonical_stripped);

@@ -67,6 +67,15 @@ static const char *block(const char *title)
     return smo_share_block(pool, &sc, &page);
 }
 
+/* What the engine logged during the last run(), one line each. */
+static char *logs;
+
+static void log_line(void *ctx, const char *msg)
+{
+    (void)ctx;
+    logs = apr_pstrcat(pool, logs, msg, "\n", NULL);
+}
+
 /* Run a page through the engine in chunks of `step` bytes (0: whole). */
 static char *run(const char *where, const char *html, size_t step,
                  const char *style)
@@ -92,6 +101,8 @@ static char *run(const char *where, const char *html, size_t step,
     cfg.meta = &mc; /* no canonical, no auto meta: only the block changes */
     cfg.share = &sc;
     cfg.share_style = style;
+    cfg.log = log_line;
+    logs = apr_pstrdup(pool, "");
     err = smo_share_parse_at(pool, where, &cfg.share_at, &cfg.share_sel);
     ck_assert_msg(err == NULL, "%s: %s", where, err);
     e = smo_engine_create(pool, &cfg, &sink, &r);
@@ -177,6 +188,51 @@ START_TEST(marker)
     /* Not in the head, not in a template, not another comment. */
     expect("marker", "<head><!-- smo:share --></head><body><template>"
                      "<!-- smo:share --></template><!-- share --></body>");
+}
+END_TEST
+
+static size_t occurrences(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+START_TEST(markers_bounded)
+{
+    /* At most SMO_SHARE_MAX_MARKERS blocks, at the first markers; the
+     * rest counted in one debug line. */
+    const char *b = block(NULL);
+    char *page = apr_pstrdup(pool, "<body>"), *out, *want;
+
+    ck_assert_int_eq(SMO_SHARE_MAX_MARKERS, 10);
+    for (int i = 0; i < 12; i++)
+        page = apr_pstrcat(pool, page, "<p>x</p><!-- smo:share -->", NULL);
+    page = apr_pstrcat(pool, page, "</body>", NULL);
+    for (size_t step = 0; step < 40; step += 7) {
+        out = run("marker", page, step, NULL);
+        ck_assert_uint_eq(occurrences(out, b), 10);
+        ck_assert_uint_eq(occurrences(logs, "markers left without"), 1);
+        ck_assert_ptr_nonnull(strstr(logs,
+            "2 more <!-- smo:share --> markers left without a share block "
+            "(at most 10 per page)"));
+    }
+    /* The blocks follow the first ten markers; the last two have none. */
+    want = apr_pstrdup(pool, "<body>");
+    for (int i = 0; i < 12; i++)
+        want = apr_pstrcat(pool, want, "<p>x</p><!-- smo:share -->",
+                           i < 10 ? b : "", NULL);
+    want = apr_pstrcat(pool, want, "</body>", NULL);
+    ck_assert_str_eq(out, want);
+
+    /* Ten markers: ten blocks, nothing to say. */
+    page = apr_pstrdup(pool, "<body>");
+    for (int i = 0; i < 10; i++)
+        page = apr_pstrcat(pool, page, "<!-- smo:share -->", NULL);
+    out = run("marker", page, 0, NULL);
+    ck_assert_uint_eq(occurrences(out, b), 10);
+    ck_assert_ptr_null(strstr(logs, "left without"));
 }
 END_TEST
 
@@ -281,6 +337,7 @@ int main(void)
     tcase_add_test(tc, body_end);
     tcase_add_test(tc, no_block_when_the_page_ends_inside_something);
     tcase_add_test(tc, body_start);
+    tcase_add_test(tc, markers_bounded);
     tcase_add_test(tc, marker);
     tcase_add_test(tc, selectors);
     tcase_add_test(tc, after_an_implicit_head_end);

@@ -16,6 +16,7 @@
 #include "../lib/smo_escape.h"
 #include "../lib/smo_share.h"
 #include "../lib/smo_tokenizer.h"
+#include "../lib/smo_url.h"
 
 static apr_pool_t *pool;
 
@@ -723,6 +724,62 @@ START_TEST(test_block_hrefs_are_share_urls)
 }
 END_TEST
 
+START_TEST(test_controls_percent_encoded)
+{
+    /* Page text keeps its control characters (U+FFFD for a NUL comes
+     * from decoding): in a URL they are percent-encoded, never raw. */
+    static const smo_share_page ctl = {
+        "https://example.com/a", "a\xEF\xBF\xBD" "b\x01" "c\x7F" "d\t",
+        NULL, NULL,
+    };
+    apr_array_header_t *nets = apr_array_make(pool, 1, sizeof(smo_network *));
+    smo_share_config sc = { nets, 0, NULL, NULL, 0 };
+    const char *u = smo_share_url(pool, smo_share_builtin(pool, "x", NULL),
+                                  &ctl), *block;
+
+    ck_assert_str_eq(u, "https://x.com/intent/tweet?text="
+                        "a%EF%BF%BDb%01c%7Fd%09&url=https%3A%2F%2Fexample.com%2Fa");
+    APR_ARRAY_PUSH(nets, const smo_network *) =
+        smo_share_builtin(pool, "email", NULL);
+    block = smo_share_block(pool, &sc, &ctl);
+    ck_assert_ptr_nonnull(block);
+    for (const char *c = block; *c; c++)
+        ck_assert(*c == '\n' || ((unsigned char)*c >= 0x20 &&
+                                  (unsigned char)*c < 0x7F));
+}
+END_TEST
+
+START_TEST(test_share_urls_from_raw_canonical)
+{
+    /* SPEC 6 "Share URLs are URLs": the page's canonical as the engine
+     * hands it over (smo_url_resolve() of the raw href), in the direct
+     * and the tracked link alike; {url} decodes to a valid URL the click
+     * handler accepts. */
+    const char *url = smo_url_resolve(pool, "https://example.com/p",
+                                      "http://www.example.com/News Feed/a.aspx");
+    smo_share_page pg = { url, "News", NULL, NULL };
+    apr_array_header_t *nets = apr_array_make(pool, 1, sizeof(smo_network *));
+    smo_share_config sc = { nets, 1, NULL, NULL, 0 };
+    const char *block, *u;
+    size_t n;
+
+    ck_assert_str_eq(url, "http://www.example.com/News%20Feed/a.aspx");
+    ck_assert_str_eq(smo_share_url(pool, smo_share_builtin(pool, "x", NULL),
+                                   &pg),
+                     "https://x.com/intent/tweet?text=News&url="
+                     "http%3A%2F%2Fwww.example.com%2FNews%2520Feed%2Fa.aspx");
+    APR_ARRAY_PUSH(nets, const smo_network *) =
+        smo_share_builtin(pool, "x", NULL);
+    block = smo_share_block(pool, &sc, &pg);
+    ck_assert_ptr_nonnull(strstr(block, "href=\"/smo/click?n=x&amp;u="
+        "http%3A%2F%2Fwww.example.com%2FNews%2520Feed%2Fa.aspx\""));
+    u = smo_percent_decode(pool, "http%3A%2F%2Fwww.example.com%2FNews%2520Feed"
+                           "%2Fa.aspx", 53, &n);
+    ck_assert_str_eq(u, url);
+    ck_assert_str_eq(smo_url_host(pool, u, NULL), "www.example.com");
+}
+END_TEST
+
 static Suite *share_suite(void)
 {
     Suite *s = suite_create("share");
@@ -755,6 +812,8 @@ static Suite *share_suite(void)
     tcase_add_test(tc, test_match_truncated);
     tcase_add_test(tc, test_match_long_tag_name);
     tcase_add_test(tc, test_marker);
+    tcase_add_test(tc, test_controls_percent_encoded);
+    tcase_add_test(tc, test_share_urls_from_raw_canonical);
     suite_add_tcase(s, tc);
     return s;
 }

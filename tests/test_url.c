@@ -291,7 +291,12 @@ START_TEST(canonical_sanitised)
     ck_assert_str_eq(smo_url_canonical(pool, b, "/caf\xC3\xA9?#", NULL, globs),
                      "https://example.com/caf%C3%A9%3F%23");
     ck_assert_str_eq(smo_url_canonical(pool, b, "/p", "q=a b&arr[]=1", globs),
-                     "https://example.com/p?q=a%20b&arr[]=1");
+                     "https://example.com/p?q=a%20b&arr%5B%5D=1");
+    /* No URL code point, or a '%' that starts no escape (Apache passes a
+     * query as the client sent it): encoded, the escapes kept. */
+    ck_assert_str_eq(smo_url_canonical(pool, b, "/a|b^c%41", "x=100%&y=%7C|",
+                                       globs),
+                     "https://example.com/a%7Cb%5Ec%41?x=100%25&y=%7C%7C");
 }
 END_TEST
 
@@ -327,6 +332,32 @@ static const struct {
     { "https://example.com/a/b/", "../../../../g", "https://example.com/g" },
     { "https://example.com/a/", "/./x/../y", "https://example.com/y" },
     { "https://example.com/", "http://[::1]:8080/x", "http://[::1]:8080/x" },
+    /* Issue 13: a page's own raw URL comes out as a valid URL, the way
+     * the WHATWG parser serialises it (tab/LF/CR removed, the ends
+     * trimmed, each part percent-encoded), with the bytes that are no URL
+     * code point encoded too; existing escapes stay as written. */
+    { "https://example.com/", "http://www.example.com/News Feed/a.aspx",
+      "http://www.example.com/News%20Feed/a.aspx" },
+    { "https://example.com/", "http://www.example.com/News%20Feed/a.aspx",
+      "http://www.example.com/News%20Feed/a.aspx" },
+    { "https://example.com/", "\t http://www.example.com/News\tFeed/\r\na.aspx\x01 ",
+      "http://www.example.com/NewsFeed/a.aspx" },
+    { "https://example.com/", "/a\"b<c>d e\x01" "f\x7F",
+      "https://example.com/a%22b%3Cc%3Ed%20e%01f%7F" },
+    { "https://example.com/", "/caf\xC3\xA9/\xE2\x82\xAC?q=\xC3\xA9#\xC3\xA9",
+      "https://example.com/caf%C3%A9/%E2%82%AC?q=%C3%A9#%C3%A9" },
+    { "https://example.com/", "/a|b^c[d]{e}`f'g",
+      "https://example.com/a%7Cb%5Ec%5Bd%5D%7Be%7D%60f%27g" },
+    { "https://example.com/", "/x?a[]=1&b=c|d^e&c=\"{`}'",
+      "https://example.com/x?a%5B%5D=1&b=c%7Cd%5Ee&c=%22%7B%60%7D%27" },
+    /* '\\' is '/' in the path of an http(s) URL, a character elsewhere. */
+    { "https://example.com/", "/a\\b?q=c\\d#e\\f",
+      "https://example.com/a/b?q=c%5Cd#e%5Cf" },
+    /* A '%' that starts no escape is one itself. */
+    { "https://example.com/", "/100%/a%2?q=5%&r=%zz%41#%",
+      "https://example.com/100%25/a%252?q=5%25&r=%25zz%41#%25" },
+    { "https://example.com/", "/x#a b#c", "https://example.com/x#a%20b%23c" },
+    { "https://example.com/", "/x?a=b?c/d:e@f", "https://example.com/x?a=b?c/d:e@f" },
     /* RFC 3986 5.4.1 and 5.4.2 */
     { "http://a/b/c/d;p?q", "g", "http://a/b/c/g" },
     { "http://a/b/c/d;p?q", "./g", "http://a/b/c/g" },
@@ -399,6 +430,23 @@ START_TEST(resolve_refuses)
 
     ck_assert_msg(got == NULL, "<%s> resolved to %s", resolve_refused[_i],
                   got);
+}
+END_TEST
+
+START_TEST(resolve_in_charset)
+{
+    /* As a browser resolves an href in a windows-1252 page: the path in
+     * UTF-8, the query in the page's charset. */
+    ck_assert_str_eq(smo_url_resolve_in(pool, "https://example.com/",
+                                        "/caf\xC3\xA9 1?q=caf\xC3\xA9 1#caf\xC3\xA9",
+                                        "windows-1252"),
+                     "https://example.com/caf%C3%A9%201?q=caf%E9%201#caf%C3%A9");
+    ck_assert_str_eq(smo_url_resolve_in(pool, "https://example.com/",
+                                        "/caf\xC3\xA9?q=caf\xC3\xA9", NULL),
+                     "https://example.com/caf%C3%A9?q=caf%C3%A9");
+    ck_assert_str_eq(smo_url_resolve(pool, "https://example.com/",
+                                     "/caf\xC3\xA9?q=caf\xC3\xA9"),
+                     "https://example.com/caf%C3%A9?q=caf%C3%A9");
 }
 END_TEST
 
@@ -506,6 +554,7 @@ static Suite *url_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_loop_test(tc, resolve_table, 0, N(resolve_cases));
     tcase_add_loop_test(tc, resolve_refuses, 0, N(resolve_refused));
+    tcase_add_test(tc, resolve_in_charset);
     tcase_add_test(tc, resolve_bad_base);
     suite_add_tcase(s, tc);
 

@@ -151,6 +151,10 @@ printf '<!DOCTYPE html><html><head><title>Slow</title></head><body><p>first</p>\
 sleep 3
 printf '<p>second</p></body></html>\\n'
 ` };
+// Issue 13: 20 000 markers (360 KB) must not give 20 000 share bars.
+FILES['at/marker/many.html'] = `<!DOCTYPE html><html><head><title>Many</title></head><body>
+${'<!-- smo:share -->\n'.repeat(20000)}</body></html>
+`;
 FILES['merge/utf8.html'] = FULL;
 FILES['merge/latin1.html'] = LATIN1;
 FILES['merge/page.xhtml'] = XHTML;
@@ -248,6 +252,19 @@ describe('placement (SMOShareAt)', () => {
     const plain = await page('/at/marker/plain.html');
     assert.equal(blocks(plain.body).length, 0);
     assert.match(srv.errorLog(), /no <!-- smo:share --> marker/);
+  });
+
+  it('marker: at most 10 blocks per page, the markers left over logged once', async () => {
+    const res = await page('/at/marker/many.html');
+    const text = res.body.toString();
+    assert.equal((text.match(/<!-- smo:share -->/g) || []).length, 20000);
+    assert.equal(blocks(res.body).length, 10);
+    assert.ok(res.body.length < FILES['at/marker/many.html'].length + 10 * 1000, `${res.body.length} bytes`);
+    // The first ten markers have their block right after them.
+    assert.match(text, /<body>\n(<!-- smo:share -->\n<nav class="smo-share"[^]*?<\/nav>\n\n){10}<!-- smo:share -->\n<!-- smo:share -->\n/);
+    const log = srv.errorLog().split('\n').filter((l) => /markers left without/.test(l));
+    assert.equal(log.length, 1, srv.errorLog().slice(-2000));
+    assert.match(log[0], /19990 more <!-- smo:share --> markers left without a share block \(at most 10 per page\)/);
   });
 
   for (const [where, at] of Object.entries(SELECTOR_PLACES)) {
@@ -505,4 +522,115 @@ describe('configtest', () => {
       assert.match(r.out, msg);
     });
   }
+});
+
+// Issue 13: text and URLs taken from real pages, as browsers read them.
+describe('page text and page URLs in the links (issue 13)', () => {
+  let psrv;
+  // NUL bytes in the title and the description (SPEC 6: read as U+FFFD).
+  const NUL_PAGE = Buffer.from('<!DOCTYPE html><html><head><meta charset="utf-8">' +
+    '<title>a\0b</title><meta name="description" content="c\0d">' +
+    '</head><body><p>x</p></body></html>\n', 'latin1');
+  // A page's own canonical written raw, as CMSs do (SPEC 6, "Share URLs
+  // are URLs"): what the module writes from it is a valid URL.
+  const rawCanonical = (href) => `<!DOCTYPE html><html><head><title>News</title>
+<link rel="canonical" href="${href}"></head><body><p>x</p></body></html>\n`;
+  const RAW = {
+    'space.html': ['http://www.example.com/News Feed/a.aspx', 'http://www.example.com/News%20Feed/a.aspx'],
+    'odd.html': ['http://www.example.com/News Feed/100%/a|b^c.aspx?q=[1]',
+      'http://www.example.com/News%20Feed/100%25/a%7Cb%5Ec.aspx?q=%5B1%5D'],
+    // In a windows-1252 page: the path in UTF-8, the query in the page's
+    // charset, as browsers encode them.
+    'latin1.html': ['http://www.example.com/caf\u00e9 1/?q=cr\u00e8me',
+      'http://www.example.com/caf%C3%A9%201/?q=cr%E8me', 'windows-1252'],
+  };
+  before(async () => {
+    const files = { 'text/nul.html': NUL_PAGE };
+    for (const [f, [href, , charset]] of Object.entries(RAW)) {
+      const html = charset
+        ? Buffer.from(rawCanonical(href).replace('<title>', `<meta charset="${charset}"><title>`), 'latin1')
+        : rawCanonical(href);
+      files[`raw/${f}`] = html;
+      files[`raw/track/${f}`] = html;
+    }
+    psrv = await start({
+      conf: `
+SMOEngine On
+SMOShare x
+<Location "/text/">
+    SMOShare x email
+</Location>
+<Location "/raw/track/">
+    SMOTrackClicks On
+</Location>
+<Location "/smo/click">
+    SetHandler smo-click
+    SMOClickAllowHost www.example.com
+</Location>
+`,
+      files,
+    });
+  });
+  after(async () => { if (psrv) await psrv.stop(); });
+
+  async function get(p) {
+    const res = await psrv.get(p);
+    assert.equal(res.status, 200, `${p}: ${res.status}\n${psrv.errorLog().slice(-2000)}`);
+    return res;
+  }
+
+  it('a NUL in the title or the description is U+FFFD in the meta and in the share URLs', async () => {
+    const { body } = await get('/text/nul.html');
+    const raw = body.toString('latin1');
+    assert.ok(raw.includes('<meta property="og:title" content="a&#xFFFD;b">'), raw);
+    assert.ok(raw.includes('<meta property="og:description" content="c&#xFFFD;d">'), raw);
+    // The page's own bytes are untouched.
+    assert.ok(body.includes(Buffer.from('<title>a\0b</title>', 'latin1')));
+    const { head } = parseHtml(body);
+    const og = Object.fromEntries(elements(head, 'meta').filter((m) => attr(m, 'property'))
+      .map((m) => [attr(m, 'property'), attr(m, 'content')]));
+    assert.equal(og['og:title'], 'a\uFFFDb');
+    assert.equal(og['og:description'], 'c\uFFFDd');
+    const l = links(blocks(body)[0]);
+    const x = l.find((a) => a.cls.endsWith('smo-share-x'));
+    const email = l.find((a) => a.cls.endsWith('smo-share-email'));
+    assert.match(x.href, /[?&]text=a%EF%BF%BDb&/, x.href);
+    assert.equal(new URL(x.href).searchParams.get('text'), 'a\uFFFDb');
+    assert.match(email.href, /subject=a%EF%BF%BDb&/, email.href);
+    // No raw control byte anywhere mod_smo wrote.
+    const ours = raw.replace('<title>a\0b</title>', '').replace('content="c\0d"', '');
+    assert.equal(/[\0-\x08\x0B\x0E-\x1F]/.test(ours), false);
+  });
+
+  it('a raw canonical gives share links whose url= is that URL percent-encoded as a valid URL', async () => {
+    for (const [f, [href, want]] of Object.entries(RAW)) {
+      const { body } = await get(`/raw/${f}`);
+      // The page's own tag is left as it is; og:url is the valid form.
+      assert.ok(body.includes(Buffer.from(`<link rel="canonical" href="${href}">`, 'latin1')), f);
+      const { head } = parseHtml(body);
+      const ogUrl = elements(head, 'meta').find((m) => attr(m, 'property') === 'og:url');
+      assert.equal(attr(ogUrl, 'content'), want, f);
+      const x = links(blocks(body)[0]).find((a) => a.cls.endsWith('smo-share-x'));
+      const share = new URL(x.href);
+      assert.equal(share.host, 'x.com');
+      assert.equal(share.searchParams.get('url'), want, `${f}: ${x.href}`);
+      assert.equal(share.searchParams.get('text'), 'News');
+      assert.equal(new URL(want).href, want, `${f}: a URL parser reads it back unchanged`);
+    }
+  });
+
+  it('with SMOTrackClicks On the link to a raw canonical goes through the click handler', async () => {
+    for (const [f, [, want]] of Object.entries(RAW)) {
+      const { body } = await get(`/raw/track/${f}`);
+      const x = links(blocks(body)[0]).find((a) => a.cls.endsWith('smo-share-x'));
+      const click = new URL(x.href, psrv.origin);
+      assert.equal(click.pathname, '/smo/click');
+      assert.equal(click.searchParams.get('u'), want);
+      const res = await psrv.get(click.pathname + click.search);
+      assert.equal(res.status, 302, `${f}: ${res.body}\n${psrv.errorLog().slice(-1500)}`);
+      const loc = new URL(res.headers.location);
+      assert.equal(loc.host, 'x.com');
+      assert.equal(loc.searchParams.get('url'), want);
+    }
+  });
 });
