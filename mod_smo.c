@@ -1049,6 +1049,18 @@ static int no_transform_cb(void *rec, const char *key, const char *value)
  * the reason will be logged: most responses of a site are skipped. */
 static const char *content_type_charset(apr_pool_t *p, const char *ct);
 
+/* The charset the response will be sent with (SPEC 6, "Which charset"):
+ * that of the Content-Type the HTTP header filter will write, which
+ * carries AddDefaultCharset's; NULL if none. */
+static const char *sent_charset(request_rec *r)
+{
+    if (r->content_type == NULL) {
+        return NULL;
+    }
+    return content_type_charset(r->pool,
+                                ap_make_content_type(r, r->content_type));
+}
+
 static const char *skip_reason(request_rec *r, int *xhtml, int detail)
 {
     int identity = 1;
@@ -1073,7 +1085,7 @@ static const char *skip_reason(request_rec *r, int *xhtml, int detail)
     {
         /* What we write is ASCII: it reads right only in an
          * ASCII-compatible charset. */
-        const char *cs = content_type_charset(r->pool, r->content_type);
+        const char *cs = sent_charset(r);
         if (cs && (!ap_cstr_casecmpn(cs, "utf-16", 6) ||
                    !ap_cstr_casecmpn(cs, "utf-32", 6) ||
                    !ap_cstr_casecmpn(cs, "ucs-", 4))) {
@@ -1530,7 +1542,7 @@ static const smo_meta_config *meta_config(request_rec *r,
     mc->canonical = conf->canonical != 0;      /* On or unset */
     request_urls(r, conf, &mc->canonical_url, &mc->page_url);
     mc->strip_globs = strip_globs(conf);
-    mc->http_charset = content_type_charset(r->pool, r->content_type);
+    mc->http_charset = sent_charset(r);
     mc->xhtml = xhtml;
     return mc;
 }

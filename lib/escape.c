@@ -724,6 +724,20 @@ static char *xlate_to_utf8(apr_pool_t *p, const char *s, size_t len,
     return buf;
 }
 
+/* No charset known (SPEC 6, "Which charset"): UTF-8 when the bytes are
+ * valid UTF-8, else windows-1252, the Web's legacy default. */
+static char *utf8_or_1252(apr_pool_t *p, const char *s, size_t len)
+{
+    out_t o = { NULL, 0, 0 };
+    char *r;
+
+    put_valid_utf8(&o, (const unsigned char *)s, len);
+    if (!o.changed)
+        return copy_of(p, s, len);
+    r = xlate_to_utf8(p, s, len, "WINDOWS-1252");
+    return r ? r : utf8_sanitise(p, s, len);
+}
+
 char *smo_to_utf8(apr_pool_t *p, const char *s, size_t len,
                   const char *charset)
 {
@@ -732,7 +746,9 @@ char *smo_to_utf8(apr_pool_t *p, const char *s, size_t len,
     char *r;
     size_t k;
 
-    if (!label || is_utf8_label(label))
+    if (!label)
+        return utf8_or_1252(p, s, len);
+    if (is_utf8_label(label))
         return utf8_sanitise(p, s, len);
     from = label;
     for (k = 0; k < sizeof web_labels / sizeof web_labels[0]; k++) {
@@ -742,5 +758,6 @@ char *smo_to_utf8(apr_pool_t *p, const char *s, size_t len,
         }
     }
     r = xlate_to_utf8(p, s, len, from);
-    return r ? r : utf8_sanitise(p, s, len);
+    /* A label iconv does not know is no label (as a browser ignores it). */
+    return r ? r : utf8_or_1252(p, s, len);
 }

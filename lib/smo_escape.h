@@ -61,8 +61,10 @@ char *smo_percent_encode(apr_pool_t *p, const char *s, size_t len);
 char *smo_percent_decode(apr_pool_t *p, const char *s, size_t len,
                          size_t *out_len);
 
-/* Convert `len` bytes in `charset` to UTF-8 (NULL or unknown charset:
- * assume UTF-8 and replace invalid sequences with U+FFFD).  Conversion is
+/* Convert `len` bytes in `charset` to UTF-8 (NULL, empty or unknown
+ * charset: UTF-8 when the bytes are valid UTF-8, else windows-1252, as
+ * SPEC 6 "Which charset" says; a UTF-8 label: invalid sequences become
+ * U+FFFD).  Conversion is
  * iconv's, through apr_xlate; a byte iconv cannot read becomes U+FFFD.
  * Labels are read as browsers read them (WHATWG Encoding): ISO-8859-1,
  * latin1 and US-ASCII are windows-1252 (0x80 is the euro sign), and a few

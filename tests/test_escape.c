@@ -329,7 +329,7 @@ START_TEST(unchanged_values_are_copies)
     ck_assert_str_eq(u, in);
     ck_assert_ptr_ne(u, in);
     /* cut inside a character: the copy path must not be taken */
-    ck_assert_str_eq(smo_to_utf8(pool, in, strlen(in) - 1, NULL),
+    ck_assert_str_eq(smo_to_utf8(pool, in, strlen(in) - 1, "utf-8"),
                      "plain ASCII, Caf\xC3\xA9 and \xEF\xBF\xBD");
     ck_assert_str_eq(dec("a&amp;b", 0), "a&b");
     ck_assert_str_eq(smo_percent_encode(pool, "slug-1.0_~", 10),
@@ -417,9 +417,15 @@ static const struct {
     { "Caf\xC3\xA9", "UTF-8", "Caf\xC3\xA9" },
     { "Caf\xC3\xA9", "utf8", "Caf\xC3\xA9" },
     { "Caf\xC3\xA9\xFF", "UTF-8", "Caf\xC3\xA9\xEF\xBF\xBD" },
-    { "Caf\xC3\xA9\xFF", NULL, "Caf\xC3\xA9\xEF\xBF\xBD" },
-    { "Caf\xC3\xA9\xFF", "", "Caf\xC3\xA9\xEF\xBF\xBD" },
-    { "Caf\xC3\xA9\xFF", "x-no-such-charset", "Caf\xC3\xA9\xEF\xBF\xBD" },
+    /* no charset known (SPEC 6): UTF-8 if valid, else windows-1252 */
+    { "Caf\xC3\xA9", NULL, "Caf\xC3\xA9" },
+    { "Caf\xE9 cr\xE8me", NULL, "Caf\xC3\xA9 cr\xC3\xA8me" },
+    { "\x80", NULL, "\xE2\x82\xAC" },
+    { "Caf\xC3\xA9\xFF", NULL, "Caf\xC3\x83\xC2\xA9\xC3\xBF" },
+    { "Caf\xC3\xA9\xFF", "", "Caf\xC3\x83\xC2\xA9\xC3\xBF" },
+    { "Caf\xE9", " ", "Caf\xC3\xA9" },
+    { "Caf\xC3\xA9\xFF", "x-no-such-charset", "Caf\xC3\x83\xC2\xA9\xC3\xBF" },
+    { "Caf\xC3\xA9", "x-no-such-charset", "Caf\xC3\xA9" },
     { "\xC0\xAF", "utf-8", "\xEF\xBF\xBD\xEF\xBF\xBD" },
 };
 
