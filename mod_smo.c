@@ -28,6 +28,7 @@
 
 #include "smo_click.h"
 #include "smo_engine.h"
+#include "smo_escape.h"
 #include "smo_plan.h"
 #include "smo_share.h"
 #include "smo_tokenizer.h"
@@ -1084,13 +1085,13 @@ static const char *skip_reason(request_rec *r, int *xhtml, int detail)
     }
     {
         /* What we write is ASCII: it reads right only in an
-         * ASCII-compatible charset. */
+         * ASCII-compatible charset, and not in a stateful one
+         * (ISO-2022-JP), where it could land inside a double-byte run. */
         const char *cs = sent_charset(r);
-        if (cs && (!ap_cstr_casecmpn(cs, "utf-16", 6) ||
-                   !ap_cstr_casecmpn(cs, "utf-32", 6) ||
-                   !ap_cstr_casecmpn(cs, "ucs-", 4))) {
-            return detail ? apr_psprintf(r->pool, "charset %s is not "
-                                         "ASCII-compatible", cs)
+        if (cs && smo_charset_unwritable(cs)) {
+            return detail ? apr_psprintf(r->pool, "charset %s: ASCII "
+                                         "markup cannot be written into "
+                                         "it", cs)
                           : "charset";
         }
     }

@@ -20,6 +20,10 @@
  * it lies within the first 1024 bytes (where browsers look for it). */
 #define CHARSET_WINDOW 1024
 
+/* How far the start of the body is looked at for bytes no text holds
+ * before the first '<' (sniff()). */
+#define SNIFF_MAX 512
+
 struct smo_engine {
     apr_pool_t *pool;
     smo_engine_config cfg;
@@ -39,6 +43,17 @@ struct smo_engine {
     int bom_pending;         /* the first byte came alone: bom_byte */
     char bom_byte;
     const char *gave_up;
+
+    /* The start of the body up to its first '<', held (copied) until we
+     * know it is text (sniff()). */
+    int sniffed;
+    char *sniff_buf;
+    size_t sniff_len;
+    /* ISO-2022 without a label: the offset of the first ESC '$' of the
+     * head plus one (0: none yet); an ESC that ended the last chunk, not
+     * yet fed (scan_esc()). */
+    uint64_t esc_at;
+    int esc_pending;
 
     smo_meta *meta;          /* the metadata rules; NULL: none */
 
@@ -97,14 +112,39 @@ static void head_fact(smo_engine *e, const smo_token *t)
 
 /* ---- the head rules ----------------------------------------------------- */
 
+static void give_up(smo_engine *e, const char *why);
+
+/* Why the page's charset leaves no place for ASCII markup, or NULL.
+ * Asked before anything is inserted: the charset is known by then (HTTP,
+ * or the page's meta, which must lie within the first 1024 bytes), and so
+ * is every ESC '$' of the head, the escape that opens a double-byte run in
+ * ISO-2022 (a browser detects the encoding from it when none is
+ * declared). */
+static const char *unwritable_charset(smo_engine *e, uint64_t head_end)
+{
+    const char *cs = e->meta ? smo_meta_charset(e->meta) : NULL;
+
+    if (cs && smo_charset_unwritable(cs))
+        return apr_psprintf(e->pool, "the page's charset is %s (stateful "
+                            "or not ASCII-compatible): left untouched", cs);
+    if (!cs && e->esc_at && e->esc_at - 1 <= head_end)
+        return "an ISO-2022 escape (ESC $) in the head and no charset "
+               "declared: left untouched";
+    return NULL;
+}
+
 static int apply_head_rules(smo_engine *e, uint64_t head_end)
 {
     uint64_t at, held_from = smo_rewriter_released(e->rw);
     apr_array_header_t *removals;
-    const char *markup;
+    const char *markup, *why;
     int rv;
 
     e->head_done = 1;
+    if ((why = unwritable_charset(e, head_end)) != NULL) {
+        give_up(e, why);
+        return 0;
+    }
     if (!e->meta && !e->share_pending)
         return 0;
     removals = apr_array_make(e->pool, 4, sizeof(smo_span));
@@ -389,9 +429,106 @@ static int stop(smo_engine *e, size_t unfed)
                                            e->passed_through);
 }
 
+/* WHATWG MIME Sniffing's "binary data byte": no text holds it. */
+static int binary_byte(unsigned char c)
+{
+    return c <= 0x08 || c == 0x0B || (c >= 0x0E && c <= 0x1A) ||
+           (c >= 0x1C && c <= 0x1F);
+}
+
+static int utf16_bom(unsigned char b0, unsigned char b1)
+{
+    return (b0 == 0xFF && b1 == 0xFE) || (b0 == 0xFE && b1 == 0xFF);
+}
+
+/* The first bytes up to the first '<' (at most SNIFF_MAX): a body labelled
+ * text/html that holds a byte no text holds there (gzip starts 1F 8B; NUL
+ * and other controls: a binary file) is not HTML, and is left as it is.
+ * Text, whitespace, a byte order mark before the markup are fine.  Until
+ * that is known the bytes are copied here (the caller holds their
+ * buckets), so a start that comes a byte at a time is judged alike. */
+static int sniff(smo_engine *e, const char *buf, size_t len)
+{
+    size_t held = e->sniff_len, i;
+    int text = 0, rv;
+
+    for (i = 0; i < len && !text; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if (c == '<')
+            text = 1;
+        else if (held + i == 1 &&
+                 utf16_bom((unsigned char)(held ? e->sniff_buf[0] : buf[0]),
+                           c))
+            text = 1; /* UTF-16: left untouched below */
+        else if (!binary_byte(c))
+            text = held + i + 1 >= SNIFF_MAX;
+        else {
+            give_up(e, apr_psprintf(e->pool, "byte 0x%02X at offset %"
+                                    APR_SIZE_T_FMT " before any markup: "
+                                    "binary data (gzip, an image...), not "
+                                    "text: left untouched", c, held + i));
+            e->done = 1;
+            e->passed_through += held + len;
+            return smo_rewriter_release(e->rw, e->passed_through);
+        }
+    }
+    if (!text) {
+        if (!e->sniff_buf)
+            e->sniff_buf = apr_palloc(e->pool, SNIFF_MAX);
+        memcpy(e->sniff_buf + held, buf, len);
+        e->sniff_len += len;
+        return 0;
+    }
+    e->sniffed = 1;
+    if (held && (rv = smo_engine_feed(e, e->sniff_buf, held)) != 0)
+        return rv;
+    return smo_engine_feed(e, buf, len);
+}
+
+/* The held start is text after all (end of stream, FLUSH). */
+static int sniff_end(smo_engine *e)
+{
+    e->sniffed = 1;
+    return e->sniff_len && !e->done
+               ? smo_engine_feed(e, e->sniff_buf, e->sniff_len) : 0;
+}
+
+/* Note where the first ESC '$' is, while it can still matter.  True if
+ * the chunk ends in an ESC (not followed by '$' so far): the caller keeps
+ * that byte from the tokenizer until the next byte is known, so that the
+ * head cannot end at it unseen. */
+static int scan_esc(smo_engine *e, const char *buf, size_t len)
+{
+    uint64_t off = smo_tokenizer_offset(e->tok);
+    const char *p = buf, *end = buf + len;
+
+    while ((p = memchr(p, 0x1B, (size_t)(end - p))) != NULL) {
+        if (p + 1 == end)
+            return 1;
+        if (p[1] == '$') {
+            e->esc_at = off + (uint64_t)(p - buf) + 1;
+            return 0;
+        }
+        p++;
+    }
+    return 0;
+}
+
+/* Feed the ESC kept back at the end of the last chunk; `next` is the byte
+ * that follows it (-1: none, the stream ends or flushes). */
+static int feed_esc(smo_engine *e, int next)
+{
+    e->esc_pending = 0;
+    if (next == '$' && !e->esc_at)
+        e->esc_at = smo_tokenizer_offset(e->tok) + 1;
+    return smo_tokenizer_feed(e->tok, "\x1b", 1, 0);
+}
+
 int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
 {
     int rv;
+    if (!e->sniffed && !e->done)
+        return sniff(e, buf, len);
     if (e->done) {
         /* Nothing more to change: the bytes go as they are. */
         e->passed_through += len;
@@ -430,6 +567,17 @@ int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
                 return rv;
         }
     }
+    if (e->esc_pending) {
+        rv = feed_esc(e, len ? (unsigned char)buf[0] : -1);
+        if (rv == STOP_DONE)
+            return stop(e, len);
+        if (rv != 0)
+            return rv;
+    }
+    if (!e->head_done && !e->esc_at && len && scan_esc(e, buf, len)) {
+        e->esc_pending = 1;
+        len--;
+    }
     rv = smo_tokenizer_feed(e->tok, buf, len, 0);
     if (rv == STOP_DONE)
         return stop(e, 0);
@@ -440,6 +588,16 @@ int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
 
 int smo_engine_flush(smo_engine *e)
 {
+    int rv;
+    if (!e->sniffed && (rv = sniff_end(e)) != 0)
+        return rv;
+    if (e->esc_pending && !e->done) {
+        rv = feed_esc(e, -1);
+        if (rv == STOP_DONE)
+            return stop(e, 0);
+        if (rv != 0)
+            return rv;
+    }
     if (e->holding && !e->head_done)
         elog(e, "FLUSH inside the head: metadata goes where the head ends");
     e->holding = 0;
@@ -484,6 +642,15 @@ static int finish_share(smo_engine *e, int open_end)
 int smo_engine_finish(smo_engine *e)
 {
     int rv;
+    if (!e->sniffed && (rv = sniff_end(e)) != 0)
+        return rv;
+    if (e->esc_pending && !e->done) {
+        rv = feed_esc(e, -1);
+        if (rv == STOP_DONE)
+            return stop(e, 0);
+        if (rv != 0)
+            return rv;
+    }
     if (e->bom_pending && !e->done) {
         e->bom_pending = 0;
         e->bom_checked = 1;

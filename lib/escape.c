@@ -724,6 +724,39 @@ static char *xlate_to_utf8(apr_pool_t *p, const char *s, size_t len,
     return buf;
 }
 
+int smo_charset_unwritable(const char *charset)
+{
+    static const char *const prefixes[] = {
+        "utf-16", "utf-32", "ucs-", "iso-2022-", "csiso2022", NULL
+    };
+    static const char *const labels[] = {
+        "hz-gb-2312", "replacement", "unicode", "csunicode", "unicodefffe",
+        "unicodefeff", "iso-10646-ucs-2", NULL
+    };
+    char buf[64];
+    size_t n, i;
+    const char *b = charset;
+
+    if (!b)
+        return 0;
+    while (is_html_space((unsigned char)*b))
+        b++;
+    for (n = 0; b[n] && !is_html_space((unsigned char)b[n]); n++) {
+        if (n + 1 >= sizeof buf)
+            return 0;       /* no such label is that long */
+        buf[n] = (char)(b[n] >= 'A' && b[n] <= 'Z' ? b[n] - 'A' + 'a'
+                                                   : b[n]);
+    }
+    buf[n] = '\0';
+    for (i = 0; prefixes[i]; i++)
+        if (strncmp(buf, prefixes[i], strlen(prefixes[i])) == 0)
+            return 1;
+    for (i = 0; labels[i]; i++)
+        if (strcmp(buf, labels[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* No charset known (SPEC 6, "Which charset"): UTF-8 when the bytes are
  * valid UTF-8, else windows-1252, the Web's legacy default. */
 static char *utf8_or_1252(apr_pool_t *p, const char *s, size_t len)

@@ -72,4 +72,11 @@ char *smo_percent_decode(apr_pool_t *p, const char *s, size_t len,
 char *smo_to_utf8(apr_pool_t *p, const char *s, size_t len,
                   const char *charset);
 
+/* True when mod_smo's ASCII markup cannot be written into a page in this
+ * charset (a label, any case, surrounding whitespace ignored): UTF-16 and
+ * UTF-32 are not ASCII-compatible, and in the stateful ISO-2022-* and HZ
+ * encodings an escape sequence turns ASCII bytes into double-byte text,
+ * so that neither what we read nor what we insert is markup there. */
+int smo_charset_unwritable(const char *charset);
+
 #endif

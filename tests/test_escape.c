@@ -466,6 +466,26 @@ START_TEST(conv_large)
 }
 END_TEST
 
+/* Charsets mod_smo's ASCII markup cannot go into (issue 13, item 9). */
+START_TEST(unwritable_charsets)
+{
+    static const char *const yes[] = {
+        "ISO-2022-JP", "iso-2022-jp", " iso-2022-kr ", "ISO-2022-CN-EXT",
+        "csISO2022JP", "HZ-GB-2312", "UTF-16", "utf-16le", "UTF-32BE",
+        "UCS-2", "replacement", "unicodeFFFE", NULL
+    };
+    static const char *const no[] = {
+        "utf-8", "ISO-8859-1", "Shift_JIS", "EUC-JP", "windows-1252",
+        "GB18030", "iso-2022", "utf-8 ", "", NULL
+    };
+    for (int i = 0; yes[i]; i++)
+        ck_assert_msg(smo_charset_unwritable(yes[i]), "%s", yes[i]);
+    for (int i = 0; no[i]; i++)
+        ck_assert_msg(!smo_charset_unwritable(no[i]), "%s", no[i]);
+    ck_assert(!smo_charset_unwritable(NULL));
+}
+END_TEST
+
 static Suite *escape_suite(void)
 {
     Suite *s = suite_create("escape");
@@ -510,6 +530,7 @@ static Suite *escape_suite(void)
     tcase_add_loop_test(tc, conv_table, 0,
                         (int)(sizeof conv_cases / sizeof conv_cases[0]));
     tcase_add_test(tc, conv_large);
+    tcase_add_test(tc, unwritable_charsets);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -94,3 +94,27 @@ describe('the charset Apache sends decodes the page (SPEC 6)', () => {
     }
   });
 });
+
+describe('bodies that must pass untouched (issue 13, item 9)', () => {
+  const same = async (p, want, why) => {
+    const res = await srv.get(p);
+    assert.equal(res.status, 200);
+    assert.ok(res.body.equals(want), `${p} changed:\n${res.body.toString('latin1')}`);
+    if (why) assert.match(srv.errorLog(), why);
+  };
+  it('an ISO-2022-JP page labelled charset=ISO-2022-JP comes out byte-identical', async () => {
+    await same('/jis/page.html', JIS, /not filtering \/jis\/page\.html: charset ISO-2022-JP/i);
+  });
+  it('an ISO-2022-JP page with <meta charset="iso-2022-jp"> comes out byte-identical', async () => {
+    await same('/jis-meta/page.html', FILES['jis-meta/page.html'], /jis-meta\/page\.html.*ISO-2022/i);
+  });
+  it('an ISO-2022-JP page without a label (ESC $ B in the head) comes out byte-identical', async () => {
+    await same('/jis-nolabel/page.html', JIS, /jis-nolabel\/page\.html.*ISO-2022/i);
+  });
+  it('gzip bytes labelled text/html without Content-Encoding come out byte-identical', async () => {
+    await same('/bin/zipped.html', GZIP, /bin\/zipped\.html.*(binary|not text)/);
+  });
+  it('NUL and control bytes before any markup: byte-identical', async () => {
+    await same('/bin/blob.html', BLOB, /bin\/blob\.html.*(binary|not text)/);
+  });
+});
