@@ -1593,6 +1593,9 @@ static apr_array_header_t *share_networks(request_rec *r,
     return out;
 }
 
+static const smo_click_config *click_view(request_rec *r,
+                                          const char *click_url);
+
 static const smo_share_config *share_config(request_rec *r,
                                             const smo_dir_conf *conf,
                                             int xhtml)
@@ -1603,6 +1606,9 @@ static const smo_share_config *share_config(request_rec *r,
     sc->track_clicks = conf->track_clicks == 1;
     sc->click_url = conf->click_url ? conf->click_url
                                     : SMO_CLICK_URL_DEFAULT;
+    if (sc->track_clicks && sc->networks->nelts > 0) {
+        sc->click = click_view(r, sc->click_url);
+    }
     sc->block_template = conf->share_template;
     sc->xhtml = xhtml;
     return sc;
@@ -2230,6 +2236,86 @@ static apr_array_header_t *own_hosts(request_rec *r, const smo_dir_conf *conf)
     return hosts;
 }
 
+/* What the handler with configuration `conf` accepts (SPEC 5): the
+ * networks SMONetwork defines there and the built-in ones, and this
+ * server's hosts.  Everything in r->pool or the configuration pool. */
+static void click_config(request_rec *r, const smo_dir_conf *conf,
+                         smo_click_config *cc)
+{
+    apr_array_header_t *nets;
+    int i;
+
+    nets = apr_array_make(r->pool, conf->networks ? conf->networks->nelts
+                                                  : 1,
+                          sizeof(const smo_network *));
+    for (i = 0; conf->networks && i < conf->networks->nelts; i++) {
+        APR_ARRAY_PUSH(nets, const smo_network *) =
+            &APR_ARRAY_IDX(conf->networks, i, smo_network);
+    }
+    memset(cc, 0, sizeof(*cc));
+    cc->networks = nets;
+    cc->builtins = 1;
+    cc->mastodon = conf->mastodon;
+    cc->own_hosts = own_hosts(r, conf);
+    cc->allow_hosts = conf->click_allow;
+    cc->strip_params = strip_globs(conf);
+}
+
+/* What the click handler at `click_url` will accept, for the filter to
+ * write tracked links only where they work (SPEC 5).  The handler's
+ * configuration is whatever applies to that URL: <Location>, and
+ * <Directory>, .htaccess or <If> too, so the configuration is looked up
+ * as Apache will for the click itself, with a subrequest lookup (no
+ * handler runs).  Once per response, and only with SMOTrackClicks On. */
+static const smo_click_config *click_view(request_rec *r,
+                                          const char *click_url)
+{
+    request_rec *rr = ap_sub_req_lookup_uri(click_url, r, NULL);
+    const smo_dir_conf *hc;
+    smo_click_config *cc = apr_pcalloc(r->pool, sizeof(*cc));
+    apr_array_header_t *nets, *allow = NULL;
+    int i;
+
+    if (rr == NULL) {
+        return NULL;
+    }
+    hc = ap_get_module_config(rr->per_dir_config, &smo_module);
+    click_config(r, hc, cc);
+    /* The lookup's configuration may live in its pool (.htaccess): copy
+     * what is kept before the lookup goes. */
+    nets = apr_array_make(r->pool, cc->networks->nelts,
+                          sizeof(const smo_network *));
+    for (i = 0; i < cc->networks->nelts; i++) {
+        const smo_network *n = APR_ARRAY_IDX(cc->networks, i,
+                                             const smo_network *);
+        smo_network *copy = apr_palloc(r->pool, sizeof(*copy));
+
+        copy->name = apr_pstrdup(r->pool, n->name);
+        copy->tmpl = apr_pstrdup(r->pool, n->tmpl);
+        copy->label = apr_pstrdup(r->pool, n->label);
+        APR_ARRAY_PUSH(nets, const smo_network *) = copy;
+    }
+    cc->networks = nets;
+    cc->mastodon = apr_pstrdup(r->pool, cc->mastodon);
+    if (cc->allow_hosts) {
+        allow = apr_array_make(r->pool, cc->allow_hosts->nelts,
+                               sizeof(const char *));
+        for (i = 0; i < cc->allow_hosts->nelts; i++) {
+            APR_ARRAY_PUSH(allow, const char *) = apr_pstrdup(
+                r->pool, APR_ARRAY_IDX(cc->allow_hosts, i, const char *));
+        }
+    }
+    cc->allow_hosts = allow;
+    cc->own_hosts = apr_array_copy(r->pool, cc->own_hosts);
+    for (i = 0; i < cc->own_hosts->nelts; i++) {
+        APR_ARRAY_IDX(cc->own_hosts, i, const char *) = apr_pstrdup(
+            r->pool, APR_ARRAY_IDX(cc->own_hosts, i, const char *));
+    }
+    cc->strip_params = NULL;    /* not needed to judge a link */
+    ap_destroy_sub_req(rr);
+    return cc;
+}
+
 /* A short plain-text answer that holds nothing from the request. */
 static int click_answer(request_rec *r, int status, const char *text)
 {
@@ -2273,11 +2359,7 @@ static int smo_click_handler(request_rec *r)
     }
 
     conf = ap_get_module_config(r->per_dir_config, &smo_module);
-    memset(&cc, 0, sizeof(cc));
-    cc.networks = share_networks(r, conf);
-    cc.own_hosts = own_hosts(r, conf);
-    cc.allow_hosts = conf->click_allow;
-    cc.strip_params = strip_globs(conf);
+    click_config(r, conf, &cc);
     memset(&res, 0, sizeof(res));
     why = smo_click_check(r->pool, &cc, r->args, &res);
     if (why) {

@@ -7,6 +7,7 @@
 #include <apr_strings.h>
 
 #include "smo_engine.h"
+#include "smo_click.h"
 #include "smo_escape.h"
 #include "smo_tokenizer.h"
 #include "smo_treesim.h"
@@ -214,6 +215,25 @@ static int head_token(smo_engine *e, const smo_token *t, int ev,
 
 /* ---- share links --------------------------------------------------------- */
 
+/* SPEC 5: why a link goes direct where tracking is on (the block's
+ * builder decides alike, smo_click_refuses()). */
+static void log_direct_links(smo_engine *e, const char *url)
+{
+    const apr_array_header_t *nets = e->cfg.share->networks;
+    for (int i = 0; i < nets->nelts; i++) {
+        const smo_network *n = APR_ARRAY_IDX(nets, i, const smo_network *);
+        const char *why = smo_click_refuses(e->pool, e->cfg.share->click, n,
+                                            url);
+        if (why)
+            elog(e, "share link %s goes direct, not through the click "
+                 "handler: it would refuse it (%s)", n->name,
+                 !strcmp(why, "unknown-network")
+                     ? "unknown-network: no such network, or another "
+                       "template, at SMOClickURL"
+                     : why);
+    }
+}
+
 static const char *share_markup(smo_engine *e)
 {
     if (!e->share_markup) {
@@ -226,6 +246,8 @@ static const char *share_markup(smo_engine *e)
         }
         if (!page.url)
             page.url = e->cfg.canonical_url;
+        if (e->cfg.log && e->cfg.share->track_clicks && e->cfg.share->click)
+            log_direct_links(e, page.url);
         e->share_markup = smo_share_block(e->pool, e->cfg.share, &page);
         if (!e->share_markup)
             e->share_markup = "";
@@ -787,6 +809,21 @@ const char *smo_engine_config_key(apr_pool_t *p, const smo_engine_config *cfg,
         }
         key_num(k, (uint64_t)s->track_clicks);
         key_str(k, s->click_url);
+        key_num(k, s->click != NULL);
+        if (s->click) {
+            const smo_click_config *c = s->click;
+            key_num(k, c->networks ? (uint64_t)c->networks->nelts : 0);
+            for (int i = 0; c->networks && i < c->networks->nelts; i++) {
+                const smo_network *n = APR_ARRAY_IDX(c->networks, i,
+                                                     const smo_network *);
+                key_str(k, n ? n->name : NULL);
+                key_str(k, n ? n->tmpl : NULL);
+            }
+            key_num(k, (uint64_t)c->builtins);
+            key_str(k, c->mastodon);
+            key_list(k, c->own_hosts);
+            key_list(k, c->allow_hosts);
+        }
         key_str(k, s->block_template);
         key_num(k, (uint64_t)s->xhtml);
     }
