@@ -507,7 +507,7 @@ static int sniff(smo_engine *e, const char *buf, size_t len)
     return smo_engine_feed(e, buf, len);
 }
 
-/* The held start is text after all (end of stream, FLUSH). */
+/* The held start is text after all (end of stream). */
 static int sniff_end(smo_engine *e)
 {
     e->sniffed = 1;
@@ -610,16 +610,9 @@ int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
 
 int smo_engine_flush(smo_engine *e)
 {
-    int rv;
-    if (!e->sniffed && (rv = sniff_end(e)) != 0)
-        return rv;
-    if (e->esc_pending && !e->done) {
-        rv = feed_esc(e, -1);
-        if (rv == STOP_DONE)
-            return stop(e, 0);
-        if (rv != 0)
-            return rv;
-    }
+    /* A start still being sniffed, or an ESC kept back, stays held (as
+     * the first byte of a possible UTF-16 byte order mark does): a few
+     * bytes that are not markup yet. */
     if (e->holding && !e->head_done)
         elog(e, "FLUSH inside the head: metadata goes where the head ends");
     e->holding = 0;

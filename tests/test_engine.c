@@ -1317,8 +1317,8 @@ START_TEST(not_text_or_not_ascii)
 END_TEST
 
 /* The start is looked at up to SNIFF_MAX bytes: text that long without a
- * '<' is text, whatever follows; and a start held back at a FLUSH goes
- * out as text. */
+ * '<' is text, whatever follows; a start not yet judged stays held over a
+ * FLUSH, and is judged on all of it. */
 START_TEST(sniff_bounded)
 {
     smo_engine_config cfg = config(URL, 0);
@@ -1336,11 +1336,19 @@ START_TEST(sniff_bounded)
     rec_free(&r);
     free(doc);
 
-    /* "ab", FLUSH, then NUL: the start went out as text at the FLUSH. */
+    /* "ab", FLUSH, then NUL: binary all the same. */
     pl = plan_split(5, 2, 1);
     run_plan(&r, &cfg, "ab\0<p", 5, &pl);
     ck_assert_msg(!r.err[0], "%s", r.err);
-    ck_assert_uint_eq(r.out.len, 5 + r.ins[0].len);
+    ck_assert_uint_eq(r.n_ins, 0);
+    ck_assert_uint_eq(r.out.len, 5);
+    ck_assert_ptr_nonnull(strstr(r.gave_up, "binary"));
+    rec_free(&r);
+    plan_free(&pl);
+    /* "ab", FLUSH, then "<p": text, the link inserted. */
+    pl = plan_split(5, 2, 1);
+    run_plan(&r, &cfg, "ab <p", 5, &pl);
+    ck_assert_msg(!r.err[0], "%s", r.err);
     ck_assert_uint_eq(r.n_ins, 1);
     rec_free(&r);
     plan_free(&pl);
