@@ -1594,7 +1594,8 @@ static apr_array_header_t *share_networks(request_rec *r,
 }
 
 static const smo_click_config *click_view(request_rec *r,
-                                          const char *click_url);
+                                          const char *click_url,
+                                          int *no_handler);
 
 static const smo_share_config *share_config(request_rec *r,
                                             const smo_dir_conf *conf,
@@ -1607,7 +1608,16 @@ static const smo_share_config *share_config(request_rec *r,
     sc->click_url = conf->click_url ? conf->click_url
                                     : SMO_CLICK_URL_DEFAULT;
     if (sc->track_clicks && sc->networks->nelts > 0) {
-        sc->click = click_view(r, sc->click_url);
+        int no_handler;
+
+        sc->click = click_view(r, sc->click_url, &no_handler);
+        if (no_handler) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          "SMO: share links of %s go direct: no smo-click "
+                          "handler at SMOClickURL %s", r->uri,
+                          sc->click_url);
+            sc->track_clicks = 0;
+        }
     }
     sc->block_template = conf->share_template;
     sc->xhtml = xhtml;
@@ -2266,9 +2276,12 @@ static void click_config(request_rec *r, const smo_dir_conf *conf,
  * configuration is whatever applies to that URL: <Location>, and
  * <Directory>, .htaccess or <If> too, so the configuration is looked up
  * as Apache will for the click itself, with a subrequest lookup (no
- * handler runs).  Once per response, and only with SMOTrackClicks On. */
+ * handler runs).  Once per response, and only with SMOTrackClicks On.
+ * `*no_handler` is set when the lookup went through and found no
+ * smo-click handler there: a tracked link would not work at all. */
 static const smo_click_config *click_view(request_rec *r,
-                                          const char *click_url)
+                                          const char *click_url,
+                                          int *no_handler)
 {
     request_rec *rr = ap_sub_req_lookup_uri(click_url, r, NULL);
     const smo_dir_conf *hc;
@@ -2276,7 +2289,17 @@ static const smo_click_config *click_view(request_rec *r,
     apr_array_header_t *nets, *allow = NULL;
     int i;
 
+    *no_handler = 0;
     if (rr == NULL) {
+        return NULL;
+    }
+    /* SetHandler is applied in the fixups, which run only when the
+     * lookup passed the access checks. */
+    if (rr->status == HTTP_OK
+        && (rr->handler == NULL
+            || strcmp(rr->handler, SMO_CLICK_HANDLER) != 0)) {
+        *no_handler = 1;
+        ap_destroy_sub_req(rr);
         return NULL;
     }
     hc = ap_get_module_config(rr->per_dir_config, &smo_module);

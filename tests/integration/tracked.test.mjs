@@ -29,6 +29,9 @@ SMONetwork everywhere "https://everywhere.example/share?u={url}" "Everywhere"
     SMOMastodonInstance mastodon.social
     SMOShare mastodon x
 </Location>
+<Location "/nohandler/">
+    SMOClickURL /no/click/here
+</Location>
 `;
 
 const page = (head = '') => `<!DOCTYPE html>
@@ -41,6 +44,7 @@ const FILES = {
   'blog/offsite.html': page('<link rel="canonical" href="https://elsewhere.example/story">'),
   'redef/post.html': page(),
   'mast/post.html': page(),
+  'nohandler/post.html': page(),
 };
 
 // Where each network's share page is.
@@ -123,6 +127,13 @@ describe('SMOTrackClicks On: every link the filter writes works', () => {
     assert.deepEqual(tracked, ['x']);
     const links = await shareLinks('/mast/post.html');
     assert.equal(new URL(links[0].href).hostname, 'mastodon.social');
+  });
+
+  it('no smo-click handler at SMOClickURL: direct links', async () => {
+    const { tracked, direct } = await followAll('/nohandler/post.html');
+    assert.deepEqual(tracked, []);
+    assert.deepEqual(direct, ['x', 'facebook']);
+    assert.match(srv.errorLog(), /share links of \/nohandler\/post\.html go direct: no smo-click handler at SMOClickURL \/no\/click\/here/);
   });
 
   it('the handler knows the built-in networks and those defined at its location', async () => {
