@@ -55,6 +55,7 @@ struct smo_engine {
      * yet fed (scan_esc()). */
     uint64_t esc_at;
     int esc_pending;
+    int esc_scan;            /* no HTTP charset: the escape may count */
 
     smo_meta *meta;          /* the metadata rules; NULL: none */
 
@@ -393,6 +394,10 @@ smo_engine *smo_engine_create(apr_pool_t *pool, const smo_engine_config *cfg,
         e->share_pending = 1;
         apr_pool_create(&e->scratch, pool);
     }
+    /* A declared charset wins over the escape (unwritable_charset()). */
+    e->esc_scan = !cfg->meta || !cfg->meta->http_charset ||
+                  !cfg->meta->http_charset[strspn(cfg->meta->http_charset,
+                                                  " \t\n\f\r")];
     if (cfg->meta) {
         e->meta = smo_meta_create(pool, cfg->meta);
     } else if (cfg->canonical_url) {
@@ -596,7 +601,8 @@ int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
         if (rv != 0)
             return rv;
     }
-    if (!e->head_done && !e->esc_at && len && scan_esc(e, buf, len)) {
+    if (e->esc_scan && !e->head_done && !e->esc_at && len &&
+        scan_esc(e, buf, len)) {
         e->esc_pending = 1;
         len--;
     }
