@@ -28,6 +28,7 @@
 
 #include "smo_click.h"
 #include "smo_engine.h"
+#include "smo_escape.h"
 #include "smo_plan.h"
 #include "smo_share.h"
 #include "smo_tokenizer.h"
@@ -1049,6 +1050,18 @@ static int no_transform_cb(void *rec, const char *key, const char *value)
  * the reason will be logged: most responses of a site are skipped. */
 static const char *content_type_charset(apr_pool_t *p, const char *ct);
 
+/* The charset the response will be sent with (SPEC 6, "Which charset"):
+ * that of the Content-Type the HTTP header filter will write, which
+ * carries AddDefaultCharset's; NULL if none. */
+static const char *sent_charset(request_rec *r)
+{
+    if (r->content_type == NULL) {
+        return NULL;
+    }
+    return content_type_charset(r->pool,
+                                ap_make_content_type(r, r->content_type));
+}
+
 static const char *skip_reason(request_rec *r, int *xhtml, int detail)
 {
     int identity = 1;
@@ -1072,13 +1085,13 @@ static const char *skip_reason(request_rec *r, int *xhtml, int detail)
     }
     {
         /* What we write is ASCII: it reads right only in an
-         * ASCII-compatible charset. */
-        const char *cs = content_type_charset(r->pool, r->content_type);
-        if (cs && (!ap_cstr_casecmpn(cs, "utf-16", 6) ||
-                   !ap_cstr_casecmpn(cs, "utf-32", 6) ||
-                   !ap_cstr_casecmpn(cs, "ucs-", 4))) {
-            return detail ? apr_psprintf(r->pool, "charset %s is not "
-                                         "ASCII-compatible", cs)
+         * ASCII-compatible charset, and not in a stateful one
+         * (ISO-2022-JP), where it could land inside a double-byte run. */
+        const char *cs = sent_charset(r);
+        if (cs && smo_charset_unwritable(cs)) {
+            return detail ? apr_psprintf(r->pool, "charset %s: ASCII "
+                                         "markup cannot be written into "
+                                         "it", cs)
                           : "charset";
         }
     }
@@ -1530,7 +1543,7 @@ static const smo_meta_config *meta_config(request_rec *r,
     mc->canonical = conf->canonical != 0;      /* On or unset */
     request_urls(r, conf, &mc->canonical_url, &mc->page_url);
     mc->strip_globs = strip_globs(conf);
-    mc->http_charset = content_type_charset(r->pool, r->content_type);
+    mc->http_charset = sent_charset(r);
     mc->xhtml = xhtml;
     return mc;
 }
@@ -1580,6 +1593,10 @@ static apr_array_header_t *share_networks(request_rec *r,
     return out;
 }
 
+static const smo_click_config *click_view(request_rec *r,
+                                          const char *click_url,
+                                          int *no_handler);
+
 static const smo_share_config *share_config(request_rec *r,
                                             const smo_dir_conf *conf,
                                             int xhtml)
@@ -1590,6 +1607,18 @@ static const smo_share_config *share_config(request_rec *r,
     sc->track_clicks = conf->track_clicks == 1;
     sc->click_url = conf->click_url ? conf->click_url
                                     : SMO_CLICK_URL_DEFAULT;
+    if (sc->track_clicks && sc->networks->nelts > 0) {
+        int no_handler;
+
+        sc->click = click_view(r, sc->click_url, &no_handler);
+        if (no_handler) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          "SMO: share links of %s go direct: no smo-click "
+                          "handler at SMOClickURL %s", r->uri,
+                          sc->click_url);
+            sc->track_clicks = 0;
+        }
+    }
     sc->block_template = conf->share_template;
     sc->xhtml = xhtml;
     return sc;
@@ -2217,6 +2246,99 @@ static apr_array_header_t *own_hosts(request_rec *r, const smo_dir_conf *conf)
     return hosts;
 }
 
+/* What the handler with configuration `conf` accepts (SPEC 5): the
+ * networks SMONetwork defines there and the built-in ones, and this
+ * server's hosts.  Everything in r->pool or the configuration pool. */
+static void click_config(request_rec *r, const smo_dir_conf *conf,
+                         smo_click_config *cc)
+{
+    apr_array_header_t *nets;
+    int i;
+
+    nets = apr_array_make(r->pool, conf->networks ? conf->networks->nelts
+                                                  : 1,
+                          sizeof(const smo_network *));
+    for (i = 0; conf->networks && i < conf->networks->nelts; i++) {
+        APR_ARRAY_PUSH(nets, const smo_network *) =
+            &APR_ARRAY_IDX(conf->networks, i, smo_network);
+    }
+    memset(cc, 0, sizeof(*cc));
+    cc->networks = nets;
+    cc->builtins = 1;
+    cc->mastodon = conf->mastodon;
+    cc->own_hosts = own_hosts(r, conf);
+    cc->allow_hosts = conf->click_allow;
+    cc->strip_params = strip_globs(conf);
+}
+
+/* What the click handler at `click_url` will accept, for the filter to
+ * write tracked links only where they work (SPEC 5).  The handler's
+ * configuration is whatever applies to that URL: <Location>, and
+ * <Directory>, .htaccess or <If> too, so the configuration is looked up
+ * as Apache will for the click itself, with a subrequest lookup (no
+ * handler runs).  Once per response, and only with SMOTrackClicks On.
+ * `*no_handler` is set when the lookup went through and found no
+ * smo-click handler there: a tracked link would not work at all. */
+static const smo_click_config *click_view(request_rec *r,
+                                          const char *click_url,
+                                          int *no_handler)
+{
+    request_rec *rr = ap_sub_req_lookup_uri(click_url, r, NULL);
+    const smo_dir_conf *hc;
+    smo_click_config *cc = apr_pcalloc(r->pool, sizeof(*cc));
+    apr_array_header_t *nets, *allow = NULL;
+    int i;
+
+    *no_handler = 0;
+    if (rr == NULL) {
+        return NULL;
+    }
+    /* SetHandler is applied in the fixups, which run only when the
+     * lookup passed the access checks. */
+    if (rr->status == HTTP_OK
+        && (rr->handler == NULL
+            || strcmp(rr->handler, SMO_CLICK_HANDLER) != 0)) {
+        *no_handler = 1;
+        ap_destroy_sub_req(rr);
+        return NULL;
+    }
+    hc = ap_get_module_config(rr->per_dir_config, &smo_module);
+    click_config(r, hc, cc);
+    /* The lookup's configuration may live in its pool (.htaccess): copy
+     * what is kept before the lookup goes. */
+    nets = apr_array_make(r->pool, cc->networks->nelts,
+                          sizeof(const smo_network *));
+    for (i = 0; i < cc->networks->nelts; i++) {
+        const smo_network *n = APR_ARRAY_IDX(cc->networks, i,
+                                             const smo_network *);
+        smo_network *copy = apr_palloc(r->pool, sizeof(*copy));
+
+        copy->name = apr_pstrdup(r->pool, n->name);
+        copy->tmpl = apr_pstrdup(r->pool, n->tmpl);
+        copy->label = apr_pstrdup(r->pool, n->label);
+        APR_ARRAY_PUSH(nets, const smo_network *) = copy;
+    }
+    cc->networks = nets;
+    cc->mastodon = apr_pstrdup(r->pool, cc->mastodon);
+    if (cc->allow_hosts) {
+        allow = apr_array_make(r->pool, cc->allow_hosts->nelts,
+                               sizeof(const char *));
+        for (i = 0; i < cc->allow_hosts->nelts; i++) {
+            APR_ARRAY_PUSH(allow, const char *) = apr_pstrdup(
+                r->pool, APR_ARRAY_IDX(cc->allow_hosts, i, const char *));
+        }
+    }
+    cc->allow_hosts = allow;
+    cc->own_hosts = apr_array_copy(r->pool, cc->own_hosts);
+    for (i = 0; i < cc->own_hosts->nelts; i++) {
+        APR_ARRAY_IDX(cc->own_hosts, i, const char *) = apr_pstrdup(
+            r->pool, APR_ARRAY_IDX(cc->own_hosts, i, const char *));
+    }
+    cc->strip_params = NULL;    /* not needed to judge a link */
+    ap_destroy_sub_req(rr);
+    return cc;
+}
+
 /* A short plain-text answer that holds nothing from the request. */
 static int click_answer(request_rec *r, int status, const char *text)
 {
@@ -2260,11 +2382,7 @@ static int smo_click_handler(request_rec *r)
     }
 
     conf = ap_get_module_config(r->per_dir_config, &smo_module);
-    memset(&cc, 0, sizeof(cc));
-    cc.networks = share_networks(r, conf);
-    cc.own_hosts = own_hosts(r, conf);
-    cc.allow_hosts = conf->click_allow;
-    cc.strip_params = strip_globs(conf);
+    click_config(r, conf, &cc);
     memset(&res, 0, sizeof(res));
     why = smo_click_check(r->pool, &cc, r->args, &res);
     if (why) {

@@ -114,8 +114,8 @@ static const char *parse_query(apr_pool_t *p, const char *args,
 
 /* ---- networks and hosts -------------------------------------------------- */
 
-static const smo_network *find_network(const apr_array_header_t *nets,
-                                       const char *name)
+static const smo_network *find_listed(const apr_array_header_t *nets,
+                                      const char *name)
 {
     /* SPEC 6: twitter is the same network as x, whichever name the
      * configuration or the link uses. */
@@ -139,6 +139,19 @@ static const smo_network *find_network(const apr_array_header_t *nets,
             return net;
     }
     return NULL;
+}
+
+/* The network `name` names for the handler: one defined there, else a
+ * built-in one (when the handler knows those). */
+static const smo_network *find_network(apr_pool_t *p,
+                                       const smo_click_config *cfg,
+                                       const char *name)
+{
+    const smo_network *net = find_listed(cfg->networks, name);
+
+    if (!net && cfg->builtins)
+        net = smo_share_builtin(p, name, cfg->mastodon);
+    return net;
 }
 
 /* A configured host as it is compared: lowercase, without IPv6 brackets
@@ -280,6 +293,53 @@ static const char *canonical(apr_pool_t *p, apr_uri_t *uri, const char *host,
 
 /* ---- the decision -------------------------------------------------------- */
 
+/* The checks on u (decoded, `len` bytes), in the order of smo_click.h;
+ * on success `uri` is parsed and `host` set.  NULL or the reason. */
+static const char *check_u(apr_pool_t *p, const smo_click_config *cfg,
+                           const char *u, size_t len, apr_uri_t *uri,
+                           const char **host)
+{
+    const char *why;
+
+    if (len > SMO_CLICK_MAX_URL)
+        return "too-long";
+    /* SPEC 6, on the decoded value (which may hold NUL bytes). */
+    if (bad_char(u, len))
+        return "bad-char";
+    if ((why = scheme_reason(p, u, uri)) != NULL)
+        return why;
+    if (!(*host = smo_url_host(p, u, &why)))
+        return why && strcmp(why, "empty") != 0 ? why : "bad-host";
+    if (!host_listed(p, cfg->own_hosts, *host)
+        && !host_listed(p, cfg->allow_hosts, *host))
+        return "foreign-host";
+    return NULL;
+}
+
+const char *smo_click_refuses(apr_pool_t *p, const smo_click_config *cfg,
+                              const smo_network *net, const char *url)
+{
+    const smo_network *known;
+    apr_uri_t uri;
+    const char *host;
+
+    if (!net || !net->name || strlen(net->name) > SMO_CLICK_MAX_NETWORK
+        || !(known = find_network(p, cfg, net->name))
+        || !known->tmpl || !net->tmpl || strcmp(known->tmpl, net->tmpl) != 0)
+        return "unknown-network";
+    if (!url || !*url)
+        return "missing-u";
+    /* The query the link carries, "n=NAME&u=URL" percent-encoded. */
+    {
+        size_t n = strlen(url), q = 5 + strlen(net->name);
+        for (size_t i = 0; i < n; i++)
+            q += apr_isalnum(url[i]) || strchr("-._~", url[i]) ? 1 : 3;
+        if (q > SMO_CLICK_MAX_QUERY)
+            return "too-long";
+    }
+    return check_u(p, cfg, url, strlen(url), &uri, &host);
+}
+
 const char *smo_click_check(apr_pool_t *p, const smo_click_config *cfg,
                             const char *args, smo_click_result *res)
 {
@@ -300,24 +360,13 @@ const char *smo_click_check(apr_pool_t *p, const smo_click_config *cfg,
         return refuse(res, "too-long");
     /* A NUL byte would cut the name short: no network holds one. */
     if (strlen(q.n) != q.n_len
-        || !(net = find_network(cfg->networks, q.n)))
+        || !(net = find_network(p, cfg, q.n)))
         return refuse(res, "unknown-network");
 
     if (!q.u || q.u_len == 0)
         return refuse(res, "missing-u");
-    if (q.u_len > SMO_CLICK_MAX_URL)
-        return refuse(res, "too-long");
-    /* SPEC 6, on the decoded value (which may hold NUL bytes). */
-    if (bad_char(q.u, q.u_len))
-        return refuse(res, "bad-char");
-    if ((why = scheme_reason(p, q.u, &uri)) != NULL)
+    if ((why = check_u(p, cfg, q.u, q.u_len, &uri, &host)) != NULL)
         return refuse(res, why);
-    if (!(host = smo_url_host(p, q.u, &why)))
-        return refuse(res, why && strcmp(why, "empty") != 0 ? why
-                                                            : "bad-host");
-    if (!host_listed(p, cfg->own_hosts, host)
-        && !host_listed(p, cfg->allow_hosts, host))
-        return refuse(res, "foreign-host");
 
     url = canonical(p, &uri, host, cfg->strip_params);
     memset(&page, 0, sizeof page);

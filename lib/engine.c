@@ -7,6 +7,7 @@
 #include <apr_strings.h>
 
 #include "smo_engine.h"
+#include "smo_click.h"
 #include "smo_escape.h"
 #include "smo_tokenizer.h"
 #include "smo_treesim.h"
@@ -19,6 +20,10 @@
 /* SPEC 3: a charset declaration counts for the early position only when
  * it lies within the first 1024 bytes (where browsers look for it). */
 #define CHARSET_WINDOW 1024
+
+/* How far the start of the body is looked at for bytes no text holds
+ * before the first '<' (sniff()). */
+#define SNIFF_MAX 512
 
 struct smo_engine {
     apr_pool_t *pool;
@@ -47,6 +52,18 @@ struct smo_engine {
                               * came alone: held until the rest shows */
     char bom_buf[2];
     const char *gave_up;
+
+    /* The start of the body up to its first '<', held (copied) until we
+     * know it is text (sniff()). */
+    int sniffed;
+    char *sniff_buf;
+    size_t sniff_len;
+    /* ISO-2022 without a label: the offset of the first ESC '$' of the
+     * head plus one (0: none yet); an ESC that ended the last chunk, not
+     * yet fed (scan_esc()). */
+    uint64_t esc_at;
+    int esc_pending;
+    int esc_scan;            /* no HTTP charset: the escape may count */
 
     smo_meta *meta;          /* the metadata rules; NULL: none */
 
@@ -106,16 +123,41 @@ static void head_fact(smo_engine *e, const smo_token *t)
 
 /* ---- the head rules ----------------------------------------------------- */
 
+static void give_up(smo_engine *e, const char *why);
+
+/* Why the page's charset leaves no place for ASCII markup, or NULL.
+ * Asked before anything is inserted: the charset is known by then (HTTP,
+ * or the page's meta, which must lie within the first 1024 bytes), and so
+ * is every ESC '$' of the head, the escape that opens a double-byte run in
+ * ISO-2022 (a browser detects the encoding from it when none is
+ * declared). */
+static const char *unwritable_charset(smo_engine *e, uint64_t head_end)
+{
+    const char *cs = e->meta ? smo_meta_charset(e->meta) : NULL;
+
+    if (cs && smo_charset_unwritable(cs))
+        return apr_psprintf(e->pool, "the page's charset is %s (stateful "
+                            "or not ASCII-compatible): left untouched", cs);
+    if (!cs && e->esc_at && e->esc_at - 1 <= head_end)
+        return "an ISO-2022 escape (ESC $) in the head and no charset "
+               "declared: left untouched";
+    return NULL;
+}
+
 /* `open_end`: the head ends with the stream, inside a construct (see
  * open_at_end()) where markup written at the end would not be markup. */
 static int apply_head_rules(smo_engine *e, uint64_t head_end, int open_end)
 {
     uint64_t at, held_from = smo_rewriter_released(e->rw);
     apr_array_header_t *removals;
-    const char *markup;
+    const char *markup, *why;
     int fallback, rv;
 
     e->head_done = 1;
+    if ((why = unwritable_charset(e, head_end)) != NULL) {
+        give_up(e, why);
+        return 0;
+    }
     /* share_count: a block placed while the rules waited (e->late). */
     if (!e->meta && !e->share_pending && !e->share_count)
         return 0;
@@ -222,6 +264,25 @@ static int head_token(smo_engine *e, const smo_token *t, int ev,
 
 /* ---- share links --------------------------------------------------------- */
 
+/* SPEC 5: why a link goes direct where tracking is on (the block's
+ * builder decides alike, smo_click_refuses()). */
+static void log_direct_links(smo_engine *e, const char *url)
+{
+    const apr_array_header_t *nets = e->cfg.share->networks;
+    for (int i = 0; i < nets->nelts; i++) {
+        const smo_network *n = APR_ARRAY_IDX(nets, i, const smo_network *);
+        const char *why = smo_click_refuses(e->pool, e->cfg.share->click, n,
+                                            url);
+        if (why)
+            elog(e, "share link %s goes direct, not through the click "
+                 "handler: it would refuse it (%s)", n->name,
+                 !strcmp(why, "unknown-network")
+                     ? "unknown-network: no such network, or another "
+                       "template, at SMOClickURL"
+                     : why);
+    }
+}
+
 static const char *share_markup(smo_engine *e)
 {
     if (!e->share_markup) {
@@ -234,6 +295,8 @@ static const char *share_markup(smo_engine *e)
         }
         if (!page.url)
             page.url = e->cfg.canonical_url;
+        if (e->cfg.log && e->cfg.share->track_clicks && e->cfg.share->click)
+            log_direct_links(e, page.url);
         e->share_markup = smo_share_block(e->pool, e->cfg.share, &page);
         if (!e->share_markup)
             e->share_markup = "";
@@ -425,6 +488,10 @@ smo_engine *smo_engine_create(apr_pool_t *pool, const smo_engine_config *cfg,
         e->share_pending = 1;
         apr_pool_create(&e->scratch, pool);
     }
+    /* A declared charset wins over the escape (unwritable_charset()). */
+    e->esc_scan = !cfg->meta || !cfg->meta->http_charset ||
+                  !cfg->meta->http_charset[strspn(cfg->meta->http_charset,
+                                                  " \t\n\f\r")];
     if (cfg->meta) {
         e->meta = smo_meta_create(pool, cfg->meta);
     } else if (cfg->canonical_url) {
@@ -548,9 +615,106 @@ static int feed_bom_buf(smo_engine *e)
     return n ? smo_tokenizer_feed(e->tok, e->bom_buf, n, 0) : 0;
 }
 
+/* WHATWG MIME Sniffing's "binary data byte": no text holds it. */
+static int binary_byte(unsigned char c)
+{
+    return c <= 0x08 || c == 0x0B || (c >= 0x0E && c <= 0x1A) ||
+           (c >= 0x1C && c <= 0x1F);
+}
+
+static int utf16_bom(unsigned char b0, unsigned char b1)
+{
+    return (b0 == 0xFF && b1 == 0xFE) || (b0 == 0xFE && b1 == 0xFF);
+}
+
+/* The first bytes up to the first '<' (at most SNIFF_MAX): a body labelled
+ * text/html that holds a byte no text holds there (gzip starts 1F 8B; NUL
+ * and other controls: a binary file) is not HTML, and is left as it is.
+ * Text, whitespace, a byte order mark before the markup are fine.  Until
+ * that is known the bytes are copied here (the caller holds their
+ * buckets), so a start that comes a byte at a time is judged alike. */
+static int sniff(smo_engine *e, const char *buf, size_t len)
+{
+    size_t held = e->sniff_len, i;
+    int text = 0, rv;
+
+    for (i = 0; i < len && !text; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if (c == '<')
+            text = 1;
+        else if (held + i == 1 &&
+                 utf16_bom((unsigned char)(held ? e->sniff_buf[0] : buf[0]),
+                           c))
+            text = 1; /* UTF-16: left untouched below */
+        else if (!binary_byte(c))
+            text = held + i + 1 >= SNIFF_MAX;
+        else {
+            give_up(e, apr_psprintf(e->pool, "byte 0x%02X at offset %"
+                                    APR_SIZE_T_FMT " before any markup: "
+                                    "binary data (gzip, an image...), not "
+                                    "text: left untouched", c, held + i));
+            e->done = 1;
+            e->passed_through += held + len;
+            return smo_rewriter_release(e->rw, e->passed_through);
+        }
+    }
+    if (!text) {
+        if (!e->sniff_buf)
+            e->sniff_buf = apr_palloc(e->pool, SNIFF_MAX);
+        memcpy(e->sniff_buf + held, buf, len);
+        e->sniff_len += len;
+        return 0;
+    }
+    e->sniffed = 1;
+    if (held && (rv = smo_engine_feed(e, e->sniff_buf, held)) != 0)
+        return rv;
+    return smo_engine_feed(e, buf, len);
+}
+
+/* The held start is text after all (end of stream). */
+static int sniff_end(smo_engine *e)
+{
+    e->sniffed = 1;
+    return e->sniff_len && !e->done
+               ? smo_engine_feed(e, e->sniff_buf, e->sniff_len) : 0;
+}
+
+/* Note where the first ESC '$' is, while it can still matter.  True if
+ * the chunk ends in an ESC (not followed by '$' so far): the caller keeps
+ * that byte from the tokenizer until the next byte is known, so that the
+ * head cannot end at it unseen. */
+static int scan_esc(smo_engine *e, const char *buf, size_t len)
+{
+    uint64_t off = smo_tokenizer_offset(e->tok);
+    const char *p = buf, *end = buf + len;
+
+    while ((p = memchr(p, 0x1B, (size_t)(end - p))) != NULL) {
+        if (p + 1 == end)
+            return 1;
+        if (p[1] == '$') {
+            e->esc_at = off + (uint64_t)(p - buf) + 1;
+            return 0;
+        }
+        p++;
+    }
+    return 0;
+}
+
+/* Feed the ESC kept back at the end of the last chunk; `next` is the byte
+ * that follows it (-1: none, the stream ends or flushes). */
+static int feed_esc(smo_engine *e, int next)
+{
+    e->esc_pending = 0;
+    if (next == '$' && !e->esc_at)
+        e->esc_at = smo_tokenizer_offset(e->tok) + 1;
+    return smo_tokenizer_feed(e->tok, "\x1b", 1, 0);
+}
+
 int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
 {
     int rv;
+    if (!e->sniffed && !e->done)
+        return sniff(e, buf, len);
     if (e->done) {
         /* Nothing more to change: the bytes go as they are. */
         e->passed_through += len;
@@ -585,6 +749,18 @@ int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
             break;
         }
     }
+    if (e->esc_pending) {
+        rv = feed_esc(e, len ? (unsigned char)buf[0] : -1);
+        if (rv == STOP_DONE)
+            return stop(e, len);
+        if (rv != 0)
+            return rv;
+    }
+    if (e->esc_scan && !e->head_done && !e->esc_at && len &&
+        scan_esc(e, buf, len)) {
+        e->esc_pending = 1;
+        len--;
+    }
     rv = smo_tokenizer_feed(e->tok, buf, len, 0);
     if (rv == STOP_DONE)
         return stop(e, 0);
@@ -596,6 +772,9 @@ int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
 int smo_engine_flush(smo_engine *e)
 {
     int rv;
+    /* A start still being sniffed, or an ESC kept back, stays held (as
+     * the start of a possible byte order mark does): a few bytes that
+     * are not markup yet. */
     if (e->late) {
         elog(e, "FLUSH after the head ended implicitly: declarations "
                 "after that are not looked for");
@@ -659,6 +838,15 @@ static int finish_share(smo_engine *e, int open_end)
 int smo_engine_finish(smo_engine *e)
 {
     int rv;
+    if (!e->sniffed && (rv = sniff_end(e)) != 0)
+        return rv;
+    if (e->esc_pending && !e->done) {
+        rv = feed_esc(e, -1);
+        if (rv == STOP_DONE)
+            return stop(e, 0);
+        if (rv != 0)
+            return rv;
+    }
     if (!e->bom_checked && !e->done) {
         /* The stream ended with the start of a mark: page bytes. */
         e->bom_checked = 1;
@@ -797,6 +985,21 @@ const char *smo_engine_config_key(apr_pool_t *p, const smo_engine_config *cfg,
         }
         key_num(k, (uint64_t)s->track_clicks);
         key_str(k, s->click_url);
+        key_num(k, s->click != NULL);
+        if (s->click) {
+            const smo_click_config *c = s->click;
+            key_num(k, c->networks ? (uint64_t)c->networks->nelts : 0);
+            for (int i = 0; c->networks && i < c->networks->nelts; i++) {
+                const smo_network *n = APR_ARRAY_IDX(c->networks, i,
+                                                     const smo_network *);
+                key_str(k, n ? n->name : NULL);
+                key_str(k, n ? n->tmpl : NULL);
+            }
+            key_num(k, (uint64_t)c->builtins);
+            key_str(k, c->mastodon);
+            key_list(k, c->own_hosts);
+            key_list(k, c->allow_hosts);
+        }
         key_str(k, s->block_template);
         key_num(k, (uint64_t)s->xhtml);
     }

@@ -727,14 +727,46 @@ static char *xlate_to_utf8(apr_pool_t *p, const char *s, size_t len,
     return buf;
 }
 
-/* The iconv name of a charset label as browsers read it, or NULL for
- * UTF-8 (or no label at all). */
-static const char *iconv_name(apr_pool_t *p, const char *charset)
+int smo_charset_unwritable(const char *charset)
 {
-    char *label = charset ? normalise_label(p, charset) : NULL;
+    static const char *const prefixes[] = {
+        "utf-16", "utf-32", "ucs-", "iso-2022-", "csiso2022", NULL
+    };
+    static const char *const labels[] = {
+        "hz-gb-2312", "replacement", "unicode", "csunicode", "unicodefffe",
+        "unicodefeff", "iso-10646-ucs-2", NULL
+    };
+    char buf[64];
+    size_t n, i;
+    const char *b = charset;
+
+    if (!b)
+        return 0;
+    while (is_html_space((unsigned char)*b))
+        b++;
+    for (n = 0; b[n] && !is_html_space((unsigned char)b[n]); n++) {
+        if (n + 1 >= sizeof buf)
+            return 0;       /* no such label is that long */
+        buf[n] = (char)(b[n] >= 'A' && b[n] <= 'Z' ? b[n] - 'A' + 'a'
+                                                   : b[n]);
+    }
+    buf[n] = '\0';
+    for (i = 0; prefixes[i]; i++)
+        if (strncmp(buf, prefixes[i], strlen(prefixes[i])) == 0)
+            return 1;
+    for (i = 0; labels[i]; i++)
+        if (strcmp(buf, labels[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The iconv name of a normalised label as browsers read it, or NULL for
+ * UTF-8. */
+static const char *label_iconv(const char *label)
+{
     size_t k;
 
-    if (!label || is_utf8_label(label))
+    if (is_utf8_label(label))
         return NULL;
     for (k = 0; k < sizeof web_labels / sizeof web_labels[0]; k++)
         if (strcmp(label, web_labels[k].label) == 0)
@@ -742,10 +774,36 @@ static const char *iconv_name(apr_pool_t *p, const char *charset)
     return label;
 }
 
+/* The iconv name of a charset label, or NULL for UTF-8 or no label. */
+static const char *iconv_name(apr_pool_t *p, const char *charset)
+{
+    char *label = charset ? normalise_label(p, charset) : NULL;
+
+    return label && *label ? label_iconv(label) : NULL;
+}
+
+/* No charset known (SPEC 6, "Which charset"): UTF-8 when the bytes are
+ * valid UTF-8, else windows-1252, the Web's legacy default. */
+static char *utf8_or_1252(apr_pool_t *p, const char *s, size_t len,
+                          size_t *out_len)
+{
+    out_t o = { NULL, 0, 0 };
+    char *r;
+
+    put_valid_utf8(&o, (const unsigned char *)s, len);
+    if (!o.changed) {
+        *out_len = len;
+        return copy_of(p, s, len);
+    }
+    r = xlate_to_utf8(p, s, len, "WINDOWS-1252", out_len);
+    return r ? r : utf8_sanitise(p, s, len, out_len);
+}
+
 char *smo_to_utf8(apr_pool_t *p, const char *s, size_t len,
                   const char *charset, size_t *out_len)
 {
-    const char *from = iconv_name(p, charset);
+    char *label = charset ? normalise_label(p, charset) : NULL;
+    const char *from;
     char *r;
     size_t n;
 
@@ -753,10 +811,13 @@ char *smo_to_utf8(apr_pool_t *p, const char *s, size_t len,
      * which the tokenizer, not the decoder, turns into U+FFFD. */
     if (!out_len)
         out_len = &n;
-    if (!from)
+    if (!label || !*label)
+        return utf8_or_1252(p, s, len, out_len);
+    if ((from = label_iconv(label)) == NULL)
         return utf8_sanitise(p, s, len, out_len);
     r = xlate_to_utf8(p, s, len, from, out_len);
-    return r ? r : utf8_sanitise(p, s, len, out_len);
+    /* A label iconv does not know is no label (as a browser ignores it). */
+    return r ? r : utf8_or_1252(p, s, len, out_len);
 }
 
 /* ---- a URL query in the page's charset ---------------------------------- */

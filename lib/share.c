@@ -12,6 +12,7 @@
 #include <apr_lib.h>
 
 #include "smo_share.h"
+#include "smo_click.h"
 #include "smo_escape.h"
 
 /* ---- the catalogue ---------------------------------------------------- */
@@ -468,7 +469,9 @@ static void add_link(strbuf *b, const smo_share_config *cfg,
     SB_LIT(b, "<a class=\"smo-share-link smo-share-");
     sb_escaped(b, net->name, strlen(net->name));
     SB_LIT(b, "\" href=\"");
-    if (cfg->track_clicks)
+    if (cfg->track_clicks &&
+        (!cfg->click ||
+         !smo_click_refuses(b->p, cfg->click, net, v->raw[F_URL])))
         put_click_href(b, cfg, net, v);
     else
         expand(b, net->tmpl, put_escaped, put_field, v);

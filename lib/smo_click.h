@@ -18,11 +18,16 @@
 #define SMO_CLICK_MAX_NETWORK 32
 #define SMO_CLICK_MAX_URL     2048
 
-typedef struct {
-    /* Networks enabled where the handler runs (const smo_network *).  n
+typedef struct smo_click_config {
+    /* Networks defined where the handler runs (const smo_network *).  n
      * names one of them, case-insensitively; `twitter` and `x` are the
      * same network. */
     const apr_array_header_t *networks;
+    /* And, after those, every built-in network (SPEC 5: the handler knows
+     * the built-in ones and those SMONetwork defines at its location);
+     * `mastodon` is the SMOMastodonInstance there, or NULL. */
+    int builtins;
+    const char *mastodon;
     /* This server's hosts (const char *): ServerName, ServerAliases, the
      * SMOBaseURL host. */
     const apr_array_header_t *own_hosts;
@@ -82,6 +87,16 @@ typedef struct {
  * strings live in `p` or are static. */
 const char *smo_click_check(apr_pool_t *p, const smo_click_config *cfg,
                             const char *args, smo_click_result *res);
+
+/* Would the handler refuse a click on `net` for `url` (the page URL as
+ * the share link carries it, before percent-encoding)?  The reason it
+ * would give, as smo_click_check() does, or NULL if the click works.  A
+ * network the handler knows by that name but with another template is
+ * refused (unknown-network): it would not send the reader where the
+ * page's link does.  The filter asks this before it writes a tracked
+ * link (SPEC 5); a refused one is written as a direct link instead. */
+const char *smo_click_refuses(apr_pool_t *p, const smo_click_config *cfg,
+                              const smo_network *net, const char *url);
 
 /* The 400 body text for a reason token (a generic one for NULL or an
  * unknown token). */

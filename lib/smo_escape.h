@@ -61,8 +61,10 @@ char *smo_percent_encode(apr_pool_t *p, const char *s, size_t len);
 char *smo_percent_decode(apr_pool_t *p, const char *s, size_t len,
                          size_t *out_len);
 
-/* Convert `len` bytes in `charset` to UTF-8 (NULL or unknown charset:
- * assume UTF-8 and replace invalid sequences with U+FFFD).  Conversion is
+/* Convert `len` bytes in `charset` to UTF-8 (NULL, empty or unknown
+ * charset: UTF-8 when the bytes are valid UTF-8, else windows-1252, as
+ * SPEC 6 "Which charset" says; a UTF-8 label: invalid sequences become
+ * U+FFFD).  Conversion is
  * iconv's, through apr_xlate; a byte iconv cannot read becomes U+FFFD.
  * Labels are read as browsers read them (WHATWG Encoding): ISO-8859-1,
  * latin1 and US-ASCII are windows-1252 (0x80 is the euro sign), and a few
@@ -82,5 +84,12 @@ char *smo_to_utf8(apr_pool_t *p, const char *s, size_t len,
  * `charset` is NULL, UTF-8 or unknown.  NULL for NULL. */
 const char *smo_query_encode(apr_pool_t *p, const char *s,
                              const char *charset);
+
+/* True when mod_smo's ASCII markup cannot be written into a page in this
+ * charset (a label, any case, surrounding whitespace ignored): UTF-16 and
+ * UTF-32 are not ASCII-compatible, and in the stateful ISO-2022-* and HZ
+ * encodings an escape sequence turns ASCII bytes into double-byte text,
+ * so that neither what we read nor what we insert is markup there. */
+int smo_charset_unwritable(const char *charset);
 
 #endif

@@ -61,12 +61,18 @@ typedef struct {
 const char *smo_share_url(apr_pool_t *p, const smo_network *net,
                           const smo_share_page *page);
 
+struct smo_click_config;
+
 typedef struct {
     const apr_array_header_t *networks; /* const smo_network *, in order */
     int track_clicks;                   /* links go through the handler */
     const char *click_url;              /* SMOClickURL (a path) */
     const char *block_template;         /* SMOShareTemplate contents or NULL */
     int xhtml;
+    /* With track_clicks: what the handler at click_url accepts (its
+     * networks and hosts, smo_click.h), or NULL to track every link.  A
+     * link it would refuse (smo_click_refuses()) is written direct. */
+    const struct smo_click_config *click;
 } smo_share_config;
 
 /* The share block's markup for one page (default markup of SPEC 4, or the
@@ -81,7 +87,8 @@ typedef struct {
  *
  * target="_blank" is left out for mailto: networks.  With track_clicks
  * the href is CLICK_URL?n=NAME&u=PAGE_URL (both percent-encoded;
- * click_url NULL is /smo/click).  The markup is well-formed XML, so
+ * click_url NULL is /smo/click), but for a link `click` says the handler
+ * would refuse, which goes direct.  The markup is well-formed XML, so
  * `xhtml` changes nothing. */
 const char *smo_share_block(apr_pool_t *p, const smo_share_config *cfg,
                             const smo_share_page *page);

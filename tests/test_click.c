@@ -55,6 +55,7 @@ static void setup(void)
     apr_array_header_t *nets;
 
     ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
+    memset(&cfg, 0, sizeof cfg);
     nets = apr_array_make(pool, 4, sizeof(const smo_network *));
     APR_ARRAY_PUSH(nets, const smo_network *) = &facebook;
     APR_ARRAY_PUSH(nets, const smo_network *) = &x_net;
@@ -572,6 +573,73 @@ START_TEST(property_only_own_hosts)
 }
 END_TEST
 
+/* The handler knows the built-in networks when told so, after the ones
+ * defined at its location (SPEC 5). */
+START_TEST(builtins_known)
+{
+    smo_click_result res;
+
+    assert_refused(query("reddit", "https://www.example.com/"),
+                   "unknown-network");
+    cfg.builtins = 1;
+    ck_assert_ptr_null(smo_click_check(pool, &cfg,
+                                       query("reddit", "https://www.example.com/"),
+                                       &res));
+    ck_assert_str_eq(res.network->name, "reddit");
+    /* A defined network wins over the built-in one of that name. */
+    ck_assert_ptr_null(smo_click_check(pool, &cfg,
+                                       query("facebook", "https://www.example.com/"),
+                                       &res));
+    ck_assert_ptr_eq(res.network, &facebook);
+    assert_refused(query("digg", "https://www.example.com/"),
+                   "unknown-network");
+}
+END_TEST
+
+/* What the filter asks before it writes a tracked link: the handler's
+ * answer for that network and page URL. */
+START_TEST(refuses_for_links)
+{
+    static const smo_network other_x = {
+        "x", "https://share.example.org/?u={url}", "X"
+    };
+    const smo_network *reddit = smo_share_builtin(pool, "reddit", NULL);
+    char *long_url = apr_palloc(pool, 1500);
+
+    ck_assert_ptr_null(smo_click_refuses(pool, &cfg, &x_net,
+                                         "https://www.example.com/a?b=c"));
+    ck_assert_str_eq(smo_click_refuses(pool, &cfg, reddit,
+                                       "https://www.example.com/"),
+                     "unknown-network");
+    cfg.builtins = 1;
+    ck_assert_ptr_null(smo_click_refuses(pool, &cfg, reddit,
+                                         "https://www.example.com/"));
+    ck_assert_str_eq(smo_click_refuses(pool, &cfg, &other_x,
+                                       "https://www.example.com/"),
+                     "unknown-network");
+    ck_assert_str_eq(smo_click_refuses(pool, &cfg, &x_net,
+                                       "https://elsewhere.example/story"),
+                     "foreign-host");
+    ck_assert_ptr_null(smo_click_refuses(pool, &cfg, &x_net,
+                                         "https://partner.example.net/p"));
+    ck_assert_str_eq(smo_click_refuses(pool, &cfg, &x_net,
+                                       "https://www.example.com/a b"),
+                     "bad-char");
+    ck_assert_str_eq(smo_click_refuses(pool, &cfg, &x_net, "/relative"),
+                     "not-absolute");
+    ck_assert_str_eq(smo_click_refuses(pool, &cfg, &x_net, NULL),
+                     "missing-u");
+    /* Short enough decoded, too long once encoded in the query. */
+    memcpy(long_url, "https://www.example.com/", 24);
+    memset(long_url + 24, '/', 1400);
+    long_url[1424] = '\0';
+    ck_assert_str_eq(smo_click_refuses(pool, &cfg, &x_net, long_url),
+                     "too-long");
+    long_url[600] = '\0';
+    ck_assert_ptr_null(smo_click_refuses(pool, &cfg, &x_net, long_url));
+}
+END_TEST
+
 static Suite *click_suite(void)
 {
     Suite *s = suite_create("click");
@@ -585,6 +653,8 @@ static Suite *click_suite(void)
     tcase_add_test(tc, accept_networks);
     tcase_add_test(tc, alias_other_way);
     tcase_add_test(tc, builtin_network);
+    tcase_add_test(tc, builtins_known);
+    tcase_add_test(tc, refuses_for_links);
     tcase_add_test(tc, limits);
     tcase_add_test(tc, query_too_long);
     suite_add_tcase(s, tc);

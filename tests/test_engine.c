@@ -91,6 +91,7 @@ typedef struct {
     uint64_t max_held;    /* largest fed - pos seen after a feed */
     buf log;
     char err[200];
+    char gave_up[200];    /* smo_engine_gave_up() at the end */
 } rec;
 
 static void rec_error(rec *r, const char *msg, uint64_t a, uint64_t b)
@@ -292,6 +293,8 @@ static void run_plan(rec *r, const smo_engine_config *cfg0, const char *in,
     }
     if (smo_engine_finish(e) != 0)
         rec_error(r, "smo_engine_finish failed", 0, 0);
+    if (smo_engine_gave_up(e))
+        snprintf(r->gave_up, sizeof r->gave_up, "%s", smo_engine_gave_up(e));
     if (r->pos != len)
         rec_error(r, "input not all passed after finish", r->pos, len);
     apr_pool_destroy(p);
@@ -1630,6 +1633,148 @@ START_TEST(not_held_data_at_eof)
 }
 END_TEST
 
+/* ---- bodies that are not ASCII-compatible HTML (issue 13, item 9) ---- */
+
+#define LIT(s) s, sizeof(s) - 1
+
+static const struct {
+    const char *doc;
+    size_t len;
+    const char *http_charset;
+    int untouched;         /* else: the link is inserted */
+    const char *why;       /* in the log when untouched */
+} sniff_cases[] = {
+    /* gzip (1F 8B), PNG (1A), NUL: bytes no text holds before any '<' */
+    { LIT("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03<html><head>"), NULL, 1,
+      "binary" },
+    { LIT("\x89PNG\r\n\x1a\n\0\0\0\rIHDR<head>"), NULL, 1, "0x1A" },
+    { LIT("\0\0\0<html><head><title>x</title></head></html>"), NULL, 1,
+      "binary" },
+    { LIT("  \x01<html><head></head></html>"), NULL, 1, "offset 2" },
+    /* UTF-16 with its byte order mark, whatever follows */
+    { LIT("\xfe\xff\0<\0h\0t\0m\0l\0>"), NULL, 1, "UTF-16" },
+    { LIT("\xff\xfe<\0h\0t\0m\0l\0>\0"), NULL, 1, "UTF-16" },
+    /* ISO-2022-JP: by HTTP, by the page's meta, by ESC $ in the head */
+    { LIT("<html><head><title>x</title></head><body></body></html>"),
+      "ISO-2022-JP", 1, "ISO-2022-JP" },
+    { LIT("<html><head><meta charset=\"iso-2022-jp\"><title>\x1b$B$3$s\x1b(B"
+          "</title></head><body></body></html>"), NULL, 1, "iso-2022-jp" },
+    { LIT("<html><head><meta http-equiv=Content-Type content=\"text/html; "
+          "charset=csISO2022JP\"></head></html>"), NULL, 1, "csISO2022JP" },
+    { LIT("<html><head><title>\x1b$B$3$s\x1b(B</title></head><body>"
+          "</body></html>"), NULL, 1, "ESC $" },
+    { LIT("<html><head>\x1b$B$3$s</head></html>"), NULL, 1, "ESC $" },
+    /* Real pages: none of these steps aside */
+    { LIT("\xef\xbb\xbf<!DOCTYPE html><html><head><title>x</title></head>"
+          "</html>"), NULL, 0, NULL },
+    { LIT(" \t\r\n\f<!-- c --><html><head></head></html>"), NULL, 0, NULL },
+    { LIT("Hello <b>world</b>"), NULL, 0, NULL },
+    { LIT("\x1b[0m<html><head></head></html>"), NULL, 0, NULL },
+    { LIT("<html>\0<head></head></html>"), NULL, 0, NULL },
+    /* a declared charset wins over the escape; one after the head counts
+     * no more (the head rules have run) */
+    { LIT("<html><head><title>\x1b$B$3$s\x1b(B</title></head></html>"),
+      "utf-8", 0, NULL },
+    { LIT("<html><head><meta charset=shift_jis><title>\x1b$B</title></head>"
+          "</html>"), NULL, 0, NULL },
+    { LIT("<html><head><title>x</title></head><body>\x1b$B$3$s\x1b(B</body>"
+          "</html>"), NULL, 0, NULL },
+};
+
+static void check_sniff(const rec *r, int i, const char *what)
+{
+    const char *doc = sniff_cases[i].doc;
+    size_t len = sniff_cases[i].len, n;
+    ck_assert_msg(!r->err[0], "case %d, %s: %s", i, what, r->err);
+    if (sniff_cases[i].untouched) {
+        ck_assert_msg(r->n_ins == 0 && r->drops == 0 && r->out.len == len &&
+                      memcmp(r->out.s, doc, len) == 0,
+                      "case %d, %s: changed", i, what);
+        ck_assert_msg(strstr(r->gave_up, sniff_cases[i].why),
+                      "case %d, %s: gave up \"%s\", not for \"%s\"", i,
+                      what, r->gave_up, sniff_cases[i].why);
+    } else {
+        char *s = without_inserts(r, &n);
+        ck_assert_msg(r->n_ins == 1, "case %d, %s: %u insertions", i, what,
+                      (unsigned)r->n_ins);
+        ck_assert_msg(n == len && memcmp(s, doc, len) == 0,
+                      "case %d, %s: input not preserved", i, what);
+        free(s);
+    }
+}
+
+START_TEST(not_text_or_not_ascii)
+{
+    smo_meta_config mc;
+    smo_engine_config cfg = config(NULL, 0);
+    size_t len = sniff_cases[_i].len;
+    uint64_t st = 0x5eed0000u + (uint64_t)_i;
+    rec r;
+    plan pl;
+
+    memset(&mc, 0, sizeof mc);
+    mc.canonical = 1;
+    mc.canonical_url = mc.page_url = URL;
+    mc.http_charset = sniff_cases[_i].http_charset;
+    cfg.meta = &mc;
+    run_whole(&r, &cfg, sniff_cases[_i].doc, len);
+    check_sniff(&r, _i, "whole");
+    rec_free(&r);
+    pl = plan_step(len, 1);
+    run_plan(&r, &cfg, sniff_cases[_i].doc, len, &pl);
+    check_sniff(&r, _i, "byte at a time");
+    rec_free(&r);
+    plan_free(&pl);
+    for (int k = 0; k < 8; k++) {
+        pl = plan_random(len, &st, 0);
+        run_plan(&r, &cfg, sniff_cases[_i].doc, len, &pl);
+        check_sniff(&r, _i, "random chunks");
+        rec_free(&r);
+        plan_free(&pl);
+    }
+}
+END_TEST
+
+/* The start is looked at up to SNIFF_MAX bytes: text that long without a
+ * '<' is text, whatever follows; a start not yet judged stays held over a
+ * FLUSH, and is judged on all of it. */
+START_TEST(sniff_bounded)
+{
+    smo_engine_config cfg = config(URL, 0);
+    size_t len = 600 + 20;
+    char *doc = malloc(len + 1);
+    rec r;
+    plan pl;
+
+    ck_assert_ptr_nonnull(doc);
+    memset(doc, 'a', 600);
+    memcpy(doc + 600, "\0<head></head>ZZZZZ", 20);
+    run_whole(&r, &cfg, doc, len);
+    ck_assert_msg(!r.err[0], "%s", r.err);
+    ck_assert_uint_eq(r.n_ins, 1);
+    rec_free(&r);
+    free(doc);
+
+    /* "ab", FLUSH, then NUL: binary all the same. */
+    pl = plan_split(5, 2, 1);
+    run_plan(&r, &cfg, "ab\0<p", 5, &pl);
+    ck_assert_msg(!r.err[0], "%s", r.err);
+    ck_assert_uint_eq(r.n_ins, 0);
+    ck_assert_uint_eq(r.out.len, 5);
+    ck_assert_ptr_nonnull(strstr(r.gave_up, "binary"));
+    rec_free(&r);
+    plan_free(&pl);
+    /* "ab", FLUSH, then "<p": text, the link inserted. */
+    pl = plan_split(5, 2, 1);
+    run_plan(&r, &cfg, "ab <p", 5, &pl);
+    ck_assert_msg(!r.err[0], "%s", r.err);
+    ck_assert_uint_eq(r.n_ins, 1);
+    rec_free(&r);
+    plan_free(&pl);
+}
+END_TEST
+
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -1678,6 +1823,12 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, not_held_open_at_eof);
     tcase_add_test(tc, not_held_open_body_at_eof);
     tcase_add_test(tc, not_held_data_at_eof);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("not-html");
+    tcase_add_loop_test(tc, not_text_or_not_ascii, 0,
+                        (int)N_ELEMS(sniff_cases));
+    tcase_add_test(tc, sniff_bounded);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -329,7 +329,7 @@ START_TEST(unchanged_values_are_copies)
     ck_assert_str_eq(u, in);
     ck_assert_ptr_ne(u, in);
     /* cut inside a character: the copy path must not be taken */
-    ck_assert_str_eq(smo_to_utf8(pool, in, strlen(in) - 1, NULL, NULL),
+    ck_assert_str_eq(smo_to_utf8(pool, in, strlen(in) - 1, "utf-8", NULL),
                      "plain ASCII, Caf\xC3\xA9 and \xEF\xBF\xBD");
     ck_assert_str_eq(dec("a&amp;b", 0), "a&b");
     ck_assert_str_eq(smo_percent_encode(pool, "slug-1.0_~", 10),
@@ -417,9 +417,15 @@ static const struct {
     { "Caf\xC3\xA9", "UTF-8", "Caf\xC3\xA9" },
     { "Caf\xC3\xA9", "utf8", "Caf\xC3\xA9" },
     { "Caf\xC3\xA9\xFF", "UTF-8", "Caf\xC3\xA9\xEF\xBF\xBD" },
-    { "Caf\xC3\xA9\xFF", NULL, "Caf\xC3\xA9\xEF\xBF\xBD" },
-    { "Caf\xC3\xA9\xFF", "", "Caf\xC3\xA9\xEF\xBF\xBD" },
-    { "Caf\xC3\xA9\xFF", "x-no-such-charset", "Caf\xC3\xA9\xEF\xBF\xBD" },
+    /* no charset known (SPEC 6): UTF-8 if valid, else windows-1252 */
+    { "Caf\xC3\xA9", NULL, "Caf\xC3\xA9" },
+    { "Caf\xE9 cr\xE8me", NULL, "Caf\xC3\xA9 cr\xC3\xA8me" },
+    { "\x80", NULL, "\xE2\x82\xAC" },
+    { "Caf\xC3\xA9\xFF", NULL, "Caf\xC3\x83\xC2\xA9\xC3\xBF" },
+    { "Caf\xC3\xA9\xFF", "", "Caf\xC3\x83\xC2\xA9\xC3\xBF" },
+    { "Caf\xE9", " ", "Caf\xC3\xA9" },
+    { "Caf\xC3\xA9\xFF", "x-no-such-charset", "Caf\xC3\x83\xC2\xA9\xC3\xBF" },
+    { "Caf\xC3\xA9", "x-no-such-charset", "Caf\xC3\xA9" },
     { "\xC0\xAF", "utf-8", "\xEF\xBF\xBD\xEF\xBF\xBD" },
 };
 
@@ -508,6 +514,26 @@ START_TEST(query_in_charset)
 }
 END_TEST
 
+/* Charsets mod_smo's ASCII markup cannot go into (issue 13, item 9). */
+START_TEST(unwritable_charsets)
+{
+    static const char *const yes[] = {
+        "ISO-2022-JP", "iso-2022-jp", " iso-2022-kr ", "ISO-2022-CN-EXT",
+        "csISO2022JP", "HZ-GB-2312", "UTF-16", "utf-16le", "UTF-32BE",
+        "UCS-2", "replacement", "unicodeFFFE", NULL
+    };
+    static const char *const no[] = {
+        "utf-8", "ISO-8859-1", "Shift_JIS", "EUC-JP", "windows-1252",
+        "GB18030", "iso-2022", "utf-8 ", "", NULL
+    };
+    for (int i = 0; yes[i]; i++)
+        ck_assert_msg(smo_charset_unwritable(yes[i]), "%s", yes[i]);
+    for (int i = 0; no[i]; i++)
+        ck_assert_msg(!smo_charset_unwritable(no[i]), "%s", no[i]);
+    ck_assert(!smo_charset_unwritable(NULL));
+}
+END_TEST
+
 static Suite *escape_suite(void)
 {
     Suite *s = suite_create("escape");
@@ -554,6 +580,7 @@ static Suite *escape_suite(void)
     tcase_add_test(tc, conv_large);
     tcase_add_test(tc, conv_nul);
     tcase_add_test(tc, query_in_charset);
+    tcase_add_test(tc, unwritable_charsets);
     suite_add_tcase(s, tc);
     return s;
 }

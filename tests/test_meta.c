@@ -600,6 +600,25 @@ START_TEST(test_http_charset_wins)
 }
 END_TEST
 
+/* SPEC 6 "Which charset": with no charset from HTTP or the page, values
+ * that are not valid UTF-8 are windows-1252; valid ones are UTF-8. */
+START_TEST(test_no_charset_fallback)
+{
+    smo_meta *m = feed("<head><title>Caf\xE9 cr\xE8me \x80</title>"
+                       "<meta name=description content=\"br\xFBl\xE9" "e\">"
+                       "</head>");
+    const char *mk = smo_meta_markup(m, 0, removals);
+    ck_assert_ptr_null(smo_meta_charset(m));
+    ck_assert_str_eq(content_of(mk, "og:title"),
+                     "Caf&#xE9; cr&#xE8;me &#x20AC;");
+    ck_assert_str_eq(content_of(mk, "og:description"), "br&#xFB;l&#xE9;e");
+    ck_assert_str_eq(smo_meta_title(m), "Caf\xC3\xA9 cr\xC3\xA8me \xE2\x82\xAC");
+
+    m = feed("<head><title>Caf\xC3\xA9</title></head>");
+    ck_assert_str_eq(smo_meta_title(m), "Caf\xC3\xA9");
+}
+END_TEST
+
 START_TEST(test_locale)
 {
     static const struct {
@@ -934,6 +953,7 @@ static Suite *meta_suite(void)
     tcase_add_test(tc, test_latin1_http);
     tcase_add_test(tc, test_latin1_meta);
     tcase_add_test(tc, test_http_charset_wins);
+    tcase_add_test(tc, test_no_charset_fallback);
     tcase_add_test(tc, test_locale);
     tcase_add_test(tc, test_card_configured_image);
     tcase_add_test(tc, test_card_page_image);

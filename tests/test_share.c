@@ -13,6 +13,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "../lib/smo_click.h"
 #include "../lib/smo_escape.h"
 #include "../lib/smo_share.h"
 #include "../lib/smo_tokenizer.h"
@@ -114,7 +115,7 @@ START_TEST(test_twitter_alias)
     const smo_network *t = smo_share_builtin(pool, "twitter", NULL);
     const smo_network *x = smo_share_builtin(pool, "X", NULL);
     apr_array_header_t *nets = apr_array_make(pool, 1, sizeof(t));
-    smo_share_config cfg = { nets, 0, NULL, NULL, 0 };
+    smo_share_config cfg = { nets, 0, NULL, NULL, 0, NULL };
     const char *block;
 
     ck_assert_ptr_nonnull(t);
@@ -180,7 +181,7 @@ START_TEST(test_custom_network)
                          "https://digg.com/submit?url={url}&title={title}",
                          "digg this" };
     apr_array_header_t *nets = apr_array_make(pool, 1, sizeof(smo_network *));
-    smo_share_config cfg = { nets, 0, NULL, NULL, 0 };
+    smo_share_config cfg = { nets, 0, NULL, NULL, 0, NULL };
     const char *block;
 
     ck_assert_ptr_null(smo_share_check_template(digg.tmpl));
@@ -267,7 +268,7 @@ static apr_array_header_t *networks(const char *a, const char *b)
 
 START_TEST(test_block_default_markup)
 {
-    smo_share_config cfg = { networks("facebook", "email"), 0, NULL, NULL, 0 };
+    smo_share_config cfg = { networks("facebook", "email"), 0, NULL, NULL, 0, NULL };
     ck_assert_str_eq(smo_share_block(pool, &cfg, &page),
         "\n<nav class=\"smo-share\" aria-label=\"Share\">\n"
         "<a class=\"smo-share-link smo-share-facebook\" "
@@ -284,7 +285,7 @@ END_TEST
 
 START_TEST(test_block_track_clicks)
 {
-    smo_share_config cfg = { networks("x", "reddit"), 1, NULL, NULL, 0 };
+    smo_share_config cfg = { networks("x", "reddit"), 1, NULL, NULL, 0, NULL };
     const char *want =
         "\n<nav class=\"smo-share\" aria-label=\"Share\">\n"
         "<a class=\"smo-share-link smo-share-x\" "
@@ -310,12 +311,66 @@ START_TEST(test_block_track_clicks)
 }
 END_TEST
 
+/* SPEC 5: a tracked link only where the click handler will take it; a
+ * network it does not know (or knows with another template) and a page
+ * URL on a host it refuses get direct links. */
+START_TEST(test_block_track_only_accepted)
+{
+    static const smo_network digg = {
+        "digg", "https://digg.com/submit?url={url}", "Digg"
+    };
+    static const smo_network my_x = {
+        "x", "https://share.example.org/?u={url}", "X"
+    };
+    apr_array_header_t *nets = networks("x", "reddit");
+    apr_array_header_t *own = apr_array_make(pool, 1, sizeof(const char *));
+    smo_click_config cc;
+    smo_share_config cfg = { nets, 1, NULL, NULL, 0, &cc };
+    smo_share_page off = page;
+    const char *block;
+
+    APR_ARRAY_PUSH(nets, const smo_network *) = &digg;
+    APR_ARRAY_PUSH(own, const char *) = "example.com";
+    memset(&cc, 0, sizeof cc);
+    cc.networks = apr_array_make(pool, 1, sizeof(const smo_network *));
+    cc.builtins = 1;
+    cc.own_hosts = own;
+
+    block = smo_share_block(pool, &cfg, &page);
+    ck_assert_ptr_nonnull(strstr(block, "href=\"/smo/click?n=x&amp;u="
+                                        E_URL "\""));
+    ck_assert_ptr_nonnull(strstr(block, "href=\"/smo/click?n=reddit&amp;u="
+                                        E_URL "\""));
+    ck_assert_ptr_nonnull(strstr(block, "href=\"https://digg.com/submit?"
+                                        "url=" E_URL "\""));
+    ck_assert_ptr_null(strstr(block, "n=digg"));
+
+    /* digg defined where the handler is: tracked too. */
+    APR_ARRAY_PUSH((apr_array_header_t *)cc.networks, const smo_network *) =
+        &digg;
+    block = smo_share_block(pool, &cfg, &page);
+    ck_assert_ptr_nonnull(strstr(block, "/smo/click?n=digg&amp;"));
+
+    /* The page's x is not the handler's x. */
+    APR_ARRAY_IDX(nets, 0, const smo_network *) = &my_x;
+    block = smo_share_block(pool, &cfg, &page);
+    ck_assert_ptr_null(strstr(block, "n=x&amp;"));
+    ck_assert_ptr_nonnull(strstr(block, "href=\"https://share.example.org/"));
+
+    /* A page URL on another host: every link direct. */
+    off.url = "https://elsewhere.example/story";
+    block = smo_share_block(pool, &cfg, &off);
+    ck_assert_ptr_null(strstr(block, "/smo/click"));
+    ck_assert_ptr_nonnull(strstr(block, "reddit.com"));
+}
+END_TEST
+
 START_TEST(test_block_escaping)
 {
     smo_network evil = { "evil", "https://example.com/?t={title}",
                          "<b>\"Evil\" & co</b>" };
     apr_array_header_t *nets = networks("x", NULL);
-    smo_share_config cfg = { nets, 0, NULL, NULL, 0 };
+    smo_share_config cfg = { nets, 0, NULL, NULL, 0, NULL };
     smo_share_page p = page;
     const char *block, *inner;
 
@@ -354,7 +409,7 @@ START_TEST(test_block_xhtml_well_formed)
     smo_network fr = { "partage", "https://example.com/?u={url}&t={text}",
                        "Partager \xE2\x9C\x93" };
     apr_array_header_t *nets = networks("pinterest", "email");
-    smo_share_config cfg = { nets, 0, NULL, NULL, 1 };
+    smo_share_config cfg = { nets, 0, NULL, NULL, 1, NULL };
     xmlDocPtr doc;
     xmlNodePtr nav, a;
     xmlChar *href, *text;
@@ -401,7 +456,7 @@ END_TEST
 START_TEST(test_block_no_network)
 {
     apr_array_header_t *nets = apr_array_make(pool, 1, sizeof(smo_network *));
-    smo_share_config cfg = { nets, 0, NULL, NULL, 0 };
+    smo_share_config cfg = { nets, 0, NULL, NULL, 0, NULL };
 
     ck_assert_ptr_null(smo_share_block(pool, &cfg, &page));
     cfg.networks = NULL;
@@ -416,7 +471,7 @@ START_TEST(test_block_template)
         "<style>.share a{margin:0 1ex}</style>\n"
         "<h2>Share \xE2\x80\x9C{title}\xE2\x80\x9D</h2>\n{links}\n</aside>\n";
     smo_share_config cfg = { networks("linkedin", "hackernews"), 0, NULL,
-                             tmpl, 0 };
+                             tmpl, 0, NULL };
     const char *got;
 
     ck_assert_ptr_null(smo_share_check_block_template(tmpl));
@@ -733,7 +788,7 @@ START_TEST(test_controls_percent_encoded)
         NULL, NULL,
     };
     apr_array_header_t *nets = apr_array_make(pool, 1, sizeof(smo_network *));
-    smo_share_config sc = { nets, 0, NULL, NULL, 0 };
+    smo_share_config sc = { nets, 0, NULL, NULL, 0, NULL };
     const char *u = smo_share_url(pool, smo_share_builtin(pool, "x", NULL),
                                   &ctl), *block;
 
@@ -759,7 +814,7 @@ START_TEST(test_share_urls_from_raw_canonical)
                                       "http://www.example.com/News Feed/a.aspx");
     smo_share_page pg = { url, "News", NULL, NULL };
     apr_array_header_t *nets = apr_array_make(pool, 1, sizeof(smo_network *));
-    smo_share_config sc = { nets, 1, NULL, NULL, 0 };
+    smo_share_config sc = { nets, 1, NULL, NULL, 0, NULL };
     const char *block, *u;
     size_t n;
 
@@ -797,6 +852,7 @@ static Suite *share_suite(void)
     tcase_add_test(tc, test_unknown_placeholder_at_run_time);
     tcase_add_test(tc, test_block_default_markup);
     tcase_add_test(tc, test_block_track_clicks);
+    tcase_add_test(tc, test_block_track_only_accepted);
     tcase_add_test(tc, test_block_escaping);
     tcase_add_test(tc, test_block_xhtml_well_formed);
     tcase_add_test(tc, test_block_no_network);

@@ -23,7 +23,7 @@ SMOTrackClicks On
 </Location>
 <Location "/smo/click-x">
     SetHandler smo-click
-    SMOShare x
+    SMONetwork digg "https://digg.com/submit?url={url}"
 </Location>
 `;
 
@@ -139,7 +139,7 @@ describe('smo-click handler', () => {
     ['a javascript: URL', () => q('x', 'javascript:alert(document.domain)'), 'bad-scheme', 'alert(document'],
     ['a missing u', () => '/smo/click?n=x', 'missing-u', null],
     ['userinfo', () => q('x', `http://127.0.0.1@evil-user.example/`), 'userinfo', 'evil-user'],
-    ['a network not enabled', () => q('reddit', `${srv.origin}/boots/`), 'unknown-network', null],
+    ['a network the handler does not know', () => q('digg', `${srv.origin}/boots/`), 'unknown-network', null],
   ];
   for (const [what, url, reason, secret] of refusals) {
     it(`refuses ${what}: 400 text/plain, reason in the error log, nothing in the click log`, async () => {
@@ -168,18 +168,22 @@ describe('smo-click handler', () => {
     assert.equal(elsewhere.status, 400);
   });
 
-  it('the networks are those SMOShare enables for the handler\'s location', async () => {
+  it('the networks are the built-in ones and those SMONetwork defines for the handler\'s location', async () => {
     const base = `${srv.origin}/boots/`;
-    assert.equal((await srv.get(q('x', base).replace('/smo/click?', '/smo/click-x?'))).status, 302);
-    assert.equal((await srv.get(q('facebook', base).replace('/smo/click?', '/smo/click-x?'))).status, 400);
-    assert.equal((await srv.get(q('facebook', base))).status, 302);
+    const digg = await srv.get(q('digg', base).replace('/smo/click?', '/smo/click-x?'));
+    assert.equal(digg.status, 302);
+    assert.equal(new URL(digg.headers.location).hostname, 'digg.com');
+    assert.equal((await srv.get(q('digg', base))).status, 400);
+    // Built-in networks, shown here or not (SPEC 5).
+    assert.equal((await srv.get(q('facebook', base).replace('/smo/click?', '/smo/click-x?'))).status, 302);
+    assert.equal((await srv.get(q('reddit', base))).status, 302);
   });
 
   it('every click-log line has the five fields, and awk $2 counts networks', async () => {
     const lines = await waitLines(1);
     const nets = lines.map((l) => parseLine(l).network);
     assert.ok(nets.length >= 4, lines.join('\n'));
-    for (const n of nets) assert.ok(['x', 'facebook'].includes(n), n);
+    for (const n of nets) assert.ok(['x', 'facebook', 'digg', 'reddit'].includes(n), n);
     // What `awk '{print $2}'` prints is the network.
     assert.deepEqual(lines.map((l) => l.split(' ')[1]), nets);
   });

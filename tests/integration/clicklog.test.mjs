@@ -118,7 +118,7 @@ describe('refused clicks: 400 (405 for POST), the reason in the error log, nothi
   const LONG_PATH = '/' + 'a'.repeat(2100);
   const cases = [
     ['unknown network', `/smo/click?n=myspace&u=${enc(OWN + '/')}`, 'unknown-network'],
-    ['built-in network not enabled here', click('reddit', OWN + '/'), 'unknown-network'],
+    ['network no section applying to the handler defines', click('digg', OWN + '/'), 'unknown-network'],
     ['foreign host', click('x', 'https://evil.example/'), 'foreign-host'],
     ['foreign host ending like an own host', click('x', 'https://evilwww.example.com/'), 'foreign-host'],
     ['javascript:', click('x', 'javascript:alert(1)'), 'bad-scheme'],

@@ -133,6 +133,9 @@ ${Object.entries(SELECTOR_PLACES).map(([dir, at]) => `<Location "/at/${dir}/">
     SMOTrackClicks On
     SMOClickURL /go/click
 </Location>
+<Location "/go/click">
+    SetHandler smo-click
+</Location>
 <Location "/style/">
     SMOShareStyle /css/smo.css
 </Location>
