@@ -1423,6 +1423,23 @@ static const apr_array_header_t *strip_globs(const smo_dir_conf *conf)
     return conf->strip_params ? conf->strip_params : &smo_default_strip_array;
 }
 
+/* Without SMOBaseURL: the virtual host's scheme, ServerName and port
+ * (SPEC 3), never the request's Host header, which
+ * ap_get_server_name_for_url() follows under Apache's default
+ * UseCanonicalName Off: a cache that does not key on Host could be
+ * poisoned with another site's canonical, and a site reached under
+ * several names would get several canonicals.  A ServerName without a
+ * port: the port the connection came in on (the server's, not the
+ * client's word). */
+static const char *default_base(request_rec *r)
+{
+    const server_rec *s = r->server;
+    apr_port_t port = s->port ? s->port : r->connection->local_addr->port;
+
+    return smo_url_base_from_request(r->pool, ap_http_scheme(r),
+                                     s->server_hostname, port);
+}
+
 /* The canonical URL names what the client asked for: the original
  * request's path and query, before mod_dir, mod_rewrite or an internal
  * redirect changed r->uri.  The page URL is the same without the query
@@ -1437,12 +1454,7 @@ static void request_urls(request_rec *r, const smo_dir_conf *conf,
     while (orig->prev) {
         orig = orig->prev;
     }
-    base = conf->base_url;
-    if (base == NULL) {
-        base = smo_url_base_from_request(r->pool, ap_http_scheme(r),
-                                         ap_get_server_name_for_url(r),
-                                         ap_get_server_port(r));
-    }
+    base = conf->base_url ? conf->base_url : default_base(r);
     path = orig->parsed_uri.path ? orig->parsed_uri.path : orig->uri;
     *canonical = smo_url_canonical(r->pool, base, path,
                                    orig->parsed_uri.query, globs);

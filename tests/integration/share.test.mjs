@@ -637,3 +637,63 @@ SMOShare x
     }
   });
 });
+
+describe('the base URL without SMOBaseURL is the virtual host\'s, not the Host header\'s', () => {
+  let hsrv;
+  before(async () => {
+    hsrv = await start({
+      conf: (s) => `
+SMOEngine On
+SMOShare x facebook
+<VirtualHost 127.0.0.1:${s.port}>
+    ServerName 127.0.0.1
+    DocumentRoot "${s.dir}/htdocs"
+</VirtualHost>
+<VirtualHost 127.0.0.1:${s.port}>
+    ServerName shop.example
+    ServerAlias www.shop.example
+    DocumentRoot "${s.dir}/htdocs"
+</VirtualHost>
+<VirtualHost 127.0.0.1:${s.port}>
+    ServerName https://secure.example:8443
+    DocumentRoot "${s.dir}/htdocs"
+</VirtualHost>
+`,
+      files: { 'p.html': PLAIN },
+    });
+  });
+  after(async () => { if (hsrv) await hsrv.stop(); });
+
+  // Every URL the page carries for itself: canonical, og:url, the url=
+  // of each share link.
+  function pageUrls(body) {
+    const { doc } = parseHtml(body);
+    const urls = elements(doc, 'link').filter((l) => attr(l, 'rel') === 'canonical')
+      .map((l) => attr(l, 'href'));
+    urls.push(...elements(doc, 'meta').filter((m) => attr(m, 'property') === 'og:url')
+      .map((m) => attr(m, 'content')));
+    for (const b of blocks(body)) {
+      for (const l of links(b)) {
+        const q = new URL(l.href).searchParams;
+        urls.push(q.get('url') || q.get('u'));
+      }
+    }
+    return urls;
+  }
+
+  for (const [host, want] of [
+    ['evil.example', (p) => `http://127.0.0.1:${p}/p.html`],
+    ['evil.example:9999', (p) => `http://127.0.0.1:${p}/p.html`],
+    ['SHOP.example:9999', (p) => `http://shop.example:${p}/p.html`],
+    ['www.shop.example', (p) => `http://shop.example:${p}/p.html`],
+    ['secure.example', () => 'https://secure.example:8443/p.html'],
+  ]) {
+    it(`Host: ${host}`, async () => {
+      const res = await hsrv.get('/p.html', { headers: { Host: host } });
+      assert.equal(res.status, 200, hsrv.errorLog().slice(-2000));
+      const urls = pageUrls(res.body.toString());
+      assert.equal(urls.length, 4, `canonical, og:url and two share links:\n${res.body}`);
+      for (const u of urls) assert.equal(u, want(hsrv.port), res.body.toString());
+    });
+  }
+});
