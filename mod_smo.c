@@ -46,6 +46,10 @@ static const char smo_late_filter_name[] = "SMO_AFTER_HEADERS";
  * ETag (see fix_conditionals()). */
 static const char smo_etag_note[] = "smo-etag";
 
+/* Set on r->notes to the client's If-None-Match when fix_conditionals()
+ * made its tags stale for a response whose type was not known yet. */
+static const char smo_inm_note[] = "smo-if-none-match";
+
 /* Set on r->notes by the SMO filter that rewrites the response, so that
  * a second instance (e.g. SMOEngine On plus AddOutputFilterByType SMO,
  * which mod_filter runs under its own name) steps aside. */
@@ -1130,15 +1134,22 @@ static const char *skip_reason(request_rec *r, int *xhtml, int detail)
 
 /* `"abc"` -> `"abc-smo"`, `W/"abc"` -> `W/"abc-smo"`, as mod_deflate
  * does with -gzip; anything not ending in a quote is left alone. */
+/* A strong or weak entity-tag (RFC 9110 8.8.3: optional W/, then a
+ * quoted string without '"') with our suffix inside its quotes, as
+ * mod_deflate does with -gzip; NULL for a value that is no entity-tag
+ * (`abc`, `"abc"x`): it cannot be made distinct, so the caller drops it
+ * rather than send the unfiltered body's tag with the filtered body. */
 static const char *etag_add_suffix(apr_pool_t *p, const char *etag)
 {
-    size_t len = strlen(etag);
+    const char *open = etag[0] == 'W' && etag[1] == '/' ? etag + 2 : etag;
+    size_t len = strlen(etag), qlen = strlen(open);
     char *s;
 
-    if (len < 2 || etag[len - 1] != '"') {
-        return etag;
+    if (qlen < 2 || open[0] != '"' || open[qlen - 1] != '"'
+        || memchr(open + 1, '"', qlen - 2) != NULL) {
+        return NULL;
     }
-    if (len >= SMO_ETAG_SUFFIX_LEN + 2
+    if (qlen >= SMO_ETAG_SUFFIX_LEN + 2
         && memcmp(etag + len - 1 - SMO_ETAG_SUFFIX_LEN, SMO_ETAG_SUFFIX,
                   SMO_ETAG_SUFFIX_LEN) == 0) {
         return etag;            /* already ours */
@@ -1151,18 +1162,28 @@ static const char *etag_add_suffix(apr_pool_t *p, const char *etag)
     return s;
 }
 
+static void suffix_etag_in(request_rec *r, apr_table_t *t)
+{
+    const char *etag = apr_table_get(t, "ETag"), *ours;
+
+    if (etag == NULL) {
+        return;
+    }
+    ours = etag_add_suffix(r->pool, etag);
+    if (ours) {
+        apr_table_setn(t, "ETag", ours);
+        return;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  "SMO: ETag %s is no entity-tag, so it cannot be told apart "
+                  "from the unfiltered body's: dropped", etag);
+    apr_table_unset(t, "ETag");
+}
+
 static void suffix_etags(request_rec *r)
 {
-    const char *etag = apr_table_get(r->headers_out, "ETag");
-
-    if (etag) {
-        apr_table_setn(r->headers_out, "ETag", etag_add_suffix(r->pool, etag));
-    }
-    etag = apr_table_get(r->err_headers_out, "ETag");
-    if (etag) {
-        apr_table_setn(r->err_headers_out, "ETag",
-                       etag_add_suffix(r->pool, etag));
-    }
+    suffix_etag_in(r, r->headers_out);
+    suffix_etag_in(r, r->err_headers_out);
 }
 
 /* Rewrite an If-None-Match / If-Match list for a handler that only knows
@@ -1238,15 +1259,19 @@ static const char *rewrite_etag_list(apr_pool_t *p, const char *v, int stale,
 
 /* Called before the handler when the SMO filter is in the chain of a GET
  * (or HEAD): adjust the conditional headers so that the handler's own
- * check (e.g. the default handler's ap_meets_conditions) compares against
- * the ETag the client really holds, and note that a 304 must carry the
- * -smo tag.  How far depends on what is known of the response now:
- * - an HTML type (a static file): the page will be filtered; unfiltered
- *   tags are made stale and any 304 gets our suffix;
- * - no type yet (a CGI, a proxy): only tags we issued are translated, and
- *   a 304 gets our suffix only if the client sent one of those -- an API
- *   behind the same server keeps its own ETags and 304s;
- * - another type, a subrequest, `no-smo`: nothing. */
+ * check (the default handler's, mod_cgid's on the script's headers, a
+ * proxied backend's) compares against the ETag the client really holds,
+ * and note that a 304 must carry the -smo tag.  A tag we issued
+ * (`"abc-smo"`) becomes the handler's `"abc"`.  A tag without our suffix
+ * names the unfiltered body, which a page we filter never is (SPEC 6
+ * "ETag"), so in If-None-Match it is made unmatchable and the handler
+ * sends the body.  When the type is not known yet (a CGI, a proxy) the
+ * response may turn out to be no page of ours (an API's JSON): the
+ * client's header is kept in the notes, and the filter, seeing it will
+ * not change the body, answers the 304 the handler would have given
+ * (restore_conditionals()).  If-Match is only translated for such
+ * responses: a stale tag there would give a 412.  Another type, a
+ * subrequest, `no-smo`: nothing. */
 static void fix_conditionals(request_rec *r)
 {
     static const char *const headers[] = { "If-None-Match", "If-Match" };
@@ -1263,17 +1288,47 @@ static void fix_conditionals(request_rec *r)
     }
     for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
         const char *v = apr_table_get(r->headers_in, headers[i]);
+        int stale = known_html || i == 0;
         const char *nv;
 
-        if (v && (nv = rewrite_etag_list(r->pool, v, known_html, &ours))) {
+        if (v && (nv = rewrite_etag_list(r->pool, v, stale, &ours))) {
             ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                           "SMO: %s for the handler: %s", headers[i], nv);
             apr_table_setn(r->headers_in, headers[i], nv);
+            if (i == 0 && !known_html) {
+                apr_table_setn(r->notes, smo_inm_note, v);
+            }
         }
     }
     if (known_html || ours) {
         apr_table_setn(r->notes, smo_etag_note, "1");
     }
+}
+
+/* The response will go out unchanged after all (not HTML, not 200...):
+ * the client's own If-None-Match, which fix_conditionals() made stale for
+ * the handler, is judged as the handler would have judged it, and a match
+ * is the 304 the client would have had without mod_smo (the HTTP filter
+ * then drops the body).  Returns 1 for that 304. */
+static int restore_conditionals(request_rec *r)
+{
+    const char *v = apr_table_get(r->notes, smo_inm_note);
+
+    if (v == NULL) {
+        return 0;
+    }
+    apr_table_unset(r->notes, smo_inm_note);
+    apr_table_setn(r->headers_in, "If-None-Match", v);
+    if (r->status != HTTP_OK || ap_meets_conditions(r) != HTTP_NOT_MODIFIED) {
+        return 0;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  "SMO: %s is not filtered and matches the client's "
+                  "If-None-Match: 304", r->uri);
+    r->status = HTTP_NOT_MODIFIED;
+    r->status_line = NULL;
+    apr_table_unset(r->headers_out, "Content-Length");
+    return 1;
 }
 
 /* A 304 answers for the representation the client holds: the filtered
@@ -2117,7 +2172,9 @@ static apr_status_t smo_filter(ap_filter_t *f, apr_bucket_brigade *bb)
                                       APLOG_R_IS_LEVEL(r, APLOG_DEBUG));
 
         if (why) {
-            fix_304_etag(r);
+            if (!restore_conditionals(r)) {
+                fix_304_etag(r);
+            }
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                           "SMO: not filtering %s: %s", r->uri, why);
             ap_remove_output_filter(f);

@@ -3,6 +3,7 @@
 // response it must not touch (SPEC sections 1-3).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import zlib from 'node:zlib';
 
 import { start } from './lib/apache.mjs';
@@ -329,5 +330,95 @@ FilterProvider smo_html SMO "%{CONTENT_TYPE} =~ m#^text/html#"
   it('inserts once when SMOEngine On and AddOutputFilterByType both apply', async () => {
     const res = await srv.get('/twice/page.html');
     assert.equal(theCanonical(res), `${srv.origin}/twice/page.html`);
+  });
+});
+
+// A CGI that sends its own validator: mod_cgid answers If-None-Match
+// from the script's headers (ap_meets_conditions), as a proxied backend
+// does itself.
+const etagCgi = (type, etag) => `#!/bin/sh
+printf 'Content-Type: ${type}\\r\\nETag: ${etag}\\r\\n\\r\\n'
+printf '<!DOCTYPE html><html><head><title>Dyn</title></head><body><p>x</p></body></html>\\n'
+`;
+
+describe('ETags of dynamic responses (CGI, proxy)', () => {
+  let dsrv;
+  before(async () => {
+    dsrv = await start({
+      modules: ['proxy', 'proxy_http'],
+      ports: 1,
+      conf: (s) => `
+Listen 127.0.0.1:${s.ports[0]}
+<VirtualHost 127.0.0.1:${s.ports[0]}>
+    ServerName backend.test
+    DocumentRoot "${s.dir}/htdocs/backend"
+</VirtualHost>
+<VirtualHost *:*>
+    ServerName 127.0.0.1
+    SMOEngine On
+    SMOAutoMeta Off
+    AddHandler cgi-script .cgi
+    <Location "/px/">
+        ProxyPass "http://127.0.0.1:${s.ports[0]}/"
+    </Location>
+</VirtualHost>
+`,
+      files: {
+        'page.cgi': { content: etagCgi('text/html', '"cgi1"'), mode: 0o755 },
+        'api.cgi': { content: etagCgi('application/json', '"api1"'), mode: 0o755 },
+        'bare.cgi': { content: etagCgi('text/html', 'abc'), mode: 0o755 },
+        'junk.cgi': { content: etagCgi('text/html', '"abc"x'), mode: 0o755 },
+        'backend/page.html': ARTICLE,
+        'backend/data.json': '{"a": 1}\n',
+      },
+    });
+  });
+  after(async () => { if (dsrv) await dsrv.stop(); });
+
+  for (const [what, url, unfiltered] of [
+    ['a CGI', '/page.cgi', '"cgi1"'],
+    ['a proxied backend', '/px/page.html', null],
+  ]) {
+    it(`${what}: the unfiltered ETag gets 200 with the filtered body, the filtered one 304`, async () => {
+      let tag = unfiltered;
+      if (tag === null) {
+        // The backend's own tag, as a client that saw it unfiltered holds it.
+        const res = await new Promise((resolve, reject) => {
+          http.get({ host: '127.0.0.1', port: dsrv.ports[0], path: '/page.html', agent: false }, (r) => {
+            r.resume(); r.on('end', () => resolve(r));
+          }).on('error', reject);
+        });
+        tag = res.headers.etag;
+        assert.match(tag, /^"[^"]+"$/, 'the backend sends a strong ETag');
+      }
+      const first = await dsrv.get(url, { headers: { 'If-None-Match': tag } });
+      assert.equal(first.status, 200, `revalidating with the unfiltered ${tag}\n${dsrv.errorLog().slice(-2000)}`);
+      assert.match(first.body.toString(), /<link rel="canonical"/, 'the body is the filtered one');
+      assert.equal(first.headers.etag, tag.replace(/"$/, '-smo"'));
+      const again = await dsrv.get(url, { headers: { 'If-None-Match': first.headers.etag } });
+      assert.equal(again.status, 304, `revalidating with the filtered ${first.headers.etag}`);
+      assert.equal(again.headers.etag, first.headers.etag, 'the 304 names the filtered representation');
+    });
+  }
+
+  it('a non-HTML CGI or proxied response keeps its own ETag and its 304', async () => {
+    for (const url of ['/api.cgi', '/px/data.json']) {
+      const first = await dsrv.get(url);
+      assert.equal(first.status, 200);
+      assert.doesNotMatch(first.headers.etag, /-smo/, `${url}: not ours to change`);
+      const again = await dsrv.get(url, { headers: { 'If-None-Match': first.headers.etag } });
+      assert.equal(again.status, 304, `${url} revalidated with ${first.headers.etag}\n${dsrv.errorLog().slice(-1500)}`);
+      assert.equal(again.body.length, 0);
+      assert.equal(again.headers.etag, first.headers.etag);
+    }
+  });
+
+  it('an ETag that cannot take the suffix is dropped from the filtered page', async () => {
+    for (const url of ['/bare.cgi', '/junk.cgi']) {
+      const res = await dsrv.get(url);
+      assert.equal(res.status, 200);
+      assert.match(res.body.toString(), /<link rel="canonical"/, `${url} is filtered`);
+      assert.equal(res.headers.etag, undefined, `${url}: ETag ${res.headers.etag} went out with a changed body`);
+    }
   });
 });
