@@ -17,30 +17,53 @@ const RESYNC = 64;
  * a list of {at, len} runs (at: offset in output for inserted runs, in
  * input for removed ones), such that taking the inserted runs out of the
  * output and putting the removed runs back gives the input.  At each
- * difference the shorter skip after which RESYNC bytes (or the rest)
- * agree wins.  null if the two cannot be aligned that way.
+ * difference, the places where the next RESYNC bytes (or the rest) agree
+ * again are tried, shortest skip first, and the alignment with the fewest
+ * runs wins (a short tail like "</" agrees with many places).  null if
+ * no alignment of at most MAX_RUNS runs exists.
  */
 export function alignEdits(input, output) {
-  const inserted = [];
-  const removed = [];
-  let i = 0;
-  let o = 0;
+  const best = align(input, output, 0, 0, MAX_RUNS);
+  if (!best) return null;
+  const inserted = best.filter((r) => r.ins).map(({ at, len }) => tagAligned(output, { at, len }));
+  const removed = best.filter((r) => !r.ins).map(({ at, len }) => tagAligned(input, { at, len }));
+  return { inserted, removed };
+}
+
+const MAX_RUNS = 8;
+const CANDIDATES = 8;
+
+function occurrences(hay, needle, from, limit) {
+  const out = [];
+  for (let at = hay.indexOf(needle, from); at >= 0 && out.length < limit; at = hay.indexOf(needle, at + 1)) out.push(at);
+  return out;
+}
+
+// The runs (fewest, at most `budget`) that align output[o..] on input[i..], or null.
+function align(input, output, i, o, budget) {
   const m = input.length;
   const n = output.length;
-  while (i < m || o < n) {
-    while (i < m && o < n && input[i] === output[o]) { i++; o++; }
-    if (i === m) { if (o < n) inserted.push({ at: o, len: n - o }); break; }
-    if (o === n) { removed.push({ at: i, len: m - i }); break; }
-    const kIns = Math.min(RESYNC, m - i);
-    const ins = output.indexOf(input.subarray(i, i + kIns), o + 1);
-    const kDel = Math.min(RESYNC, n - o);
-    const del = input.indexOf(output.subarray(o, o + kDel), i + 1);
-    const insLen = ins < 0 ? Infinity : ins - o;
-    const delLen = del < 0 ? Infinity : del - i;
-    if (insLen === Infinity && delLen === Infinity) return null;
-    if (insLen <= delLen) { inserted.push({ at: o, len: insLen }); o = ins; } else { removed.push({ at: i, len: delLen }); i = del; }
+  while (i < m && o < n && input[i] === output[o]) { i++; o++; }
+  if (i === m && o === n) return [];
+  if (budget === 0) return null;
+  if (i === m) return [{ ins: true, at: o, len: n - o }];
+  if (o === n) return [{ ins: false, at: i, len: m - i }];
+  const tries = [
+    ...occurrences(output, input.subarray(i, i + Math.min(RESYNC, m - i)), o + 1, CANDIDATES)
+      .map((at) => ({ ins: true, skip: at - o, next: [i, at] })),
+    ...occurrences(input, output.subarray(o, o + Math.min(RESYNC, n - o)), i + 1, CANDIDATES)
+      .map((at) => ({ ins: false, skip: at - i, next: [at, o] })),
+  ].sort((x, y) => x.skip - y.skip);
+  let best = null;
+  for (const t of tries) {
+    const limit = best ? best.length - 1 : budget;
+    if (limit < 1) break;
+    const rest = align(input, output, t.next[0], t.next[1], limit - 1);
+    if (!rest) continue;
+    best = [{ ins: t.ins, at: t.ins ? o : i, len: t.skip }, ...rest];
+    if (best.length === 1) break;
   }
-  return { inserted: inserted.map((r) => tagAligned(output, r)), removed: removed.map((r) => tagAligned(input, r)) };
+  return best;
 }
 
 // An inserted (removed) run can often slide over equal bytes and stay the
