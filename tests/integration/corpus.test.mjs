@@ -13,6 +13,7 @@ import ogs from 'open-graph-scraper';
 import { start } from './lib/apache.mjs';
 import { fetchAll } from './lib/many.mjs';
 import { judgeInsertions, declarations } from './lib/insertions.mjs';
+import { parseHtml } from './lib/html.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CORPUS = path.resolve(here, '../../bench/node_modules/htmlparser-benchmark/files');
@@ -36,12 +37,54 @@ async function scrape(buf) {
   return error ? null : result;
 }
 
+// The page's text as a browser decodes it (SPEC 6 "Which charset"): the
+// byte order mark, the Content-Type charset, the page's declaration in
+// its first 1024 bytes, else UTF-8 if it is valid UTF-8, else
+// windows-1252.
+function decodePage(buf, contentType) {
+  const tryLabel = (label, bytes) => {
+    try { return new TextDecoder(label.trim().replace(/^["']|["']$/g, '')).decode(bytes); } catch { return null; }
+  };
+  if (buf.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))) return buf.subarray(3).toString('utf8');
+  const header = /charset=([^;]+)/i.exec(contentType || '');
+  const head = buf.subarray(0, 1024).toString('latin1');
+  const meta = /<meta\b[^>]*?charset\s*=\s*["']?\s*([^"'\s;>\/]+)/i.exec(head);
+  for (const m of [header, meta]) {
+    if (!m) continue;
+    const text = tryLabel(m[1], buf);
+    // A declaration of UTF-16 in an ASCII page means UTF-8 (the prescan rule).
+    if (text !== null) return /^utf-16/i.test(m[1].trim()) ? buf.toString('utf8') : text;
+  }
+  try { return new TextDecoder('utf-8', { fatal: true }).decode(buf); } catch { return new TextDecoder('windows-1252').decode(buf); }
+}
+
+// Whitespace collapsed; a control character (which a browser keeps, but
+// which no character reference can write: a parse error in HTML, not
+// allowed in XML) is U+FFFD, as NUL is.
+const collapse = (t) => t.replace(/[\t\n\f\r ]+/g, ' ').trim()
+  .replace(/[\0-\x08\x0b\x0e-\x1f\x7f-\x9f]/g, '\ufffd');
+
+// What SMOAutoMeta derives (SPEC 3), read from the page as a browser
+// reads it: og:title from the head's <title>, og:description from
+// <meta name="description">.
+function derived(input, contentType) {
+  const { head } = parseHtml(decodePage(input, contentType));
+  const out = {};
+  const title = head && head.childNodes.find((n) => n.nodeName === 'title');
+  if (title) out['og:title'] = collapse(title.childNodes.map((c) => c.value || '').join(''));
+  const desc = head && head.childNodes.find((n) => n.nodeName === 'meta' &&
+    (n.attrs.find((a) => a.name === 'name')?.value || '').toLowerCase() === 'description');
+  if (desc) out['og:description'] = collapse(desc.attrs.find((a) => a.name === 'content')?.value || '');
+  return out;
+}
+
 const CHECKS = {
   bytes: 'byte-preserving',
   placement: 'inserted in head/body',
   tree: 'tree unchanged',
   declared: 'declared once',
   scraper: 'open-graph-scraper',
+  derived: 'derived values',
 };
 
 describe('real pages through Apache: metadata and share block', {
@@ -106,6 +149,19 @@ describe('real pages through Apache: metadata and share block', {
         if (card.value !== want) wrong.push(`twitter:card ${JSON.stringify(card.value)} with og:image ${image ? JSON.stringify(image.value) : 'not declared'}`);
       }
       if (wrong.length) fail('scraper', name, wrong.join('; '));
+
+      const want = derived(input, res.headers['content-type']);
+      const pageHas = new Set(declarations(r.in).map((d) => d.property));
+      const off = [];
+      for (const property of ['og:title', 'og:description']) {
+        const mine = r.inserted.find((x) => x.property === property);
+        if (mine && mine.value !== want[property]) {
+          off.push(`${property} ${JSON.stringify(mine.value)}, not ${JSON.stringify(want[property])}`);
+        } else if (!mine && want[property] && !pageHas.has(property)) {
+          off.push(`no ${property} (the page's is ${JSON.stringify(want[property])})`);
+        }
+      }
+      if (off.length) fail('derived', name, off.join('; '));
     }
   });
 
@@ -126,4 +182,5 @@ describe('real pages through Apache: metadata and share block', {
   check('tree', 'parse5\'s tree of each page is otherwise unchanged');
   check('declared', 'each inserted property is declared once before </head>/<body>');
   check('scraper', 'open-graph-scraper reads the page\'s own values, else mod_smo\'s');
+  check('derived', 'og:title and og:description are the page\'s title and description as a browser reads them');
 });
