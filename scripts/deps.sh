@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what building and testing mod_smo needs on Debian 12 (as root),
-# then the integration tests' npm packages.  Quick when all is present.
+# then the npm packages of the integration tests and of bench/ (the real
+# pages corpus).  Quick when all is present.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -44,4 +45,13 @@ if [ ! -d "$it/node_modules/parse5" ] || [ ! -d "$it/node_modules/playwright-cor
    [ "$it/package-lock.json" -nt "$it/node_modules/.package-lock.json" ]; then
   echo "deps.sh: npm ci in tests/integration"
   (cd "$it" && npm ci --no-audit --no-fund)
+fi
+
+# bench/'s one package, htmlparser-benchmark: its 258 real pages are the
+# corpus of `make bench` and of tests/integration/corpus.test.mjs.
+bench=$top/bench
+if [ ! -d "$bench/node_modules/htmlparser-benchmark/files" ] ||
+   [ "$bench/package-lock.json" -nt "$bench/node_modules/.package-lock.json" ]; then
+  echo "deps.sh: npm ci in bench"
+  (cd "$bench" && npm ci --no-audit --no-fund)
 fi

@@ -66,6 +66,13 @@ run_integration() {
     (cd "$dir" && npm ci --no-audit --no-fund) ||
       { failed=$((failed + 1)); problems+=("integration: npm ci failed"); return; }
   fi
+  # The real-page corpus (bench/'s npm package); without it the corpus
+  # test skips and says why.
+  if [ ! -d "$here/../bench/node_modules/htmlparser-benchmark/files" ]; then
+    echo "installing bench/'s npm package, the real-page corpus (npm ci)"
+    (cd "$here/../bench" && npm ci --no-audit --no-fund) ||
+      echo "npm ci in bench/ failed: corpus.test.mjs will be skipped"
+  fi
   local files=("$dir"/*.test.mjs)
   # TAP on every Node version: its closing "# pass N" / "# fail M" lines.
   out=$(cd "$dir" && "$node" --test --test-reporter=tap "${files[@]}" 2>&1); rc=$?

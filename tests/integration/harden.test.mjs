@@ -19,6 +19,7 @@ import zlib from 'node:zlib';
 import { start, MPM, SANITIZED } from './lib/apache.mjs';
 import { parseHtml, elements, attr } from './lib/html.mjs';
 import { runAb } from './lib/clicklog.mjs';
+import { missing } from './lib/tools.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -707,7 +708,7 @@ const RSS_BOUND_KIB = 10 * 1024;
 const N = SANITIZED ? 1000 : 3000;
 const LOAD_SECONDS = SANITIZED ? 4 : 2;
 
-describe(`load and restarts (${MPM} MPM)`, () => {
+describe(`load and restarts (${MPM} MPM)`, { skip: missing('ab') }, () => {
   let srv;
   const url = () => `${srv.origin}/load/page.html`;
   before(async () => {

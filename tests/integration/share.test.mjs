@@ -10,6 +10,7 @@ import path from 'node:path';
 
 import { start } from './lib/apache.mjs';
 import { parseHtml, elements, attr } from './lib/html.mjs';
+import { missing } from './lib/tools.mjs';
 
 const HTTPD = process.env.SMO_HTTPD || '/usr/sbin/apache2';
 const MODULES_DIR = process.env.SMO_MODULES_DIR || '/usr/lib/apache2/modules';
@@ -398,7 +399,9 @@ describe('values in the links', () => {
     assert.equal(elements(other.head, 'link').filter((x) => attr(x, 'rel') === 'stylesheet').length, 0);
   });
 
-  it('an XHTML page stays well-formed XML', async () => {
+  it('an XHTML page stays well-formed XML', {
+    skip: missing('xmllint') && missing('python3') && 'no strict XML parser: install libxml2-utils (xmllint) or python3',
+  }, async () => {
     for (const p of ['/merge/page.xhtml', '/at/before/page.xhtml']) {
       const res = await page(p);
       assert.match(res.headers['content-type'], /application\/xhtml\+xml/);
