@@ -870,8 +870,18 @@ int smo_engine_finish(smo_engine *e)
                 if ((rv = apply_head_rules(e, smo_tokenizer_offset(e->tok),
                                            open_end)))
                     return rv;
+            } else if (!open_end) {
+                /* Nothing but a doctype, comments, <html> or whitespace:
+                 * the tree builder opens the head at the end of the input
+                 * (WHATWG "before head", end-of-file), so that is where
+                 * the head's markup goes. */
+                e->head_opened = 1;
+                e->head_start = smo_tokenizer_offset(e->tok);
+                if ((rv = apply_head_rules(e, e->head_start, 0)))
+                    return rv;
             } else {
-                elog(e, "no head in the document: nothing inserted");
+                elog(e, "the document ends inside a tag or comment before "
+                        "its head opens: nothing inserted");
             }
         }
         if ((rv = finish_share(e, open_end)) != 0)

@@ -1775,6 +1775,44 @@ START_TEST(sniff_bounded)
 END_TEST
 
 
+/* A document that ends before its head opens (nothing but a doctype,
+ * comments, <html>, whitespace, or nothing at all): the tree builder
+ * opens the head at the end of the input, so the link goes there; not
+ * when the input ends inside a comment or a tag. */
+START_TEST(head_opens_at_end)
+{
+    static const char *const at_end[] = {
+        "", "<!DOCTYPE html>", "<!DOCTYPE html>\n", "<html>",
+        "<!-- c -->", "<?xml version=\"1.0\">", "<!DOCTYPE html><html>\n  ",
+    };
+    static const char *const none[] = {
+        "<!-- c", "<!DOCTYPE html", "<html lang=\"en", "<?xml version",
+    };
+    smo_engine_config cfg = config(URL, 0);
+
+    for (size_t i = 0; i < N_ELEMS(at_end); i++) {
+        size_t len = strlen(at_end[i]);
+        /* Byte at a time, then whole. */
+        for (size_t k = 0; k < 2; k++) {
+            rec r;
+            plan pl = len ? plan_step(len, k ? len : 1) : plan_whole(0);
+            run_plan(&r, &cfg, at_end[i], len, &pl);
+            check_inserted(&r, at_end[i], LINK, len, len, at_end[i]);
+            rec_free(&r);
+            plan_free(&pl);
+        }
+    }
+    for (size_t i = 0; i < N_ELEMS(none); i++) {
+        rec r;
+        run_whole(&r, &cfg, none[i], strlen(none[i]));
+        ck_assert_msg(!r.err[0], "%s: %s", none[i], r.err);
+        ck_assert_msg(r.n_ins == 0, "%s: inserted inside", none[i]);
+        ck_assert_uint_eq(r.out.len, strlen(none[i]));
+        rec_free(&r);
+    }
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -1823,6 +1861,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, not_held_open_at_eof);
     tcase_add_test(tc, not_held_open_body_at_eof);
     tcase_add_test(tc, not_held_data_at_eof);
+    tcase_add_test(tc, head_opens_at_end);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("not-html");
