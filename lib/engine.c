@@ -558,7 +558,9 @@ static int release(smo_engine *e)
 static int stop(smo_engine *e, size_t unfed)
 {
     e->done = 1;
-    e->passed_through += unfed;
+    /* An ESC kept back (scan_esc()) came after what the tokenizer read. */
+    e->passed_through += unfed + (size_t)e->esc_pending;
+    e->esc_pending = 0;
     return smo_rewriter_release(e->rw, smo_tokenizer_offset(e->tok) +
                                            e->passed_through);
 }
@@ -627,7 +629,14 @@ static int utf16_bom(unsigned char b0, unsigned char b1)
     return (b0 == 0xFF && b1 == 0xFE) || (b0 == 0xFE && b1 == 0xFF);
 }
 
-/* The first bytes up to the first '<' (at most SNIFF_MAX): a body labelled
+/* How much of the start is held to be judged: SNIFF_MAX, but never more
+ * than the engine may hold at all (SMOHeadLimit). */
+static size_t sniff_max(const smo_engine *e)
+{
+    return e->cfg.head_limit < SNIFF_MAX ? e->cfg.head_limit : SNIFF_MAX;
+}
+
+/* The first bytes up to the first '<' (at most sniff_max()): a body labelled
  * text/html that holds a byte no text holds there (gzip starts 1F 8B; NUL
  * and other controls: a binary file) is not HTML, and is left as it is.
  * Text, whitespace, a byte order mark before the markup are fine.  Until
@@ -647,7 +656,7 @@ static int sniff(smo_engine *e, const char *buf, size_t len)
                            c))
             text = 1; /* UTF-16: left untouched below */
         else if (!binary_byte(c))
-            text = held + i + 1 >= SNIFF_MAX;
+            text = held + i + 1 >= sniff_max(e);
         else {
             give_up(e, apr_psprintf(e->pool, "byte 0x%02X at offset %"
                                     APR_SIZE_T_FMT " before any markup: "
@@ -766,7 +775,10 @@ int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
         return stop(e, 0);
     if (rv != 0)
         return rv;
-    return release(e);
+    if ((rv = release(e)) != 0)
+        return rv;
+    /* Done with an ESC kept back: it goes with the rest. */
+    return e->done && e->esc_pending ? stop(e, 0) : 0;
 }
 
 int smo_engine_flush(smo_engine *e)

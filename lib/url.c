@@ -318,13 +318,14 @@ const char *smo_url_strip_query(apr_pool_t *p, const char *query,
 }
 
 /* The parts of a URL encode_part() writes, each with its own delimiters. */
-enum { PART_PATH, PART_QUERY, PART_FRAGMENT };
+enum { PART_PATH, PART_QUERY, PART_FRAGMENT, PART_USERINFO };
 
 /* Does byte c stand in `part` as it is?  The URL Standard's URL code
  * points (ASCII alphanumerics and !$&()*+,-./:;=?@_~) less '?' in a path;
  * '%' only as the start of an escape (checked by the caller).  That is
  * the WHATWG percent-encode set of each part (C0 controls, space, '"',
- * '#', '<', '>', non-ASCII; '?', '^', '`', '{', '}' in a path; '\'' in an
+ * '#', '<', '>', non-ASCII; '?', '^', '`', '{', '}' in a path; '/', ':',
+ * ';', '=', '?', '@' too in a user name or password; '\'' in an
  * http(s) query) and the other bytes a valid URL cannot hold raw ('[',
  * '\\', ']', '^', '|', '`', '{', '}' anywhere), so every parser reads the
  * result alike.  '\'' goes in every part: the click handler refuses a
@@ -335,11 +336,12 @@ static int url_plain(unsigned char c, int part)
         return 1;
     switch (c) {
     case '!': case '$': case '&': case '(': case ')': case '*': case '+':
-    case ',': case '-': case '.': case '/': case ':': case ';': case '=':
-    case '@': case '_': case '~':
+    case ',': case '-': case '.': case '_': case '~':
         return 1;
+    case '/': case ':': case ';': case '=': case '@':
+        return part != PART_USERINFO;
     case '?':
-        return part != PART_PATH;
+        return part != PART_PATH && part != PART_USERINFO;
     default:
         return 0;
     }
@@ -519,6 +521,8 @@ const char *smo_url_resolve_in(apr_pool_t *p, const char *base,
     t.query = (char *)encode_part(p, smo_query_encode(p, t.query, charset),
                                   PART_QUERY);
     t.fragment = (char *)encode_part(p, t.fragment, PART_FRAGMENT);
+    t.user = (char *)encode_part(p, t.user, PART_USERINFO);
+    t.password = (char *)encode_part(p, t.password, PART_USERINFO);
     return unparse(p, &t);
 }
 

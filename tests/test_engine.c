@@ -1813,6 +1813,37 @@ START_TEST(head_opens_at_end)
 }
 END_TEST
 
+/* Found by fuzz_engine: the start of a body is held to be sniffed for
+ * binary bytes, but never past SMOHeadLimit; and an ESC kept back at the
+ * end of a chunk (the ISO-2022 check) still goes out when the engine is
+ * done before it is fed. */
+START_TEST(sniff_and_esc_within_limits)
+{
+    smo_engine_config cfg = config(URL, 0);
+    char doc[140];
+    const char *esc = "<head><title>x</title></head>\x1b";
+    rec r;
+    plan pl;
+
+    cfg.head_limit = 16;
+    memset(doc, 'a', 100);
+    strcpy(doc + 100, "<p>text</p>");
+    pl = plan_step(strlen(doc), 1);
+    run_plan(&r, &cfg, doc, strlen(doc), &pl);
+    ck_assert_msg(!r.err[0], "%s", r.err);
+    ck_assert_msg(r.max_held <= 16 + 1, "held %llu bytes, limit 16",
+                  (unsigned long long)r.max_held);
+    rec_free(&r);
+    plan_free(&pl);
+
+    cfg = config(URL, 0);
+    run_whole(&r, &cfg, esc, strlen(esc));
+    ck_assert_msg(!r.err[0], "%s", r.err);
+    check_inserted(&r, esc, LINK, strlen("<head>"), strlen("<head>"), esc);
+    rec_free(&r);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -1862,6 +1893,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, not_held_open_body_at_eof);
     tcase_add_test(tc, not_held_data_at_eof);
     tcase_add_test(tc, head_opens_at_end);
+    tcase_add_test(tc, sniff_and_esc_within_limits);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("not-html");

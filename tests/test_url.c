@@ -392,6 +392,12 @@ static const struct {
     { "http://a/b/c/d;p?q", "g;x=1/../y", "http://a/b/c/y" },
     { "http://a/b/c/d;p?q", "g?y/./x", "http://a/b/c/g?y/./x" },
     { "http://a/b/c/d;p?q", "g#s/../x", "http://a/b/c/g#s/../x" },
+    /* A user name or password the page wrote raw: encoded as the WHATWG
+     * userinfo set says (found by fuzz_url). */
+    { "http://a/b", "http://user%40\xE5vil.com@example.com/",
+      "http://user%40%E5vil.com@example.com/" },
+    { "http://a/b", "http://u s:p;w@example.com/",
+      "http://u%20s:p%3Bw@example.com/" },
 };
 
 START_TEST(resolve_table)
