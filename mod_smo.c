@@ -270,18 +270,32 @@ static void *create_server_conf(apr_pool_t *p, server_rec *s)
 /* ------------------------------------------------------------------ */
 /* Directives                                                          */
 
-static const char *set_engine(cmd_parms *cmd, void *dcfg, int on)
+/* On|Off, one word: Apache's FLAG directives ignore what follows the
+ * first word (`SMOEngine On Off` passes configtest as On), so these are
+ * TAKE1 and say so. */
+static const char *on_off(cmd_parms *cmd, const char *arg, int *out)
 {
-    (void)cmd;
-    ((smo_dir_conf *)dcfg)->engine = on;
+    if (ap_cstr_casecmp(arg, "on") == 0) {
+        *out = 1;
+    }
+    else if (ap_cstr_casecmp(arg, "off") == 0) {
+        *out = 0;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s must be On or Off, not '%s'",
+                            cmd->cmd->name, arg);
+    }
     return NULL;
 }
 
-static const char *set_canonical(cmd_parms *cmd, void *dcfg, int on)
+static const char *set_engine(cmd_parms *cmd, void *dcfg, const char *arg)
 {
-    (void)cmd;
-    ((smo_dir_conf *)dcfg)->canonical = on;
-    return NULL;
+    return on_off(cmd, arg, &((smo_dir_conf *)dcfg)->engine);
+}
+
+static const char *set_canonical(cmd_parms *cmd, void *dcfg, const char *arg)
+{
+    return on_off(cmd, arg, &((smo_dir_conf *)dcfg)->canonical);
 }
 
 /* Bytes with an optional K or M suffix (SPEC section 6). */
@@ -441,6 +455,11 @@ static const char *set_meta(cmd_parms *cmd, void *dcfg, const char *name,
                             "e.g. og:image, twitter:site, description)",
                             cmd->cmd->name, name, why);
     }
+    if (value && !smo_utf8_valid(value, strlen(value))) {
+        return apr_psprintf(cmd->pool, "%s %s: the value is not valid UTF-8 "
+                            "(write the configuration in UTF-8)",
+                            cmd->cmd->name, name);
+    }
     /* Parsed once here, so that a bad expression stops configtest with
      * the file and line; evaluated per request in meta_config(). */
     if (value && *value) {
@@ -484,11 +503,9 @@ static const char *set_meta_policy(cmd_parms *cmd, void *dcfg,
     return NULL;
 }
 
-static const char *set_auto_meta(cmd_parms *cmd, void *dcfg, int on)
+static const char *set_auto_meta(cmd_parms *cmd, void *dcfg, const char *arg)
 {
-    (void)cmd;
-    ((smo_dir_conf *)dcfg)->auto_meta = on;
-    return NULL;
+    return on_off(cmd, arg, &((smo_dir_conf *)dcfg)->auto_meta);
 }
 
 /* ---- share links (SPEC section 4) ---- */
@@ -623,6 +640,10 @@ static const char *set_network(cmd_parms *cmd, void *dcfg, const char *args)
     if (why) {
         return apr_psprintf(cmd->pool, "%s %s: bad template '%s': %s",
                             cmd->cmd->name, name, tmpl, why);
+    }
+    if (!smo_utf8_valid(label, strlen(label))) {
+        return apr_psprintf(cmd->pool, "%s %s: the label is not valid UTF-8",
+                            cmd->cmd->name, name);
     }
     if (c->networks == NULL) {
         c->networks = apr_array_make(cmd->pool, 4, sizeof(smo_network));
@@ -766,6 +787,12 @@ static const char *set_share_template(cmd_parms *cmd, void *dcfg,
         return apr_psprintf(cmd->pool, "%s: '%s' holds a NUL byte",
                             cmd->cmd->name, path);
     }
+    if (!smo_utf8_valid(buf, got)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not valid UTF-8 (save "
+                            "it as UTF-8; mod_smo writes every non-ASCII "
+                            "character as a character reference)",
+                            cmd->cmd->name, path);
+    }
     why = smo_share_check_block_template(buf);
     if (why) {
         return apr_psprintf(cmd->pool, "%s: '%s': %s", cmd->cmd->name, path,
@@ -779,37 +806,29 @@ static const char *set_share_style(cmd_parms *cmd, void *dcfg,
                                    const char *arg)
 {
     smo_dir_conf *c = dcfg;
-    const unsigned char *s;
+    const char *why;
 
     if (ap_cstr_casecmp(arg, "none") == 0) {
         c->share_style = "";
         return NULL;
     }
-    for (s = (const unsigned char *)arg; *s; s++) {
-        if (apr_isspace(*s) || apr_iscntrl(*s)) {
-            break;
-        }
-    }
-    if (*arg == '\0' || *s != '\0') {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a URL (or 'none')",
-                            cmd->cmd->name, arg);
+    why = smo_url_check_stylesheet(arg);
+    if (why) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a style sheet URL "
+                            "(or 'none'): %s", cmd->cmd->name, arg, why);
     }
     c->share_style = arg;
     return NULL;
 }
 
-static const char *set_track_clicks(cmd_parms *cmd, void *dcfg, int on)
+static const char *set_track_clicks(cmd_parms *cmd, void *dcfg, const char *arg)
 {
-    (void)cmd;
-    ((smo_dir_conf *)dcfg)->track_clicks = on;
-    return NULL;
+    return on_off(cmd, arg, &((smo_dir_conf *)dcfg)->track_clicks);
 }
 
-static const char *set_plan_cache(cmd_parms *cmd, void *dcfg, int on)
+static const char *set_plan_cache(cmd_parms *cmd, void *dcfg, const char *arg)
 {
-    (void)cmd;
-    ((smo_dir_conf *)dcfg)->plan_cache = on;
-    return NULL;
+    return on_off(cmd, arg, &((smo_dir_conf *)dcfg)->plan_cache);
 }
 
 /* A path on this server: the share links append ?n=...&u=... to it. */
@@ -904,6 +923,15 @@ static const char *set_click_allow(cmd_parms *cmd, void *dcfg,
         return apr_psprintf(cmd->pool, "%s: '%s' %s", cmd->cmd->name, arg,
                             why);
     }
+    if (strspn(arg, "*.?") == strlen(arg)) {
+        /* Allowed, as a wildcard of its own, but worth a word: the click
+         * log may then record shares of any site's pages. */
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
+                     "%s:%d: %s %s matches every host: the click handler "
+                     "redirects and logs shares of pages on any site",
+                     cmd->directive->filename, cmd->directive->line_num,
+                     cmd->cmd->name, arg);
+    }
     APR_ARRAY_PUSH(c->click_allow, const char *) = lowercase(cmd->pool, arg);
     return NULL;
 }
@@ -911,13 +939,13 @@ static const char *set_click_allow(cmd_parms *cmd, void *dcfg,
 #define SMO_CONTEXT (RSRC_CONF | ACCESS_CONF | OR_FILEINFO)
 
 static const command_rec smo_cmds[] = {
-    AP_INIT_FLAG("SMOEngine", set_engine, NULL, SMO_CONTEXT,
+    AP_INIT_TAKE1("SMOEngine", set_engine, NULL, SMO_CONTEXT,
                  "On to insert the SMO filter for text/html and "
                  "application/xhtml+xml responses (default Off)"),
     AP_INIT_TAKE1("SMOHeadLimit", set_head_limit, NULL, SMO_CONTEXT,
                   "Bytes of <head> held back so rules see the whole head, "
                   "with an optional K or M suffix (default 256K)"),
-    AP_INIT_FLAG("SMOCanonical", set_canonical, NULL, SMO_CONTEXT,
+    AP_INIT_TAKE1("SMOCanonical", set_canonical, NULL, SMO_CONTEXT,
                  "On to insert <link rel=\"canonical\"> when the page has "
                  "none (default On)"),
     AP_INIT_TAKE1("SMOBaseURL", set_base_url, NULL, SMO_CONTEXT,
@@ -935,7 +963,7 @@ static const command_rec smo_cmds[] = {
     AP_INIT_TAKE1("SMOMetaPolicy", set_meta_policy, NULL, SMO_CONTEXT,
                   "'keep' (the page's own values win, default) or "
                   "'override' (SMOMeta values replace them)"),
-    AP_INIT_FLAG("SMOAutoMeta", set_auto_meta, NULL, SMO_CONTEXT,
+    AP_INIT_TAKE1("SMOAutoMeta", set_auto_meta, NULL, SMO_CONTEXT,
                  "On to derive og:title, og:description, og:url, og:type, "
                  "og:locale and twitter:card from the page (default On)"),
     AP_INIT_ITERATE("SMOShare", set_share, NULL, SMO_CONTEXT,
@@ -957,7 +985,7 @@ static const command_rec smo_cmds[] = {
     AP_INIT_TAKE1("SMOShareStyle", set_share_style, NULL, SMO_CONTEXT,
                   "URL of a style sheet linked in the head of pages with "
                   "a share block, or 'none'"),
-    AP_INIT_FLAG("SMOTrackClicks", set_track_clicks, NULL, SMO_CONTEXT,
+    AP_INIT_TAKE1("SMOTrackClicks", set_track_clicks, NULL, SMO_CONTEXT,
                  "On to send share links through the smo-click handler "
                  "(default Off)"),
     AP_INIT_TAKE1("SMOClickURL", set_click_url, NULL, SMO_CONTEXT,
@@ -968,7 +996,7 @@ static const command_rec smo_cmds[] = {
     AP_INIT_ITERATE("SMOClickAllowHost", set_click_allow, NULL, SMO_CONTEXT,
                     "Hosts besides this server's whose pages the click "
                     "handler accepts, or 'none'"),
-    AP_INIT_FLAG("SMOPlanCache", set_plan_cache, NULL, SMO_CONTEXT,
+    AP_INIT_TAKE1("SMOPlanCache", set_plan_cache, NULL, SMO_CONTEXT,
                  "Off to parse every response of a static file again "
                  "instead of reusing the edits of the first (default On)"),
     {NULL}

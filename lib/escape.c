@@ -897,3 +897,20 @@ const char *smo_query_encode(apr_pool_t *p, const char *s,
     apr_xlate_close(xl);
     return finish(&o);
 }
+
+int smo_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, adv;
+
+    while (i < len) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        if (utf8_next(u + i, len - i, &adv) < 0)
+            return 0;
+        i += adv;
+    }
+    return 1;
+}

@@ -92,4 +92,7 @@ const char *smo_query_encode(apr_pool_t *p, const char *s,
  * so that neither what we read nor what we insert is markup there. */
 int smo_charset_unwritable(const char *charset);
 
+/* Is `s` (len bytes) well-formed UTF-8 (RFC 3629)? */
+int smo_utf8_valid(const char *s, size_t len);
+
 #endif

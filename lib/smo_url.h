@@ -87,4 +87,19 @@ const char *smo_url_strip(apr_pool_t *p, const char *url,
  * invalid port). */
 const char *smo_url_host(apr_pool_t *p, const char *url, const char **err);
 
+/* A host as mod_smo accepts it in a URL it writes or is configured with:
+ * a DNS name or IPv4 address (letters, digits, '-', '_', '.'; no empty
+ * label, labels of at most 63 and names of at most 253 bytes) or an IPv6
+ * literal without its brackets. */
+int smo_url_valid_host(const char *host);
+
+/* A port as written: empty (the default), or digits giving 1..65535. */
+int smo_url_valid_port(const char *port);
+
+/* Why `u` cannot name the style sheet of SMOShareStyle, or NULL: an
+ * absolute http(s) URL with a valid host and port, a protocol-relative
+ * one, or a path; no other scheme (javascript:, data:...), no whitespace,
+ * control or non-ASCII byte, no invalid percent-escape. */
+const char *smo_url_check_stylesheet(const char *u);
+
 #endif

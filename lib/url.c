@@ -66,6 +66,19 @@ static int valid_host(const char *h)
     /* Empty labels ("." , "a..b", ".a") name no host. */
     if (!v6 && (*c == '.' || strstr(h, "..")))
         return 0;
+    /* DNS (RFC 1035): a label has at most 63 bytes, a name at most 253
+     * (one more for a trailing dot). */
+    if (!v6) {
+        size_t n = strlen(h), label = 0;
+
+        if (n > 253 + (h[n - 1] == '.'))
+            return 0;
+        for (const char *d = h; *d; d++) {
+            label = *d == '.' ? 0 : label + 1;
+            if (label > 63)
+                return 0;
+        }
+    }
     for (; *c; c++) {
         if (v6 ? !(is_hex(*c) || *c == ':' || *c == '.')
                : !(is_alpha(*c) || is_digit(*c) || *c == '-' || *c == '.'
@@ -90,6 +103,25 @@ static int valid_port(const char *s)
             return 0;
     }
     return v > 0;
+}
+
+int smo_url_valid_host(const char *host)
+{
+    return host && valid_host(host);
+}
+
+int smo_url_valid_port(const char *port)
+{
+    return valid_port(port);
+}
+
+/* Every '%' starts an escape of two hex digits. */
+static int escapes_valid(const char *s)
+{
+    for (; (s = strchr(s, '%')) != NULL; s++)
+        if (!is_hex((unsigned char)s[1]) || !is_hex((unsigned char)s[2]))
+            return 0;
+    return 1;
 }
 
 static int has_space_or_control(const char *s)
@@ -147,6 +179,10 @@ const char *smo_url_parse_base(apr_pool_t *p, const char *s,
                "(use punycode and percent-encoding)";
         return NULL;
     }
+    if (!escapes_valid(s)) {
+        *err = "'%' not followed by two hex digits (write %25 for '%')";
+        return NULL;
+    }
     if (apr_uri_parse(p, s, &u) != APR_SUCCESS) {
         *err = "not a valid URL";
         return NULL;
@@ -176,7 +212,8 @@ const char *smo_url_parse_base(apr_pool_t *p, const char *s,
         return NULL;
     }
     if (!valid_host(u.hostname)) {
-        *err = "invalid host in URL";
+        *err = "invalid host in URL (letters, digits, '-' and '.', labels "
+               "of at most 63 and names of at most 253 characters)";
         return NULL;
     }
     if (u.path && u.path[0] == '/' && u.path[1] == '/') {
@@ -591,4 +628,59 @@ const char *smo_url_host(apr_pool_t *p, const char *url, const char **err)
         host[n - 1] = '\0';
     *err = NULL;
     return host;
+}
+
+const char *smo_url_check_stylesheet(const char *u)
+{
+    const unsigned char *c = (const unsigned char *)u;
+    char scheme[16];
+    size_t n = 0;
+
+    if (!u || !*u)
+        return "empty URL";
+    for (; *c; c++)
+        if (*c <= 0x20 || *c >= 0x7F || *c == '"' || *c == '<' || *c == '>'
+            || *c == '\\')
+            return "a URL holds no whitespace, control or non-ASCII "
+                   "character, quote, '<', '>' or backslash "
+                   "(percent-encode them)";
+    if (!escapes_valid(u))
+        return "'%' not followed by two hex digits (write %25 for '%')";
+    /* A scheme as browsers read it (RFC 3986 3.1); anything before the
+     * first '/', '?' or '#' that ends in ':' is one. */
+    for (c = (const unsigned char *)u; is_alpha(*c) || (n && (is_digit(*c)
+             || *c == '+' || *c == '-' || *c == '.')); c++)
+        if (n < sizeof scheme - 1)
+            scheme[n++] = (char)to_lower(*c);
+    scheme[n] = '\0';
+    if (*c == ':' && strcmp(scheme, "http") && strcmp(scheme, "https"))
+        return "only an http:// or https:// URL or a path may name a style "
+               "sheet (no javascript:, data: or other scheme)";
+    if (*c == ':' && (c[1] != '/' || c[2] != '/'))
+        return "an absolute URL is http://HOST/... or https://HOST/...";
+    if (*c == ':' || (u[0] == '/' && u[1] == '/')) {
+        /* The authority, of an absolute or a protocol-relative URL. */
+        const char *a = *c == ':' ? (const char *)c + 3 : u + 2;
+        const char *end, *colon;
+        char host[256], port[8];
+        size_t hn;
+
+        end = a + strcspn(a, "/?#");
+        if (memchr(a, '@', (size_t)(end - a)))
+            return "no user name or password in the URL";
+        colon = memchr(a, ':', (size_t)(end - a));
+        hn = (size_t)((colon ? colon : end) - a);
+        if (hn == 0 || hn >= sizeof host
+            || (colon && (size_t)(end - colon - 1) >= sizeof port))
+            return "invalid host or port";
+        memcpy(host, a, hn);
+        host[hn] = '\0';
+        if (colon) {
+            memcpy(port, colon + 1, (size_t)(end - colon - 1));
+            port[end - colon - 1] = '\0';
+        }
+        if (!valid_host(host) || (colon && !valid_port(port)))
+            return "invalid host or port";
+    }
+    return NULL;
 }

@@ -466,6 +466,21 @@ START_TEST(conv_large)
 }
 END_TEST
 
+/* Configuration text must be UTF-8 (issue 13, item 11). */
+START_TEST(utf8_validity)
+{
+    ck_assert(smo_utf8_valid("", 0));
+    ck_assert(smo_utf8_valid("plain", 5));
+    ck_assert(smo_utf8_valid("Caf\xC3\xA9 \xE2\x98\x83 \xF0\x9F\x98\x80", 14));
+    ck_assert(smo_utf8_valid("a\0b", 3));
+    ck_assert(!smo_utf8_valid("Caf\xE9", 4));           /* latin1 */
+    ck_assert(!smo_utf8_valid("\xC3", 1));              /* cut short */
+    ck_assert(!smo_utf8_valid("\xC0\xAF", 2));          /* overlong */
+    ck_assert(!smo_utf8_valid("\xED\xA0\x80", 3));      /* surrogate */
+    ck_assert(!smo_utf8_valid("\xF4\x90\x80\x80", 4));  /* past U+10FFFF */
+}
+END_TEST
+
 /* A NUL byte converts to U+0000 and the length says so, in every
  * charset: the page text after it is not lost. */
 START_TEST(conv_nul)
@@ -579,6 +594,7 @@ static Suite *escape_suite(void)
                         (int)(sizeof conv_cases / sizeof conv_cases[0]));
     tcase_add_test(tc, conv_large);
     tcase_add_test(tc, conv_nul);
+    tcase_add_test(tc, utf8_validity);
     tcase_add_test(tc, query_in_charset);
     tcase_add_test(tc, unwritable_charsets);
     suite_add_tcase(s, tc);

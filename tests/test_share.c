@@ -146,6 +146,16 @@ START_TEST(test_mastodon_instance)
     ck_assert_ptr_nonnull(smo_share_check_instance("https://a.example"));
     ck_assert_ptr_nonnull(smo_share_check_instance(""));
     ck_assert_ptr_null(smo_share_check_instance("mastodon.social"));
+    /* Host syntax (issue 13, item 11). */
+    ck_assert_ptr_nonnull(smo_share_check_instance("a..b"));
+    ck_assert_ptr_nonnull(smo_share_check_instance(
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.social"));
+    ck_assert_ptr_null(smo_share_check_template("https://n.example:8443/?u={url}"));
+    ck_assert_ptr_null(smo_share_check_template("https://[2001:db8::1]:8443/?u={url}"));
+    ck_assert_ptr_nonnull(smo_share_check_template("https://n.example:99999/?u={url}"));
+    ck_assert_ptr_nonnull(smo_share_check_template("https://n.example:0/?u={url}"));
+    ck_assert_ptr_nonnull(smo_share_check_template("https://n..example/?u={url}"));
+    ck_assert_ptr_nonnull(smo_share_check_template("https://[2001:db8::1/?u={url}"));
 
     /* The instance is for mastodon only. */
     ck_assert_str_eq(smo_share_url(pool, smo_share_builtin(

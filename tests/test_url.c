@@ -531,6 +531,54 @@ START_TEST(host_table)
 }
 END_TEST
 
+/* The configuration's validators (issue 13, item 11). */
+START_TEST(config_validators)
+{
+    static const char *const ok_styles[] = {
+        "/css/smo.css", "smo.css", "https://cdn.example.com/smo.css",
+        "HTTP://cdn.example.com:8080/a.css?v=2", "//cdn.example.com/a.css",
+        "/a%20b.css",
+    };
+    static const char *const bad_styles[] = {
+        "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/css,a",
+        "vbscript:x", " https://a.example/x.css", "java\tscript:x",
+        "https:cdn.example.com/a.css", "https://cdn..example/a.css",
+        "https://cdn.example:99999/a.css", "//u@cdn.example/a.css",
+        "/a%zz.css", "/caf\xC3\xA9.css", "/a\"b.css", "",
+    };
+    char label64[80], long_name[300];
+
+    for (size_t i = 0; i < sizeof ok_styles / sizeof *ok_styles; i++)
+        ck_assert_msg(!smo_url_check_stylesheet(ok_styles[i]), "%s: %s",
+                      ok_styles[i], smo_url_check_stylesheet(ok_styles[i]));
+    for (size_t i = 0; i < sizeof bad_styles / sizeof *bad_styles; i++)
+        ck_assert_msg(smo_url_check_stylesheet(bad_styles[i]) != NULL,
+                      "accepted %s", bad_styles[i]);
+
+    memset(label64, 'a', 64);
+    strcpy(label64 + 64, ".example");
+    memset(long_name, 0, sizeof long_name);
+    for (size_t i = 0; i < 254; i++)
+        long_name[i] = i % 2 ? '.' : 'a';
+    ck_assert(smo_url_valid_host("www.example.com"));
+    ck_assert(smo_url_valid_host("www.example.com."));
+    ck_assert(smo_url_valid_host("2001:db8::1"));
+    ck_assert(!smo_url_valid_host("a..b"));
+    ck_assert(!smo_url_valid_host(label64));
+    label64[1] = '.';   /* labels of 1 and 62 bytes */
+    ck_assert(smo_url_valid_host(label64));
+    long_name[253] = '\0';   /* 253 bytes ending in 'a' */
+    ck_assert(smo_url_valid_host(long_name));
+    long_name[253] = 'a';     /* 254 */
+    ck_assert(!smo_url_valid_host(long_name));
+    ck_assert(!smo_url_valid_host("exa mple.com"));
+    ck_assert(!smo_url_valid_host(""));
+    ck_assert(smo_url_valid_port("") && smo_url_valid_port("65535"));
+    ck_assert(!smo_url_valid_port("0") && !smo_url_valid_port("65536"));
+    ck_assert(!smo_url_valid_port("8a"));
+}
+END_TEST
+
 static Suite *url_suite(void)
 {
     Suite *s = suite_create("url");
@@ -567,6 +615,7 @@ static Suite *url_suite(void)
     tc = tcase_create("host");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_loop_test(tc, host_table, 0, N(host_cases));
+    tcase_add_test(tc, config_validators);
     suite_add_tcase(s, tc);
 #undef N
     return s;

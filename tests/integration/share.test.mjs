@@ -468,7 +468,8 @@ function configtest(lines) {
     const load = ['mpm_event', 'authz_core'].filter((m) => !builtIn.includes(`mod_${m}.c`))
       .map((m) => `LoadModule ${m}_module ${MODULES_DIR}/mod_${m}.so`);
     const inc = path.join(dir, 'site.conf');
-    fs.writeFileSync(inc, lines.join('\n') + '\n');
+    // A line may be a Buffer: bytes that are not UTF-8.
+    fs.writeFileSync(inc, Buffer.concat(lines.map((l) => Buffer.concat([Buffer.isBuffer(l) ? l : Buffer.from(l), Buffer.from('\n')]))));
     const main = path.join(dir, 'httpd.conf');
     fs.writeFileSync(main, [
       `ServerRoot "${dir}"`, ...load, `LoadModule smo_module "${MOD_SMO}"`,
@@ -477,6 +478,7 @@ function configtest(lines) {
     ].join('\n'));
     fs.writeFileSync(path.join(dir, 'ok-block.html'), BLOCK_TEMPLATE);
     fs.writeFileSync(path.join(dir, 'no-links.html'), '<div>{title}</div>\n');
+    fs.writeFileSync(path.join(dir, 'latin1-block.html'), Buffer.from('<nav>Partag\xe9 {links}</nav>\n', 'latin1'));
     const r = spawnSync(HTTPD, ['-t', '-f', main], { encoding: 'utf8', env: { PATH: process.env.PATH, LANG: 'C' } });
     return { status: r.status, out: `${r.stdout}${r.stderr}`, inc };
   } finally {
@@ -519,7 +521,30 @@ describe('configtest', () => {
     ['SMOClickURL not a path', ['SMOClickURL smo/click'], 1, /SMOClickURL/],
     ['SMOTrackClicks not a flag', ['SMOTrackClicks yes'], 1, /SMOTrackClicks/],
     ['SMOClickAllowHost with a URL', ['SMOClickAllowHost ok.example https://partner.example/'], 1, /SMOClickAllowHost/],
+    // Accepted silently before (issue 13, item 11).
+    ['a javascript: style sheet', ['SMOShareStyle javascript:alert(1)'], 1, /SMOShareStyle/],
+    ['a JaVaScRiPt: style sheet', ['SMOShareStyle JaVaScRiPt:alert(1)'], 1, /SMOShareStyle/],
+    ['a data: style sheet', ['SMOShareStyle "data:text/css,a{}"'], 1, /SMOShareStyle/],
+    ['a style sheet on a bad port', ['SMOShareStyle https://cdn.example:99999/smo.css'], 1, /SMOShareStyle/],
+    ['a Mastodon instance with an empty label', ['SMOMastodonInstance a..b'], 1, /SMOMastodonInstance/],
+    ['a Mastodon instance with a 64-byte label', [`SMOMastodonInstance ${'a'.repeat(64)}.example`], 1, /SMOMastodonInstance/],
+    ['a template on an invalid port', ['SMONetwork n "https://n.example:99999/?u={url}"'], 1, /SMONetwork/],
+    ['a template on port 0', ['SMONetwork n "https://n.example:0/?u={url}"'], 1, /SMONetwork/],
+    ['a template with an empty host label', ['SMONetwork n "https://n..example/?u={url}"'], 1, /SMONetwork/],
+    ['a label that is not UTF-8', [Buffer.from('SMONetwork n "https://n.example/?u={url}" "Partag\xe9"', 'latin1')], 1, /not valid UTF-8/],
+    ['a base URL with a bad escape', ['SMOBaseURL https://www.example.com/%zz'], 1, /SMOBaseURL/],
+    ['a base URL with an over-long host', [`SMOBaseURL https://${Array(5).fill('a'.repeat(60)).join('.')}.example`], 1, /SMOBaseURL/],
+    ['SMOEngine On Off', ['SMOEngine On Off'], 1, /SMOEngine/],
+    ['SMOCanonical with two words', ['SMOCanonical Off On'], 1, /SMOCanonical/],
+    ['a share template that is not UTF-8', ['SMOShareTemplate latin1-block.html'], 1, /not valid UTF-8/],
+    ['an SMOMeta value that is not UTF-8', [Buffer.from('SMOMeta og:site_name "Caf\xe9"', 'latin1')], 1, /not valid UTF-8/],
   ];
+  it('accepts SMOClickAllowHost * with a warning naming file and line', () => {
+    const r = configtest(['# first', 'SMOClickAllowHost *']);
+    assert.equal(r.status, 0, r.out);
+    assert.ok(r.out.includes(`${r.inc}:2: SMOClickAllowHost * matches every host`), r.out);
+  });
+
   for (const [what, lines, line, msg] of cases) {
     it(`refuses ${what}, naming file and line`, () => {
       const r = configtest(lines);
