@@ -725,8 +725,10 @@ int smo_engine_feed(smo_engine *e, const char *buf, size_t len)
     if (!e->sniffed && !e->done)
         return sniff(e, buf, len);
     if (e->done) {
-        /* Nothing more to change: the bytes go as they are. */
-        e->passed_through += len;
+        /* Nothing more to change: the bytes go as they are (after an ESC
+         * still kept back, if the engine got done without feeding it). */
+        e->passed_through += len + (size_t)e->esc_pending;
+        e->esc_pending = 0;
         return smo_rewriter_release(e->rw, smo_tokenizer_offset(e->tok) +
                                                e->passed_through);
     }
@@ -796,7 +798,9 @@ int smo_engine_flush(smo_engine *e)
         elog(e, "FLUSH inside the head: metadata goes where the head ends");
     }
     e->holding = 0;
-    return e->done ? 0 : release(e);
+    if (!e->done && (rv = release(e)) != 0)
+        return rv;
+    return e->done && e->esc_pending ? stop(e, 0) : 0;
 }
 
 /* At the end of the stream, before the tokenizer hears of it: does the
@@ -900,6 +904,8 @@ int smo_engine_finish(smo_engine *e)
             return rv;
         e->done = 1;
     }
+    e->passed_through += (size_t)e->esc_pending;
+    e->esc_pending = 0;
     return smo_rewriter_release(e->rw, smo_tokenizer_offset(e->tok) +
                                            e->passed_through);
 }
