@@ -323,8 +323,12 @@ static void begin_tag(smo_tokenizer *t, int is_end)
 
 static inline void name_add(smo_tokenizer *t, unsigned char c)
 {
+    /* WHATWG unexpected-null-character: the name holds U+FFFD there.  A
+     * byte for byte stand-in (0xFF, never in UTF-8, so no name a rule
+     * matches) keeps name_len the raw length, and "title\0" is no title
+     * to a rule that reads the name as a C string either. */
     if (t->tag.name_len < SMO_TAG_NAME_MAX)
-        t->tag.name[t->tag.name_len] = (char)lower(c);
+        t->tag.name[t->tag.name_len] = c ? (char)lower(c) : (char)0xFF;
     t->tag.name_len++;
 }
 

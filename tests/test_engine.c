@@ -1844,6 +1844,38 @@ START_TEST(sniff_and_esc_within_limits)
 }
 END_TEST
 
+/* Found by fuzz_engine: a NUL in a tag name is U+FFFD (WHATWG), so
+ * <title\0> is no title: og:title is not taken from its text, whatever
+ * the chunking (its whitespace was read in the data state). */
+START_TEST(nul_in_tag_name)
+{
+    const char *d = "><title\0>a\f<";
+    size_t len = 12;
+    apr_pool_t *p;
+    smo_meta_config mc;
+    smo_engine_config cfg;
+    rec whole, bytes;
+    plan pl;
+
+    ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
+    cfg = meta_config(&mc, p);
+    run_whole(&whole, &cfg, d, len);
+    pl = plan_step(len, 1);
+    run_plan(&bytes, &cfg, d, len, &pl);
+    check_insert_only(&whole, d, len, "whole");
+    ck_assert_msg(whole.out.len == bytes.out.len &&
+                      memcmp(whole.out.s, bytes.out.s, whole.out.len) == 0,
+                  "chunking changed the output:\n%s\n---\n%s", whole.out.s,
+                  bytes.out.s);
+    ck_assert_msg(!strstr(whole.out.s, "og:title"), "og:title from <title\\0>:"
+                  "\n%s", whole.out.s);
+    rec_free(&whole);
+    rec_free(&bytes);
+    plan_free(&pl);
+    apr_pool_destroy(p);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -1894,6 +1926,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, not_held_data_at_eof);
     tcase_add_test(tc, head_opens_at_end);
     tcase_add_test(tc, sniff_and_esc_within_limits);
+    tcase_add_test(tc, nul_in_tag_name);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("not-html");
