@@ -973,6 +973,18 @@ static void key_list(keybuf *k, const apr_array_header_t *a)
         key_str(k, APR_ARRAY_IDX(a, i, const char *));
 }
 
+/* A list of networks (const smo_network *), each with all it writes. */
+static void key_networks(keybuf *k, const apr_array_header_t *nets)
+{
+    key_num(k, nets ? (uint64_t)nets->nelts : 0);
+    for (int i = 0; nets && i < nets->nelts; i++) {
+        const smo_network *n = APR_ARRAY_IDX(nets, i, const smo_network *);
+        key_str(k, n ? n->name : NULL);
+        key_str(k, n ? n->tmpl : NULL);
+        key_str(k, n ? n->label : NULL);
+    }
+}
+
 const char *smo_engine_config_key(apr_pool_t *p, const smo_engine_config *cfg,
                                   size_t *len)
 {
@@ -1003,26 +1015,13 @@ const char *smo_engine_config_key(apr_pool_t *p, const smo_engine_config *cfg,
     }
     key_num(k, s != NULL);
     if (s) {
-        key_num(k, s->networks ? (uint64_t)s->networks->nelts : 0);
-        for (int i = 0; s->networks && i < s->networks->nelts; i++) {
-            const smo_network *n = APR_ARRAY_IDX(s->networks, i,
-                                                 const smo_network *);
-            key_str(k, n ? n->name : NULL);
-            key_str(k, n ? n->tmpl : NULL);
-            key_str(k, n ? n->label : NULL);
-        }
+        key_networks(k, s->networks);
         key_num(k, (uint64_t)s->track_clicks);
         key_str(k, s->click_url);
         key_num(k, s->click != NULL);
         if (s->click) {
             const smo_click_config *c = s->click;
-            key_num(k, c->networks ? (uint64_t)c->networks->nelts : 0);
-            for (int i = 0; c->networks && i < c->networks->nelts; i++) {
-                const smo_network *n = APR_ARRAY_IDX(c->networks, i,
-                                                     const smo_network *);
-                key_str(k, n ? n->name : NULL);
-                key_str(k, n ? n->tmpl : NULL);
-            }
+            key_networks(k, c->networks);
             key_num(k, (uint64_t)c->builtins);
             key_str(k, c->mastodon);
             key_list(k, c->own_hosts);

@@ -255,42 +255,6 @@ static void put_escaped(void *ctx, strbuf *b, const char *s, size_t n)
 
 /* ---- share-intent URLs ------------------------------------------------ */
 
-/* host[:port] of a template, n bytes (an IPv6 literal in brackets). */
-static int authority_valid(const char *a, size_t n)
-{
-    char host[256], port[8];
-    const char *colon, *h = a;
-    size_t hn;
-
-    if (n && a[0] == '[') {
-        const char *close = memchr(a, ']', n);
-        if (!close)
-            return 0;
-        h = a + 1;
-        hn = (size_t)(close - h);
-        colon = close + 1 < a + n ? close + 1 : NULL;
-        if (colon && *colon != ':')
-            return 0;
-    } else {
-        colon = memchr(a, ':', n);
-        hn = (size_t)((colon ? colon : a + n) - a);
-    }
-    if (hn == 0 || hn >= sizeof host)
-        return 0;
-    memcpy(host, h, hn);
-    host[hn] = '\0';
-    if (colon) {
-        size_t pn = (size_t)(a + n - colon - 1);
-        if (pn >= sizeof port)
-            return 0;
-        memcpy(port, colon + 1, pn);
-        port[pn] = '\0';
-        if (!smo_url_valid_port(port))
-            return 0;
-    }
-    return smo_url_valid_host(host);
-}
-
 const char *smo_share_check_template(const char *tmpl)
 {
     const char *s, *auth = NULL;
@@ -311,7 +275,7 @@ const char *smo_share_check_template(const char *tmpl)
         if (memchr(auth, '{', n) || memchr(auth, '@', n))
             return "the template's host must be written out (no "
                    "placeholder, no userinfo)";
-        if (!authority_valid(auth, n))
+        if (!smo_url_valid_authority(auth, n))
             return "the template's URL has an invalid host or port";
     }
     for (s = tmpl; *s; s++) {

@@ -93,8 +93,10 @@ const char *smo_url_host(apr_pool_t *p, const char *url, const char **err);
  * literal without its brackets. */
 int smo_url_valid_host(const char *host);
 
-/* A port as written: empty (the default), or digits giving 1..65535. */
-int smo_url_valid_port(const char *port);
+/* The `n` bytes at `a` are HOST or HOST:PORT as a URL's authority holds
+ * them: a valid host (above; an IPv6 literal in brackets), a port that is
+ * empty or 1..65535, no user name or password. */
+int smo_url_valid_authority(const char *a, size_t n);
 
 /* Why `u` cannot name the style sheet of SMOShareStyle, or NULL: an
  * absolute http(s) URL with a valid host and port, a protocol-relative

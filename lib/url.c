@@ -110,9 +110,41 @@ int smo_url_valid_host(const char *host)
     return host && valid_host(host);
 }
 
-int smo_url_valid_port(const char *port)
+int smo_url_valid_authority(const char *a, size_t n)
 {
-    return valid_port(port);
+    char host[256], port[8];
+    const char *colon, *h = a;
+    size_t hn;
+
+    if (memchr(a, '@', n))
+        return 0;
+    if (n && a[0] == '[') {
+        const char *close = memchr(a, ']', n);
+        if (!close)
+            return 0;
+        h = a + 1;
+        hn = (size_t)(close - h);
+        colon = close + 1 < a + n ? close + 1 : NULL;
+        if (colon && *colon != ':')
+            return 0;
+    } else {
+        colon = memchr(a, ':', n);
+        hn = (size_t)((colon ? colon : a + n) - a);
+    }
+    if (hn == 0 || hn >= sizeof host)
+        return 0;
+    memcpy(host, h, hn);
+    host[hn] = '\0';
+    if (colon) {
+        size_t pn = (size_t)(a + n - colon - 1);
+        if (pn >= sizeof port)
+            return 0;
+        memcpy(port, colon + 1, pn);
+        port[pn] = '\0';
+        if (!valid_port(port))
+            return 0;
+    }
+    return valid_host(host);
 }
 
 /* Every '%' starts an escape of two hex digits. */
@@ -661,26 +693,9 @@ const char *smo_url_check_stylesheet(const char *u)
     if (*c == ':' || (u[0] == '/' && u[1] == '/')) {
         /* The authority, of an absolute or a protocol-relative URL. */
         const char *a = *c == ':' ? (const char *)c + 3 : u + 2;
-        const char *end, *colon;
-        char host[256], port[8];
-        size_t hn;
 
-        end = a + strcspn(a, "/?#");
-        if (memchr(a, '@', (size_t)(end - a)))
-            return "no user name or password in the URL";
-        colon = memchr(a, ':', (size_t)(end - a));
-        hn = (size_t)((colon ? colon : end) - a);
-        if (hn == 0 || hn >= sizeof host
-            || (colon && (size_t)(end - colon - 1) >= sizeof port))
-            return "invalid host or port";
-        memcpy(host, a, hn);
-        host[hn] = '\0';
-        if (colon) {
-            memcpy(port, colon + 1, (size_t)(end - colon - 1));
-            port[end - colon - 1] = '\0';
-        }
-        if (!valid_host(host) || (colon && !valid_port(port)))
-            return "invalid host or port";
+        if (!smo_url_valid_authority(a, strcspn(a, "/?#")))
+            return "invalid host or port, or a user name in the URL";
     }
     return NULL;
 }

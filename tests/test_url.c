@@ -573,9 +573,15 @@ START_TEST(config_validators)
     ck_assert(!smo_url_valid_host(long_name));
     ck_assert(!smo_url_valid_host("exa mple.com"));
     ck_assert(!smo_url_valid_host(""));
-    ck_assert(smo_url_valid_port("") && smo_url_valid_port("65535"));
-    ck_assert(!smo_url_valid_port("0") && !smo_url_valid_port("65536"));
-    ck_assert(!smo_url_valid_port("8a"));
+    ck_assert(smo_url_valid_authority("a.example:", 10));
+    ck_assert(smo_url_valid_authority("a.example:65535", 15));
+    ck_assert(smo_url_valid_authority("[2001:db8::1]:8443", 18));
+    ck_assert(!smo_url_valid_authority("a.example:0", 11));
+    ck_assert(!smo_url_valid_authority("a.example:65536", 15));
+    ck_assert(!smo_url_valid_authority("a.example:8a", 12));
+    ck_assert(!smo_url_valid_authority("u@a.example", 11));
+    ck_assert(!smo_url_valid_authority("[2001:db8::1", 12));
+    ck_assert(!smo_url_valid_authority("", 0));
 }
 END_TEST
 
