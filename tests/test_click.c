@@ -13,6 +13,7 @@
 
 #include "../lib/smo_click.h"
 #include "../lib/smo_escape.h"
+#include "toolkit.h"
 
 /* Networks with only {url} in their template, so the expected Location is
  * the template's prefix followed by the percent-encoded page URL. */
@@ -27,7 +28,6 @@ static const smo_network email = { "email", "mailto:?body={url}", "Email" };
 
 #define FB_PREFIX "https://www.facebook.com/sharer/sharer.php?u="
 
-static apr_pool_t *pool;
 static smo_click_config cfg;
 
 static apr_array_header_t *strings(const char *const *v)
@@ -54,7 +54,7 @@ static void setup(void)
     };
     apr_array_header_t *nets;
 
-    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
+    tk_pool_setup();
     memset(&cfg, 0, sizeof cfg);
     nets = apr_array_make(pool, 4, sizeof(const smo_network *));
     APR_ARRAY_PUSH(nets, const smo_network *) = &facebook;
@@ -64,11 +64,6 @@ static void setup(void)
     cfg.own_hosts = strings(own);
     cfg.allow_hosts = strings(allow);
     cfg.strip_params = strings(strip);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
 }
 
 /* The query a share link carries: u percent-encoded as a whole. */
@@ -647,7 +642,7 @@ static Suite *click_suite(void)
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
     tc = tcase_create("accept");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, tk_pool_teardown);
     tcase_add_loop_test(tc, accept_table, 0, N(accepted));
     tcase_add_test(tc, accept_raw_query);
     tcase_add_test(tc, accept_networks);
@@ -660,7 +655,7 @@ static Suite *click_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("refuse");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, tk_pool_teardown);
     tcase_add_loop_test(tc, refuse_table, 0, N(refused));
     tcase_add_test(tc, refuse_null_query);
     tcase_add_test(tc, refuse_no_networks);
@@ -669,7 +664,7 @@ static Suite *click_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("property");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, tk_pool_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, property_only_own_hosts);
     suite_add_tcase(s, tc);
@@ -677,16 +672,4 @@ static Suite *click_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    sr = srunner_create(click_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+const tk_program tk_tests = { click_suite, 0, NULL };

@@ -8,18 +8,7 @@
 #include <apr_pools.h>
 
 #include "../lib/smo_escape.h"
-
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-}
+#include "toolkit.h"
 
 static const char *esc(const char *s)
 {
@@ -555,7 +544,7 @@ static Suite *escape_suite(void)
     TCase *tc;
 
     tc = tcase_create("attr");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tk_pool_setup, tk_pool_teardown);
     tcase_add_loop_test(tc, attr_table, 0,
                         (int)(sizeof attr_cases / sizeof attr_cases[0]));
     tcase_add_test(tc, attr_nul_inside);
@@ -567,7 +556,7 @@ static Suite *escape_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("decode");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tk_pool_setup, tk_pool_teardown);
     tcase_add_loop_test(tc, dec_table, 0,
                         (int)(sizeof dec_cases / sizeof dec_cases[0]));
     tcase_add_test(tc, dec_nul);
@@ -576,20 +565,20 @@ static Suite *escape_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("whitespace");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tk_pool_setup, tk_pool_teardown);
     tcase_add_loop_test(tc, ws_table, 0,
                         (int)(sizeof ws_cases / sizeof ws_cases[0]));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("percent");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tk_pool_setup, tk_pool_teardown);
     tcase_add_test(tc, pct_encode);
     tcase_add_test(tc, pct_decode);
     tcase_add_test(tc, pct_round_trip_all_bytes);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("charset");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tk_pool_setup, tk_pool_teardown);
     tcase_add_loop_test(tc, conv_table, 0,
                         (int)(sizeof conv_cases / sizeof conv_cases[0]));
     tcase_add_test(tc, conv_large);
@@ -601,16 +590,4 @@ static Suite *escape_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    sr = srunner_create(escape_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+const tk_program tk_tests = { escape_suite, 0, NULL };

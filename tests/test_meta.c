@@ -15,8 +15,8 @@
 #include "../lib/smo_meta.h"
 #include "../lib/smo_tokenizer.h"
 #include "../lib/smo_treesim.h"
+#include "toolkit.h"
 
-static apr_pool_t *pool;
 static smo_meta_config cfg;
 static apr_array_header_t *props;
 static apr_array_header_t *removals;
@@ -29,7 +29,7 @@ static void setup(void)
     };
     apr_array_header_t *globs;
 
-    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
+    tk_pool_setup();
     globs = apr_array_make(pool, 16, sizeof(const char *));
     for (size_t i = 0; i < sizeof dflt / sizeof dflt[0]; i++)
         APR_ARRAY_PUSH(globs, const char *) = dflt[i];
@@ -42,11 +42,6 @@ static void setup(void)
     cfg.canonical_url = "https://example.com/blog/post?id=3";
     cfg.page_url = "https://example.com/blog/post";
     cfg.strip_globs = globs;
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
 }
 
 static void conf(const char *name, const char *value)
@@ -927,7 +922,7 @@ static Suite *meta_suite(void)
     Suite *s = suite_create("meta");
     TCase *tc = tcase_create("core");
 
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, tk_pool_teardown);
     tcase_add_test(tc, test_all_derived);
     tcase_add_test(tc, test_bare_page);
     tcase_add_test(tc, test_xhtml);
@@ -974,17 +969,4 @@ static Suite *meta_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr;
-    int failed;
-
-    if (apr_initialize() != APR_SUCCESS)
-        return EXIT_FAILURE;
-    sr = srunner_create(meta_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+const tk_program tk_tests = { meta_suite, 0, NULL };

@@ -11,118 +11,35 @@
 #include <apr_strings.h>
 
 #include "../lib/smo_rewriter.h"
+#include "toolkit.h"
 
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-}
-
-typedef struct {
-    char *s;
-    size_t n, cap;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *p, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *s = apr_palloc(pool, cap);
-        if (b->n)
-            memcpy(s, b->s, b->n);
-        b->s = s;
-        b->cap = cap;
-    }
-    if (n)
-        memcpy(b->s + b->n, p, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
-
-/* A sink that rebuilds the output from the input and logs every call:
- * "P<upto>" pass, "D<upto>" drop, "I'bytes'" insert. */
-typedef struct {
-    const char *in;
-    size_t in_len;
-    uint64_t cur;          /* input consumed (passed or dropped) so far */
-    sbuf out, log;
-    int fail_pass;         /* non-zero: pass returns this */
-} rec_sink;
-
-static int s_pass(void *ctx, uint64_t upto)
-{
-    rec_sink *r = ctx;
-    if (r->fail_pass)
-        return r->fail_pass;
-    ck_assert_uint_gt(upto, r->cur);
-    ck_assert_uint_le(upto, r->in_len);
-    sb_add(&r->out, r->in + r->cur, (size_t)(upto - r->cur));
-    sb_str(&r->log, apr_psprintf(pool, "P%" APR_UINT64_T_FMT " ", upto));
-    r->cur = upto;
-    return 0;
-}
-
-static int s_drop(void *ctx, uint64_t upto)
-{
-    rec_sink *r = ctx;
-    ck_assert_uint_gt(upto, r->cur);
-    ck_assert_uint_le(upto, r->in_len);
-    sb_str(&r->log, apr_psprintf(pool, "D%" APR_UINT64_T_FMT " ", upto));
-    r->cur = upto;
-    return 0;
-}
-
-static int s_insert(void *ctx, const char *bytes, size_t len)
-{
-    rec_sink *r = ctx;
-    ck_assert_uint_gt(len, 0);
-    sb_add(&r->out, bytes, len);
-    sb_str(&r->log, "I'");
-    sb_add(&r->log, bytes, len);
-    sb_str(&r->log, "' ");
-    return 0;
-}
-
-static const smo_sink sink = { s_pass, s_drop, s_insert };
-
-static smo_rewriter *make(rec_sink *r, const char *in, size_t len)
+/* The toolkit's recording sink, strict: every call moves on.  Its calls
+ * log reads "P<upto>" pass, "D<upto>" drop, "I'bytes'" insert. */
+static smo_rewriter *make(tk_rec *r, const char *in, size_t len)
 {
     smo_rewriter *rw;
-    memset(r, 0, sizeof(*r));
-    r->in = in;
-    r->in_len = len;
-    rw = smo_rewriter_create(pool, &sink, r);
+    tk_rec_init(r, in, len);
+    r->strict = 1;
+    r->out.pool = r->calls.pool = pool;
+    rw = smo_rewriter_create(pool, &tk_sink, r);
     ck_assert_ptr_nonnull(rw);
     ck_assert_uint_eq(smo_rewriter_released(rw), 0);
     return rw;
 }
 
-static const char *log_of(const rec_sink *r)
+static const char *log_of(const tk_rec *r)
 {
-    return r->log.s ? r->log.s : "";
+    return tk_buf_cstr(&r->calls);
 }
 
-static const char *out_of(const rec_sink *r)
+static const char *out_of(const tk_rec *r)
 {
-    return r->out.s ? r->out.s : "";
+    return tk_buf_cstr(&r->out);
 }
 
 START_TEST(inserts_and_removal_in_order)
 {
-    rec_sink r;
+    tk_rec r;
     smo_rewriter *rw = make(&r, "0123456789", 10);
 
     ck_assert_int_eq(smo_rewriter_insert(rw, 3, "A", 1), 0);
@@ -139,7 +56,7 @@ END_TEST
 
 START_TEST(same_offset_keeps_insertion_order)
 {
-    rec_sink r;
+    tk_rec r;
     smo_rewriter *rw = make(&r, "abcdef", 6);
     static const char *const parts[] = { "1", "2", "3", "4", "5", "6", "7",
                                          "8", "9", "10", "11", "12" };
@@ -158,7 +75,7 @@ END_TEST
 
 START_TEST(insert_copy_owns_bytes)
 {
-    rec_sink r;
+    tk_rec r;
     smo_rewriter *rw = make(&r, "xy", 2);
     char tmp[8];
 
@@ -179,7 +96,7 @@ END_TEST
 
 START_TEST(release_in_steps)
 {
-    rec_sink r;
+    tk_rec r;
     smo_rewriter *rw = make(&r, "0123456789abcdefghij", 20);
 
     ck_assert_int_eq(smo_rewriter_insert(rw, 4, "X", 1), 0);
@@ -211,7 +128,7 @@ END_TEST
 
 START_TEST(edit_before_release_refused)
 {
-    rec_sink r;
+    tk_rec r;
     smo_rewriter *rw = make(&r, "0123456789", 10);
 
     ck_assert_int_eq(smo_rewriter_release(rw, 5), 0);
@@ -230,7 +147,7 @@ END_TEST
 
 START_TEST(sink_error_stops_release)
 {
-    rec_sink r;
+    tk_rec r;
     smo_rewriter *rw = make(&r, "0123456789", 10);
 
     ck_assert_int_eq(smo_rewriter_insert(rw, 3, "A", 1), 0);
@@ -272,9 +189,9 @@ START_TEST(random_edits_match_model)
         model_ins *ins = apr_palloc(pool, 200 * sizeof(*ins));
         size_t n_ins = 0;
         uint64_t released = 0;
-        rec_sink r;
+        tk_rec r;
         smo_rewriter *rw;
-        sbuf want = { 0 };
+        tk_buf want = { .pool = pool };
         int ops = (int)rnd(60);
 
         for (size_t i = 0; i < n; i++)
@@ -306,7 +223,7 @@ START_TEST(random_edits_match_model)
                     released = upto;
                 ck_assert_uint_eq(smo_rewriter_released(rw), released);
                 /* everything before it is out */
-                ck_assert_uint_eq(r.cur, released);
+                ck_assert_uint_eq(r.pos, released);
             } else if (released > 0) {
                 uint64_t at = rnd((uint32_t)released);
                 ck_assert_int_ne(smo_rewriter_insert(rw, at, "!", 1), 0);
@@ -314,14 +231,14 @@ START_TEST(random_edits_match_model)
             }
         }
         ck_assert_int_eq(smo_rewriter_release(rw, n), 0);
-        ck_assert_uint_eq(r.cur, n);
+        ck_assert_uint_eq(r.pos, n);
 
         for (size_t p = 0; p <= n; p++) {
             for (size_t k = 0; k < n_ins; k++)
                 if (ins[k].offset == p)
-                    sb_str(&want, ins[k].bytes);
+                    tk_buf_str(&want, ins[k].bytes);
             if (p < n && !removed[p])
-                sb_add(&want, in + p, 1);
+                tk_buf_add(&want, in + p, 1);
         }
         if (strcmp(out_of(&r), want.s ? want.s : ""))
             ck_abort_msg("round %d seed %d: input %s\nlog %s\ngot  %s\nwant %s",
@@ -336,7 +253,7 @@ START_TEST(many_edits_stay_ordered)
     /* a long stream with edits released as it goes */
     const size_t n = 200000;
     char *in = apr_palloc(pool, n);
-    rec_sink r;
+    tk_rec r;
     smo_rewriter *rw;
     size_t inserted = 0;
 
@@ -349,7 +266,7 @@ START_TEST(many_edits_stay_ordered)
         ck_assert_int_eq(smo_rewriter_release(rw, off + 65), 0);
     }
     ck_assert_int_eq(smo_rewriter_release(rw, n), 0);
-    ck_assert_uint_eq(r.out.n, n + inserted * 2 - inserted * 10);
+    ck_assert_uint_eq(r.out.len, n + inserted * 2 - inserted * 10);
     /* every 100 input bytes: 50 kept, "ab", 10 kept, 10 dropped, 30 kept */
     for (size_t k = 0; k < inserted; k++) {
         const char *blk = r.out.s + k * 92;
@@ -363,7 +280,7 @@ static Suite *rewriter_suite(void)
 {
     Suite *s = suite_create("rewriter");
     TCase *tc = tcase_create("edits");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tk_pool_setup, tk_pool_teardown);
     tcase_add_test(tc, inserts_and_removal_in_order);
     tcase_add_test(tc, same_offset_keeps_insertion_order);
     tcase_add_test(tc, insert_copy_owns_bytes);
@@ -376,17 +293,4 @@ static Suite *rewriter_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr;
-    int failed;
-
-    if (apr_initialize() != APR_SUCCESS)
-        return EXIT_FAILURE;
-    sr = srunner_create(rewriter_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+const tk_program tk_tests = { rewriter_suite, 0, NULL };

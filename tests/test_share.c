@@ -18,18 +18,7 @@
 #include "../lib/smo_share.h"
 #include "../lib/smo_tokenizer.h"
 #include "../lib/smo_url.h"
-
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-}
+#include "toolkit.h"
 
 /* The page of the brief: a URL with an escape and a query, a title with
  * non-ASCII, an ampersand and quotes. */
@@ -850,7 +839,7 @@ static Suite *share_suite(void)
     Suite *s = suite_create("share");
     TCase *tc = tcase_create("share");
 
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tk_pool_setup, tk_pool_teardown);
     tcase_add_test(tc, test_builtin_urls);
     tcase_add_test(tc, test_builtin_labels);
     tcase_add_test(tc, test_twitter_alias);
@@ -884,18 +873,4 @@ static Suite *share_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr;
-    int failed;
-
-    if (apr_initialize() != APR_SUCCESS)
-        return EXIT_FAILURE;
-    sr = srunner_create(share_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    xmlCleanupParser();
-    apr_terminate();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+const tk_program tk_tests = { share_suite, 0, NULL };

@@ -15,6 +15,7 @@
 #include "../lib/smo_tagclass.h"
 #include "../lib/smo_tokenizer.h"
 #include "../lib/smo_treesim.h"
+#include "toolkit.h"
 
 #define MAX_KEPT_ATTRS 16
 
@@ -47,18 +48,6 @@ typedef struct {
     size_t n_tokens, n_start_tags;
     int stop_after;               /* >0: return 99 from the Nth token */
 } harness;
-
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-}
 
 static rec *new_rec(harness *h)
 {
@@ -210,38 +199,11 @@ static void feed_split(harness *h, size_t at)
 
 /* ---- a readable dump of the token stream ------------------------------ */
 
-typedef struct {
-    char *s;
-    size_t n, cap;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *p, size_t n)
+static void sb_span(tk_buf *b, const char *doc, uint64_t s, uint64_t e)
 {
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *s = apr_palloc(pool, cap);
-        if (b->n)
-            memcpy(s, b->s, b->n);
-        b->s = s;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, p, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
-
-static void sb_span(sbuf *b, const char *doc, uint64_t s, uint64_t e)
-{
-    sb_add(b, "\"", 1);
-    sb_add(b, doc + s, (size_t)(e - s));
-    sb_add(b, "\"", 1);
+    tk_buf_add(b, "\"", 1);
+    tk_buf_add(b, doc + s, (size_t)(e - s));
+    tk_buf_add(b, "\"", 1);
 }
 
 /* One line per token:
@@ -249,60 +211,60 @@ static void sb_span(sbuf *b, const char *doc, uint64_t s, uint64_t e)
  *   D"raw"    with " eof", " trunc", " H<bits>@split" appended. */
 static const char *dump(const harness *h, int with_offsets)
 {
-    sbuf b = { 0 };
+    tk_buf b = { .pool = pool };
     for (size_t i = 0; i < h->n; i++) {
         const rec *r = &h->recs[i];
         const char *raw = h->doc + r->start;
         if (with_offsets)
-            sb_str(&b, apr_psprintf(pool, "%" APR_UINT64_T_FMT "-%"
-                                    APR_UINT64_T_FMT " ", r->start, r->end));
+            tk_buf_str(&b, apr_psprintf(pool, "%" APR_UINT64_T_FMT "-%"
+                                        APR_UINT64_T_FMT " ", r->start, r->end));
         switch (r->type) {
         case SMO_TOKEN_TEXT:
-            sb_str(&b, "T");
+            tk_buf_str(&b, "T");
             sb_span(&b, h->doc, r->start, r->end);
             break;
         case SMO_TOKEN_START_TAG:
         case SMO_TOKEN_END_TAG:
-            sb_str(&b, r->type == SMO_TOKEN_START_TAG ? "<" : "</");
-            sb_str(&b, r->name);
+            tk_buf_str(&b, r->type == SMO_TOKEN_START_TAG ? "<" : "</");
+            tk_buf_str(&b, r->name);
             for (size_t k = 0; k < r->n_attrs && k < MAX_KEPT_ATTRS; k++) {
                 const smo_attr *a = &r->attrs[k];
-                sb_str(&b, " ");
-                sb_add(&b, raw + a->name_off, a->name_len);
+                tk_buf_str(&b, " ");
+                tk_buf_add(&b, raw + a->name_off, a->name_len);
                 if (!a->has_value)
                     continue;
-                sb_str(&b, "=");
+                tk_buf_str(&b, "=");
                 if (a->quote)
-                    sb_add(&b, &a->quote, 1);
-                sb_add(&b, raw + a->value_off, a->value_len);
+                    tk_buf_add(&b, &a->quote, 1);
+                tk_buf_add(&b, raw + a->value_off, a->value_len);
                 if (a->quote)
-                    sb_add(&b, &a->quote, 1);
+                    tk_buf_add(&b, &a->quote, 1);
             }
-            sb_str(&b, r->self_closing ? "/>" : ">");
+            tk_buf_str(&b, r->self_closing ? "/>" : ">");
             break;
         case SMO_TOKEN_COMMENT:
-            sb_str(&b, "C");
+            tk_buf_str(&b, "C");
             sb_span(&b, h->doc, r->data_start, r->data_end);
             break;
         case SMO_TOKEN_CDATA:
-            sb_str(&b, "X");
+            tk_buf_str(&b, "X");
             sb_span(&b, h->doc, r->data_start, r->data_end);
             break;
         case SMO_TOKEN_DOCTYPE:
-            sb_str(&b, "D");
+            tk_buf_str(&b, "D");
             sb_span(&b, h->doc, r->start, r->end);
             break;
         }
         if (r->eof)
-            sb_str(&b, " eof");
+            tk_buf_str(&b, " eof");
         if (r->truncated)
-            sb_str(&b, " trunc");
+            tk_buf_str(&b, " trunc");
         if (r->head) {
-            sb_str(&b, apr_psprintf(pool, " H%d", r->head));
+            tk_buf_str(&b, apr_psprintf(pool, " H%d", r->head));
             if (r->split != UINT64_MAX)
-                sb_str(&b, apr_psprintf(pool, "@%" APR_UINT64_T_FMT, r->split));
+                tk_buf_str(&b, apr_psprintf(pool, "@%" APR_UINT64_T_FMT, r->split));
         }
-        sb_str(&b, "\n");
+        tk_buf_str(&b, "\n");
     }
     return b.s ? b.s : "";
 }
@@ -1372,13 +1334,13 @@ END_TEST
 START_TEST(deep_foreign_stays_foreign)
 {
     const size_t d = 400;
-    sbuf b = { 0 };
+    tk_buf b = { .pool = pool };
     harness *h;
-    sb_str(&b, "<body><svg>");
+    tk_buf_str(&b, "<body><svg>");
     for (size_t i = 0; i < d; i++)
-        sb_str(&b, "<g>");
-    sb_str(&b, "<style><g></g></style>");
-    h = make(b.s, b.n, 1, 0);
+        tk_buf_str(&b, "<g>");
+    tk_buf_str(&b, "<style><g></g></style>");
+    h = make(b.s, b.len, 1, 0);
     feed_steps(h, 0);
     ck_assert_uint_eq(h->n, 2 + d + 4);
     ck_assert_int_eq(h->recs[2 + d + 1].type, SMO_TOKEN_START_TAG);
@@ -1390,7 +1352,7 @@ static Suite *tokenizer_suite(void)
 {
     Suite *s = suite_create("tokenizer");
     TCase *tc = tcase_create("tokens");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tk_pool_setup, tk_pool_teardown);
     tcase_add_test(tc, tag_spans_every_quoting_form);
     tcase_add_test(tc, duplicate_attributes_first_wins);
     tcase_add_test(tc, self_closing_and_case);
@@ -1404,7 +1366,7 @@ static Suite *tokenizer_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("treesim");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tk_pool_setup, tk_pool_teardown);
     tcase_add_test(tc, script_data);
     tcase_add_test(tc, rcdata_and_rawtext);
     tcase_add_test(tc, plaintext);
@@ -1418,7 +1380,7 @@ static Suite *tokenizer_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("chunking");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tk_pool_setup, tk_pool_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, split_everywhere, 0,
                         (int)(sizeof split_docs / sizeof split_docs[0]) - 1);
@@ -1431,7 +1393,7 @@ static Suite *tokenizer_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("limits");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tk_pool_setup, tk_pool_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, tail_limit_boundary);
     tcase_add_test(tc, huge_attribute_value);
@@ -1441,17 +1403,4 @@ static Suite *tokenizer_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr;
-    int failed;
-
-    if (apr_initialize() != APR_SUCCESS)
-        return EXIT_FAILURE;
-    sr = srunner_create(tokenizer_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+const tk_program tk_tests = { tokenizer_suite, 0, NULL };

@@ -11,8 +11,8 @@
 #include <apr_tables.h>
 
 #include "../lib/smo_url.h"
+#include "toolkit.h"
 
-static apr_pool_t *pool;
 static apr_array_header_t *globs;   /* the SPEC's default SMOStripParams */
 
 static void setup(void)
@@ -23,15 +23,10 @@ static void setup(void)
     };
     size_t i;
 
-    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
+    tk_pool_setup();
     globs = apr_array_make(pool, 16, sizeof(const char *));
     for (i = 0; i < sizeof dflt / sizeof dflt[0]; i++)
         APR_ARRAY_PUSH(globs, const char *) = dflt[i];
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
 }
 
 static apr_array_header_t *make_globs(const char *g1, const char *g2)
@@ -592,7 +587,7 @@ static Suite *url_suite(void)
 
 #define N(a) ((int)(sizeof a / sizeof a[0]))
     tc = tcase_create("base");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, tk_pool_teardown);
     tcase_add_loop_test(tc, base_accepts, 0, N(base_ok));
     tcase_add_loop_test(tc, base_rejects, 0, N(base_bad));
     tcase_add_test(tc, base_null_err_ok);
@@ -601,7 +596,7 @@ static Suite *url_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("params");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, tk_pool_teardown);
     tcase_add_test(tc, param_globs);
     tcase_add_loop_test(tc, strip_table, 0, N(strip_cases));
     tcase_add_test(tc, strip_null);
@@ -611,7 +606,7 @@ static Suite *url_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("resolve");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, tk_pool_teardown);
     tcase_add_loop_test(tc, resolve_table, 0, N(resolve_cases));
     tcase_add_loop_test(tc, resolve_refuses, 0, N(resolve_refused));
     tcase_add_test(tc, resolve_in_charset);
@@ -619,7 +614,7 @@ static Suite *url_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("host");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, tk_pool_teardown);
     tcase_add_loop_test(tc, host_table, 0, N(host_cases));
     tcase_add_test(tc, config_validators);
     suite_add_tcase(s, tc);
@@ -627,16 +622,4 @@ static Suite *url_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    sr = srunner_create(url_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+const tk_program tk_tests = { url_suite, 0, NULL };
