@@ -1,10 +1,9 @@
 /* test_engine.c — the whole engine (tokenizer, tree simulation, rewriter,
  * canonical rule) driven through smo_engine.h, as the filter drives it.
  *
- * The sink rebuilds the response: pass(upto) copies the input bytes up to
- * `upto`, drop skips them, insert appends (and is recorded with the input
- * offset it lands at).  Each chunk is fed from a scratch copy that is
- * wiped and freed after the call, so an engine keeping a pointer into a
+ * The toolkit's recording sink rebuilds the response (insertions are
+ * recorded with the input offset they land at) and tk_run_chunks() feeds
+ * each chunk from a scratch copy, so an engine keeping a pointer into a
  * chunk is caught by ASan.
  */
 #include <check.h>
@@ -17,6 +16,7 @@
 
 #include "smo_engine.h"
 #include "smo_tokenizer.h"
+#include "toolkit.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -34,133 +34,6 @@ static int is_link(const char *bytes, size_t len, const char *link)
            && memcmp(bytes, link, n) == 0;
 }
 
-/* ---- growing byte buffer ---------------------------------------------- */
-
-typedef struct {
-    char *s;
-    size_t len, cap;
-} buf;
-
-static void buf_add(buf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *ns = realloc(b->s, cap);
-        if (!ns)
-            abort();
-        b->s = ns;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void buf_str(buf *b, const char *s)
-{
-    buf_add(b, s, strlen(s));
-}
-
-static void buf_free(buf *b)
-{
-    free(b->s);
-    memset(b, 0, sizeof *b);
-}
-
-/* ---- the recording sink ----------------------------------------------- */
-
-#define MAX_INSERTS 64
-
-typedef struct {
-    uint64_t in_off;      /* input offset the insertion lands before */
-    size_t out_off, len;  /* where it is in the output */
-} insertion;
-
-typedef struct {
-    const char *in;
-    size_t in_len;
-    uint64_t pos;         /* input bytes passed or dropped so far */
-    uint64_t fed;         /* input bytes fed so far */
-    buf out;
-    insertion ins[MAX_INSERTS];
-    size_t n_ins;
-    size_t drops;
-    uint64_t drop_start[MAX_INSERTS], drop_end[MAX_INSERTS];
-    uint64_t max_held;    /* largest fed - pos seen after a feed */
-    buf log;
-    char err[200];
-    char gave_up[200];    /* smo_engine_gave_up() at the end */
-} rec;
-
-static void rec_error(rec *r, const char *msg, uint64_t a, uint64_t b)
-{
-    if (!r->err[0])
-        snprintf(r->err, sizeof r->err, "%s (%llu, %llu)", msg,
-                 (unsigned long long)a, (unsigned long long)b);
-}
-
-static int sink_pass(void *ctx, uint64_t upto)
-{
-    rec *r = ctx;
-    if (upto < r->pos || upto > r->fed) {
-        rec_error(r, "pass() out of order or past the fed input", upto,
-                  r->pos);
-        return 0;
-    }
-    buf_add(&r->out, r->in + r->pos, upto - r->pos);
-    r->pos = upto;
-    return 0;
-}
-
-static int sink_drop(void *ctx, uint64_t upto)
-{
-    rec *r = ctx;
-    if (upto < r->pos || upto > r->fed) {
-        rec_error(r, "drop() out of order or past the fed input", upto,
-                  r->pos);
-        return 0;
-    }
-    if (r->drops < MAX_INSERTS) {
-        r->drop_start[r->drops] = r->pos;
-        r->drop_end[r->drops] = upto;
-    }
-    r->drops++;
-    r->pos = upto;
-    return 0;
-}
-
-static int sink_insert(void *ctx, const char *bytes, size_t len)
-{
-    rec *r = ctx;
-    if (r->n_ins < MAX_INSERTS) {
-        r->ins[r->n_ins].in_off = r->pos;
-        r->ins[r->n_ins].out_off = r->out.len;
-        r->ins[r->n_ins].len = len;
-    }
-    r->n_ins++;
-    buf_add(&r->out, bytes, len);
-    return 0;
-}
-
-static const smo_sink sink = { sink_pass, sink_drop, sink_insert };
-
-static void log_msg(void *ctx, const char *msg)
-{
-    rec *r = ctx;
-    if (r->log.len < 4000) {
-        buf_str(&r->log, msg);
-        buf_str(&r->log, "\n");
-    }
-}
-
-static void rec_free(rec *r)
-{
-    buf_free(&r->out);
-    buf_free(&r->log);
-}
-
 /* ---- running the engine --------------------------------------------- */
 
 static smo_engine_config config(const char *url, int xhtml)
@@ -174,148 +47,14 @@ static smo_engine_config config(const char *url, int xhtml)
     return cfg;
 }
 
-/* A plan: chunk ends (ascending, the last one is the input length), and
- * whether a FLUSH follows each chunk. */
-typedef struct {
-    size_t *ends;
-    char *flush;
-    size_t n;
-} plan;
-
-static plan plan_make(size_t n)
-{
-    plan pl;
-    pl.ends = calloc(n ? n : 1, sizeof *pl.ends);
-    pl.flush = calloc(n ? n : 1, 1);
-    pl.n = 0;
-    if (!pl.ends || !pl.flush)
-        abort();
-    return pl;
-}
-
-static void plan_free(plan *pl)
-{
-    free(pl->ends);
-    free(pl->flush);
-}
-
-static plan plan_whole(size_t len)
-{
-    plan pl = plan_make(1);
-    pl.ends[pl.n++] = len;
-    return pl;
-}
-
-/* Two chunks, split at `at` (0 and len give an empty chunk). */
-static plan plan_split(size_t len, size_t at, int flush)
-{
-    plan pl = plan_make(2);
-    pl.ends[pl.n] = at;
-    pl.flush[pl.n++] = (char)flush;
-    pl.ends[pl.n++] = len;
-    return pl;
-}
-
-static plan plan_step(size_t len, size_t step)
-{
-    plan pl = plan_make(len / step + 2);
-    for (size_t at = step; at < len; at += step)
-        pl.ends[pl.n++] = at;
-    pl.ends[pl.n++] = len;
-    return pl;
-}
-
-/* Deterministic xorshift64*: the same documents and chunkings each run. */
-static uint64_t rnd(uint64_t *st)
-{
-    *st ^= *st >> 12;
-    *st ^= *st << 25;
-    *st ^= *st >> 27;
-    return *st * 2685821657736338717ULL;
-}
-
-static size_t rnd_below(uint64_t *st, size_t n)
-{
-    return n ? (size_t)(rnd(st) % n) : 0;
-}
-
-static plan plan_random(size_t len, uint64_t *st, int with_flush)
-{
-    plan pl = plan_make(len + 1);
-    size_t at = 0;
-    while (at < len) {
-        /* Mostly short chunks, so that many tokens straddle a boundary. */
-        size_t step = rnd_below(st, 4) == 0 ? 1 + rnd_below(st, 400)
-                                            : 1 + rnd_below(st, 12);
-        at = at + step < len ? at + step : len;
-        pl.flush[pl.n] = (char)(with_flush && rnd_below(st, 10) == 0);
-        pl.ends[pl.n++] = at;
-    }
-    if (pl.n == 0)
-        pl.ends[pl.n++] = 0;
-    return pl;
-}
-
-/* Feed `in` by the plan; the result is in *r (rec_free it). */
-static void run_plan(rec *r, const smo_engine_config *cfg0, const char *in,
-                     size_t len, const plan *pl)
-{
-    apr_pool_t *p;
-    smo_engine_config cfg = *cfg0;
-    smo_engine *e;
-    size_t start = 0;
-
-    memset(r, 0, sizeof *r);
-    r->in = in;
-    r->in_len = len;
-    cfg.log = log_msg;
-    cfg.log_ctx = r;
-    ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
-    e = smo_engine_create(p, &cfg, &sink, r);
-    ck_assert_ptr_nonnull(e);
-    for (size_t i = 0; i < pl->n; i++) {
-        size_t n = pl->ends[i] - start;
-        char *chunk = malloc(n ? n : 1);
-        int rc;
-        ck_assert_ptr_nonnull(chunk);
-        memcpy(chunk, in + start, n);
-        r->fed += n;
-        rc = smo_engine_feed(e, chunk, n);
-        memset(chunk, 'Z', n);
-        free(chunk);
-        if (rc != 0)
-            rec_error(r, "smo_engine_feed failed", rc, i);
-        if (r->fed - r->pos > r->max_held)
-            r->max_held = r->fed - r->pos;
-        if (pl->flush[i] && smo_engine_flush(e) != 0)
-            rec_error(r, "smo_engine_flush failed", 0, i);
-        start = pl->ends[i];
-    }
-    if (smo_engine_finish(e) != 0)
-        rec_error(r, "smo_engine_finish failed", 0, 0);
-    if (smo_engine_gave_up(e))
-        snprintf(r->gave_up, sizeof r->gave_up, "%s", smo_engine_gave_up(e));
-    if (r->pos != len)
-        rec_error(r, "input not all passed after finish", r->pos, len);
-    apr_pool_destroy(p);
-}
-
-static void run_whole(rec *r, const smo_engine_config *cfg, const char *in,
-                      size_t len)
-{
-    plan pl = plan_whole(len);
-    run_plan(r, cfg, in, len, &pl);
-    plan_free(&pl);
-}
-
 /* The output with every insertion cut out. */
-static char *without_inserts(const rec *r, size_t *n)
+static char *without_inserts(const tk_rec *r, size_t *n)
 {
     char *s = malloc(r->out.len + 1);
     size_t k = 0, from = 0;
     if (!s)
         abort();
-    for (size_t i = 0; i < r->n_ins && i < MAX_INSERTS; i++) {
+    for (size_t i = 0; i < r->n_ins && i < TK_MAX_EDITS; i++) {
         memcpy(s + k, r->out.s + from, r->ins[i].out_off - from);
         k += r->ins[i].out_off - from;
         from = r->ins[i].out_off + r->ins[i].len;
@@ -337,14 +76,14 @@ static int has_ci(const char *s, size_t n, const char *needle)
 }
 
 /* The input without the dropped ranges. */
-static char *without_drops(const rec *r, const char *doc, size_t len,
+static char *without_drops(const tk_rec *r, const char *doc, size_t len,
                            size_t *n)
 {
     char *s = malloc(len + 1);
     size_t k = 0, from = 0;
     if (!s)
         abort();
-    for (size_t i = 0; i < r->drops && i < MAX_INSERTS; i++) {
+    for (size_t i = 0; i < r->drops && i < TK_MAX_EDITS; i++) {
         memcpy(s + k, doc + from, r->drop_start[i] - from);
         k += r->drop_start[i] - from;
         from = r->drop_end[i];
@@ -390,7 +129,7 @@ static size_t after(const char *doc, const char *needle)
 
 /* The result must be the document with `link` inserted exactly once, at
  * an input offset in [lo, hi], and nothing else changed. */
-static void check_inserted(const rec *r, const char *doc, const char *link,
+static void check_inserted(const tk_rec *r, const char *doc, const char *link,
                            size_t lo, size_t hi, const char *what)
 {
     size_t len = strlen(doc), n;
@@ -419,7 +158,7 @@ static void check_inserted(const rec *r, const char *doc, const char *link,
     free(rest);
 }
 
-static void check_untouched(const rec *r, const char *doc, const char *what)
+static void check_untouched(const tk_rec *r, const char *doc, const char *what)
 {
     size_t len = strlen(doc);
     ck_assert_msg(!r->err[0], "%.200s: %s", what, r->err);
@@ -435,29 +174,29 @@ static void check_untouched(const rec *r, const char *doc, const char *what)
 static void expect_at(const char *doc, size_t pos)
 {
     smo_engine_config cfg = config(URL, 0);
-    plan pl = plan_step(strlen(doc), 1);
-    rec r;
-    run_whole(&r, &cfg, doc, strlen(doc));
+    tk_chunks pl = tk_chunks_step(strlen(doc), 1);
+    tk_rec r;
+    tk_run_whole(&r, &cfg, doc, strlen(doc));
     check_inserted(&r, doc, LINK, pos, pos, doc);
-    rec_free(&r);
-    run_plan(&r, &cfg, doc, strlen(doc), &pl);
+    tk_rec_free(&r);
+    tk_run_chunks(&r, &cfg, doc, strlen(doc), &pl);
     check_inserted(&r, doc, LINK, pos, pos, "byte at a time");
-    rec_free(&r);
-    plan_free(&pl);
+    tk_rec_free(&r);
+    tk_chunks_free(&pl);
 }
 
 static void expect_none(const char *doc)
 {
     smo_engine_config cfg = config(URL, 0);
-    plan pl = plan_step(strlen(doc), 1);
-    rec r;
-    run_whole(&r, &cfg, doc, strlen(doc));
+    tk_chunks pl = tk_chunks_step(strlen(doc), 1);
+    tk_rec r;
+    tk_run_whole(&r, &cfg, doc, strlen(doc));
     check_untouched(&r, doc, doc);
-    rec_free(&r);
-    run_plan(&r, &cfg, doc, strlen(doc), &pl);
+    tk_rec_free(&r);
+    tk_run_chunks(&r, &cfg, doc, strlen(doc), &pl);
     check_untouched(&r, doc, "byte at a time");
-    rec_free(&r);
-    plan_free(&pl);
+    tk_rec_free(&r);
+    tk_chunks_free(&pl);
 }
 
 /* A FLUSH after `flush_at` bytes (past the start of the head, which then
@@ -467,12 +206,12 @@ static void expect_flushed(const char *doc, size_t flush_at, size_t lo,
                            size_t hi)
 {
     smo_engine_config cfg = config(URL, 0);
-    plan pl = plan_split(strlen(doc), flush_at, 1);
-    rec r;
-    run_plan(&r, &cfg, doc, strlen(doc), &pl);
+    tk_chunks pl = tk_chunks_split(strlen(doc), flush_at, 1);
+    tk_rec r;
+    tk_run_chunks(&r, &cfg, doc, strlen(doc), &pl);
     check_inserted(&r, doc, LINK, lo, hi, doc);
-    rec_free(&r);
-    plan_free(&pl);
+    tk_rec_free(&r);
+    tk_chunks_free(&pl);
 }
 
 /* ---- (a) where the canonical link goes --------------------------------- */
@@ -521,14 +260,14 @@ START_TEST(charset_past_1024)
 {
     /* A charset declaration past the first 1024 bytes does not count
      * (browsers stop prescanning there): the link goes after <head>. */
-    buf b = { 0 };
-    buf_str(&b, "<html><head><title>T</title><!--");
+    tk_buf b = { 0 };
+    tk_buf_str(&b, "<html><head><title>T</title><!--");
     for (int i = 0; i < 120; i++)
-        buf_str(&b, " padding.");
-    buf_str(&b, " --><meta charset=utf-8></head><body>x</body></html>");
+        tk_buf_str(&b, " padding.");
+    tk_buf_str(&b, " --><meta charset=utf-8></head><body>x</body></html>");
     ck_assert_uint_gt(at(b.s, "<meta charset"), 1024);
     expect_at(b.s, after(b.s, "<head>"));
-    buf_free(&b);
+    tk_buf_free(&b);
 }
 END_TEST
 
@@ -558,11 +297,11 @@ START_TEST(implicit_head_closed_at_once)
     expect_at(d2, at(d2, "<div>"));
     {
         smo_engine_config cfg = config(URL, 0);
-        rec r;
-        run_whole(&r, &cfg, d3, strlen(d3));
+        tk_rec r;
+        tk_run_whole(&r, &cfg, d3, strlen(d3));
         check_inserted(&r, d3, LINK, after(d3, "html>"), at(d3, "Hello"),
                        d3);
-        rec_free(&r);
+        tk_rec_free(&r);
     }
 }
 END_TEST
@@ -664,8 +403,8 @@ START_TEST(empty_canonical_replaced)
         size_t ls = at(d, "<link"), le = ls + strcspn(d + ls, ">") + 1;
         size_t n, dn;
         char *rest, *kept;
-        rec r;
-        run_whole(&r, &cfg, d, strlen(d));
+        tk_rec r;
+        tk_run_whole(&r, &cfg, d, strlen(d));
         ck_assert_msg(!r.err[0], "%s", r.err);
         ck_assert_msg(r.n_ins == 1 && r.drops == 1
                       && r.drop_start[0] == ls && r.drop_end[0] == le,
@@ -679,7 +418,7 @@ START_TEST(empty_canonical_replaced)
                       "%s: other bytes changed:\n%s", d, r.out.s);
         free(rest);
         free(kept);
-        rec_free(&r);
+        tk_rec_free(&r);
     }
 }
 END_TEST
@@ -712,12 +451,12 @@ START_TEST(flush_inserts_at_head_end)
     {
         /* The page's own canonical, seen after the flush, still counts. */
         smo_engine_config cfg = config(URL, 0);
-        plan pl = plan_split(strlen(d6), after(d6, "<title>"), 1);
-        rec r;
-        run_plan(&r, &cfg, d6, strlen(d6), &pl);
+        tk_chunks pl = tk_chunks_split(strlen(d6), after(d6, "<title>"), 1);
+        tk_rec r;
+        tk_run_chunks(&r, &cfg, d6, strlen(d6), &pl);
         check_untouched(&r, d6, d6);
-        rec_free(&r);
-        plan_free(&pl);
+        tk_rec_free(&r);
+        tk_chunks_free(&pl);
     }
 }
 END_TEST
@@ -727,34 +466,34 @@ START_TEST(head_over_limit)
     /* A head longer than head_limit is let go: the link goes before
      * </head> unless the page turns out to have one. */
     smo_engine_config cfg = config(URL, 0);
-    buf b = { 0 }, c = { 0 };
-    plan pl;
-    rec r;
+    tk_buf b = { 0 }, c = { 0 };
+    tk_chunks pl;
+    tk_rec r;
 
     cfg.head_limit = 1024;
-    buf_str(&b, "<html><head><title>T</title><!--");
+    tk_buf_str(&b, "<html><head><title>T</title><!--");
     for (int i = 0; i < 500; i++)
-        buf_str(&b, " padding.");
-    buf_str(&c, b.s);
-    buf_str(&b, " --></head><body>x</body></html>");
-    buf_str(&c, " --><link rel=canonical href=/x></head><body>x</body>");
+        tk_buf_str(&b, " padding.");
+    tk_buf_str(&c, b.s);
+    tk_buf_str(&b, " --></head><body>x</body></html>");
+    tk_buf_str(&c, " --><link rel=canonical href=/x></head><body>x</body>");
 
     /* In 256-byte chunks: within one chunk nothing is held anyway. */
-    pl = plan_step(b.len, 256);
-    run_plan(&r, &cfg, b.s, b.len, &pl);
+    pl = tk_chunks_step(b.len, 256);
+    tk_run_chunks(&r, &cfg, b.s, b.len, &pl);
     check_inserted(&r, b.s, LINK, at(b.s, "</head>"), at(b.s, "</head>"),
                    "head over the limit");
     ck_assert_uint_le(r.max_held, 1024 + 256 + SMO_TAIL_LIMIT_DEFAULT);
-    rec_free(&r);
-    plan_free(&pl);
+    tk_rec_free(&r);
+    tk_chunks_free(&pl);
 
-    pl = plan_step(c.len, 256);
-    run_plan(&r, &cfg, c.s, c.len, &pl);
+    pl = tk_chunks_step(c.len, 256);
+    tk_run_chunks(&r, &cfg, c.s, c.len, &pl);
     check_untouched(&r, c.s, "head over the limit, page has a canonical");
-    rec_free(&r);
-    plan_free(&pl);
-    buf_free(&b);
-    buf_free(&c);
+    tk_rec_free(&r);
+    tk_chunks_free(&pl);
+    tk_buf_free(&b);
+    tk_buf_free(&c);
 }
 END_TEST
 
@@ -763,11 +502,11 @@ START_TEST(xhtml_link)
     const char *d = "<?xml version=\"1.0\"?>\n<html xmlns=\"http://www.w3.org/"
                     "1999/xhtml\"><head><title>T</title></head><body/></html>";
     smo_engine_config cfg = config(URL, 1);
-    rec r;
-    run_whole(&r, &cfg, d, strlen(d));
+    tk_rec r;
+    tk_run_whole(&r, &cfg, d, strlen(d));
     check_inserted(&r, d, LINK_XHTML, after(d, "<head>"), after(d, "<head>"),
                    "xhtml");
-    rec_free(&r);
+    tk_rec_free(&r);
 }
 END_TEST
 
@@ -776,8 +515,8 @@ START_TEST(url_escaped)
     const char *d = "<html><head></head>";
     smo_engine_config cfg = config("https://example.com/a\"b<c>?q='x'&r=1",
                                    0);
-    rec r;
-    run_whole(&r, &cfg, d, strlen(d));
+    tk_rec r;
+    tk_run_whole(&r, &cfg, d, strlen(d));
     ck_assert_msg(!r.err[0], "%s", r.err);
     ck_assert_uint_eq(r.n_ins, 1);
     /* Whatever the entity chosen, the value cannot end the attribute or
@@ -805,7 +544,7 @@ START_TEST(url_escaped)
         }
         ck_assert_msg(strstr(v, "&amp;r=1") != NULL, "%.*s", (int)n, v);
     }
-    rec_free(&r);
+    tk_rec_free(&r);
 }
 END_TEST
 
@@ -819,10 +558,10 @@ START_TEST(disabled)
     };
     smo_engine_config cfg = config(NULL, 0);
     for (int i = 0; docs[i]; i++) {
-        rec r;
-        run_whole(&r, &cfg, docs[i], strlen(docs[i]));
+        tk_rec r;
+        tk_run_whole(&r, &cfg, docs[i], strlen(docs[i]));
         check_untouched(&r, docs[i], docs[i]);
-        rec_free(&r);
+        tk_rec_free(&r);
     }
 }
 END_TEST
@@ -859,7 +598,7 @@ static const doc_lit split_docs[] = {
     DOC("<html><head><title>T</title><a href=\"never closed"),
 };
 
-static void check_same(const rec *a, const rec *b, const char *what,
+static void check_same(const tk_rec *a, const tk_rec *b, const char *what,
                        const char *doc)
 {
     ck_assert_msg(!b->err[0], "%s: %s", what, b->err);
@@ -868,7 +607,7 @@ static void check_same(const rec *a, const rec *b, const char *what,
                   && a->n_ins == b->n_ins,
                   "%s of\n%.600s\ngave\n%.600s\ninstead of\n%.600s", what, doc,
                   b->out.s ? b->out.s : "", a->out.s ? a->out.s : "");
-    for (size_t i = 0; i < a->n_ins && i < MAX_INSERTS; i++)
+    for (size_t i = 0; i < a->n_ins && i < TK_MAX_EDITS; i++)
         ck_assert_msg(a->ins[i].in_off == b->ins[i].in_off,
                       "%s: insertion %lu moved", what, (unsigned long)i);
 }
@@ -878,28 +617,28 @@ START_TEST(split_everywhere)
     const char *doc = split_docs[_i].s;
     size_t len = split_docs[_i].len;
     smo_engine_config cfg = config(URL, 0);
-    rec whole, r;
+    tk_rec whole, r;
 
-    run_whole(&whole, &cfg, doc, len);
+    tk_run_whole(&whole, &cfg, doc, len);
     ck_assert_msg(!whole.err[0], "%s", whole.err);
     ck_assert_uint_le(whole.n_ins, 1);
     for (size_t at = 0; at <= len; at++) {
-        plan pl = plan_split(len, at, 0);
+        tk_chunks pl = tk_chunks_split(len, at, 0);
         char what[64];
         snprintf(what, sizeof what, "split at %lu", (unsigned long)at);
-        run_plan(&r, &cfg, doc, len, &pl);
+        tk_run_chunks(&r, &cfg, doc, len, &pl);
         check_same(&whole, &r, what, doc);
-        rec_free(&r);
-        plan_free(&pl);
+        tk_rec_free(&r);
+        tk_chunks_free(&pl);
     }
     {
-        plan pl = plan_step(len, 1);
-        run_plan(&r, &cfg, doc, len, &pl);
+        tk_chunks pl = tk_chunks_step(len, 1);
+        tk_run_chunks(&r, &cfg, doc, len, &pl);
         check_same(&whole, &r, "one byte at a time", doc);
-        rec_free(&r);
-        plan_free(&pl);
+        tk_rec_free(&r);
+        tk_chunks_free(&pl);
     }
-    rec_free(&whole);
+    tk_rec_free(&whole);
 }
 END_TEST
 
@@ -919,7 +658,7 @@ static smo_engine_config meta_config(smo_meta_config *mc, apr_pool_t *p)
 }
 
 /* The output bytes with every insertion cut out must be the input. */
-static void check_insert_only(const rec *r, const char *doc, size_t len,
+static void check_insert_only(const tk_rec *r, const char *doc, size_t len,
                               const char *what)
 {
     size_t n;
@@ -948,9 +687,9 @@ START_TEST(utf8_bom)
     ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
     cfg = meta_config(&mc, p);
     for (size_t step = 0; step <= 3; step++) {
-        plan pl = step ? plan_step(len, step) : plan_whole(len);
-        rec r;
-        run_plan(&r, &cfg, d, len, &pl);
+        tk_chunks pl = step ? tk_chunks_step(len, step) : tk_chunks_whole(len);
+        tk_rec r;
+        tk_run_chunks(&r, &cfg, d, len, &pl);
         check_insert_only(&r, d, len, "BOM page");
         ck_assert_msg(r.n_ins == 1, "chunks of %zu: %zu insertions:\n%s",
                       step, r.n_ins, r.out.s);
@@ -963,8 +702,8 @@ START_TEST(utf8_bom)
                                       "content=\"BOM page\">") != NULL,
                       "chunks of %zu: og:title not derived:\n%s", step,
                       r.out.s);
-        rec_free(&r);
-        plan_free(&pl);
+        tk_rec_free(&r);
+        tk_chunks_free(&pl);
     }
     apr_pool_destroy(p);
 }
@@ -984,16 +723,16 @@ START_TEST(utf8_bom_decides_charset)
     ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
     cfg = meta_config(&mc, p);
     for (int k = 0; k < 2; k++) {
-        plan pl = plan_step(len, 1);
-        rec r;
+        tk_chunks pl = tk_chunks_step(len, 1);
+        tk_rec r;
         mc.http_charset = k ? "windows-1252" : NULL;
-        run_plan(&r, &cfg, d, len, &pl);
+        tk_run_chunks(&r, &cfg, d, len, &pl);
         check_insert_only(&r, d, len, "BOM and another charset");
         ck_assert_msg(strstr(r.out.s, "content=\"Caf&#xE9;\"") != NULL,
                       "the title is not read as UTF-8 (%s):\n%s",
                       k ? "HTTP charset" : "meta charset", r.out.s);
-        rec_free(&r);
-        plan_free(&pl);
+        tk_rec_free(&r);
+        tk_chunks_free(&pl);
     }
     apr_pool_destroy(p);
 }
@@ -1012,11 +751,11 @@ START_TEST(bom_prefix_only)
     };
     smo_engine_config cfg = config(URL, 0);
     for (size_t i = 0; i < N_ELEMS(docs); i++) {
-        rec whole, r;
-        plan pl = plan_step(docs[i].len, 1);
-        run_whole(&whole, &cfg, docs[i].s, docs[i].len);
+        tk_rec whole, r;
+        tk_chunks pl = tk_chunks_step(docs[i].len, 1);
+        tk_run_whole(&whole, &cfg, docs[i].s, docs[i].len);
         check_insert_only(&whole, docs[i].s, docs[i].len, "BOM prefix");
-        run_plan(&r, &cfg, docs[i].s, docs[i].len, &pl);
+        tk_run_chunks(&r, &cfg, docs[i].s, docs[i].len, &pl);
         check_same(&whole, &r, "BOM prefix, byte at a time", docs[i].s);
         if (i == 0 || i == 1)
             /* Text: the head opened and closed before it. */
@@ -1025,15 +764,15 @@ START_TEST(bom_prefix_only)
         if (i == 4)
             ck_assert_msg(whole.n_ins == 1 && whole.ins[0].in_off == 3,
                           "doc %zu:\n%s", i, whole.out.s);
-        rec_free(&whole);
-        rec_free(&r);
-        plan_free(&pl);
+        tk_rec_free(&whole);
+        tk_rec_free(&r);
+        tk_chunks_free(&pl);
     }
 }
 END_TEST
 
 /* How many times the output holds `needle`. */
-static size_t out_count(const rec *r, const char *needle)
+static size_t out_count(const tk_rec *r, const char *needle)
 {
     return count(r->out.s ? r->out.s : "", r->out.len, needle);
 }
@@ -1069,9 +808,9 @@ START_TEST(late_declarations)
         const char *d = docs[i];
         size_t len = strlen(d);
         for (int step = 0; step < 2; step++) {
-            plan pl = step ? plan_step(len, 1) : plan_whole(len);
-            rec r;
-            run_plan(&r, &cfg, d, len, &pl);
+            tk_chunks pl = step ? tk_chunks_step(len, 1) : tk_chunks_whole(len);
+            tk_rec r;
+            tk_run_chunks(&r, &cfg, d, len, &pl);
             check_insert_only(&r, d, len, d);
             ck_assert_msg(out_count(&r, "og:title") == 1 &&
                               out_count(&r, "og:image") == 1,
@@ -1084,8 +823,8 @@ START_TEST(late_declarations)
                               r.ins[0].in_off == after(d, "<head>"),
                           "doc %zu: not inserted early:\n%s", i, r.out.s);
             ck_assert_uint_eq(out_count(&r, "og:url"), 1);
-            rec_free(&r);
-            plan_free(&pl);
+            tk_rec_free(&r);
+            tk_chunks_free(&pl);
         }
     }
     apr_pool_destroy(p);
@@ -1116,16 +855,16 @@ START_TEST(late_declarations_not_past_region)
     cfg = meta_config(&mc, p);
     for (size_t i = 0; i < N_ELEMS(docs); i++) {
         const char *d = docs[i];
-        plan pl = plan_step(strlen(d), 1);
-        rec r;
-        run_plan(&r, &cfg, d, strlen(d), &pl);
+        tk_chunks pl = tk_chunks_step(strlen(d), 1);
+        tk_rec r;
+        tk_run_chunks(&r, &cfg, d, strlen(d), &pl);
         check_insert_only(&r, d, strlen(d), d);
         ck_assert_msg(strstr(r.out.s, "<meta property=\"og:title\" "
                                       "content=\"t\">") != NULL,
                       "doc %zu: og:title not written:\n%s", i, r.out.s);
         ck_assert_uint_eq(r.ins[0].in_off, after(d, "<head>"));
-        rec_free(&r);
-        plan_free(&pl);
+        tk_rec_free(&r);
+        tk_chunks_free(&pl);
     }
     apr_pool_destroy(p);
 }
@@ -1140,28 +879,28 @@ START_TEST(late_declarations_hold_ends)
     apr_pool_t *p;
     smo_meta_config mc;
     smo_engine_config cfg;
-    buf b = { 0 };
+    tk_buf b = { 0 };
     size_t len;
 
     ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
     cfg = meta_config(&mc, p);
-    buf_str(&b, "<head><title>t</title><div>");
+    tk_buf_str(&b, "<head><title>t</title><div>");
     for (int i = 0; i < 300; i++)
-        buf_str(&b, "body text ");
-    buf_str(&b, "</div><meta property=\"og:image\" content=\"/i.png\">"
+        tk_buf_str(&b, "body text ");
+    tk_buf_str(&b, "</div><meta property=\"og:image\" content=\"/i.png\">"
                 "</head><body>x</body>");
     len = b.len;
     for (int k = 0; k < 2; k++) {
-        plan pl;
-        rec r;
+        tk_chunks pl;
+        tk_rec r;
         if (k == 0) {
             cfg.head_limit = 1024;
-            pl = plan_step(len, 64);
+            pl = tk_chunks_step(len, 64);
         } else {
             cfg.head_limit = 256 * 1024;
-            pl = plan_split(len, after(b.s, "<div>") + 10, 1);
+            pl = tk_chunks_split(len, after(b.s, "<div>") + 10, 1);
         }
-        run_plan(&r, &cfg, b.s, len, &pl);
+        tk_run_chunks(&r, &cfg, b.s, len, &pl);
         check_insert_only(&r, b.s, len, k ? "FLUSH" : "head limit");
         ck_assert_msg(r.n_ins == 1 && r.ins[0].in_off == after(b.s, "<head>"),
                       "%s: not inserted early:\n%.300s", k ? "FLUSH" :
@@ -1171,10 +910,10 @@ START_TEST(late_declarations_hold_ends)
         ck_assert_msg(has_ci(r.log.s, r.log.len, k ? "FLUSH after the head"
                                                    : "within SMOHeadLimit"),
                       "log: %s", r.log.s);
-        rec_free(&r);
-        plan_free(&pl);
+        tk_rec_free(&r);
+        tk_chunks_free(&pl);
     }
-    buf_free(&b);
+    tk_buf_free(&b);
     apr_pool_destroy(p);
 }
 END_TEST
@@ -1187,17 +926,17 @@ START_TEST(late_end_of_stream_open)
     apr_pool_t *p;
     smo_meta_config mc;
     smo_engine_config cfg;
-    plan pl = plan_step(strlen(d), 1);
-    rec r;
+    tk_chunks pl = tk_chunks_step(strlen(d), 1);
+    tk_rec r;
 
     ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
     cfg = meta_config(&mc, p);
-    run_plan(&r, &cfg, d, strlen(d), &pl);
+    tk_run_chunks(&r, &cfg, d, strlen(d), &pl);
     check_insert_only(&r, d, strlen(d), d);
     ck_assert_msg(r.n_ins == 1 && r.ins[0].in_off == after(d, "<head>"),
                   "%s", r.out.s);
-    rec_free(&r);
-    plan_free(&pl);
+    tk_rec_free(&r);
+    tk_chunks_free(&pl);
     apr_pool_destroy(p);
 }
 END_TEST
@@ -1253,83 +992,83 @@ static const char *const tails[] = {
     "<textarea>x", "<svg><![CDATA[x", "<?x", "&am", "<plaintext>x</p>"
 };
 
-static void gen_tag(buf *b, uint64_t *st)
+static void gen_tag(tk_buf *b, uint64_t *st)
 {
-    const char *name = tag_names[rnd_below(st, N_ELEMS(tag_names))];
-    int end = rnd_below(st, 4) == 0;
-    size_t n_attrs = end ? 0 : rnd_below(st, 4);
+    const char *name = tag_names[tk_rnd_below(st, N_ELEMS(tag_names))];
+    int end = tk_rnd_below(st, 4) == 0;
+    size_t n_attrs = end ? 0 : tk_rnd_below(st, 4);
 
-    buf_str(b, end ? "</" : "<");
-    buf_str(b, name);
+    tk_buf_str(b, end ? "</" : "<");
+    tk_buf_str(b, name);
     for (size_t i = 0; i < n_attrs; i++) {
-        size_t an = rnd_below(st, N_ELEMS(attr_names));
-        const char *v = attr_values[rnd_below(st, N_ELEMS(attr_values))];
+        size_t an = tk_rnd_below(st, N_ELEMS(attr_names));
+        const char *v = attr_values[tk_rnd_below(st, N_ELEMS(attr_values))];
         static const char *const seps[] = { " ", "\t", "\n", "/", "  " };
-        buf_str(b, seps[rnd_below(st, N_ELEMS(seps))]);
+        tk_buf_str(b, seps[tk_rnd_below(st, N_ELEMS(seps))]);
         /* "a\0b" has a NUL inside. */
-        buf_add(b, attr_names[an], an == N_ELEMS(attr_names) - 1
+        tk_buf_add(b, attr_names[an], an == N_ELEMS(attr_names) - 1
                                    ? 3 : strlen(attr_names[an]));
-        switch (rnd_below(st, 5)) {
+        switch (tk_rnd_below(st, 5)) {
         case 0:                     /* no value */
             break;
         case 1:                     /* unquoted: only up to a space or > */
-            buf_str(b, "=");
+            tk_buf_str(b, "=");
             for (const char *q = v; *q && *q != ' ' && *q != '>'; q++)
-                buf_add(b, q, 1);
+                tk_buf_add(b, q, 1);
             break;
         case 2:
-            buf_str(b, rnd_below(st, 2) ? "='" : " = '");
+            tk_buf_str(b, tk_rnd_below(st, 2) ? "='" : " = '");
             for (const char *q = v; *q; q++)
                 if (*q != '\'')
-                    buf_add(b, q, 1);
-            buf_str(b, "'");
+                    tk_buf_add(b, q, 1);
+            tk_buf_str(b, "'");
             break;
         default:
-            buf_str(b, "=\"");
+            tk_buf_str(b, "=\"");
             for (const char *q = v; *q; q++)
                 if (*q != '"')
-                    buf_add(b, q, 1);
-            buf_str(b, "\"");
+                    tk_buf_add(b, q, 1);
+            tk_buf_str(b, "\"");
             break;
         }
     }
-    if (rnd_below(st, 8) == 0)
-        buf_str(b, "/");
-    buf_str(b, ">");
+    if (tk_rnd_below(st, 8) == 0)
+        tk_buf_str(b, "/");
+    tk_buf_str(b, ">");
 }
 
-static void gen_doc(buf *b, uint64_t *st)
+static void gen_doc(tk_buf *b, uint64_t *st)
 {
-    size_t n = 1 + rnd_below(st, 40);
-    if (rnd_below(st, 2))
-        buf_str(b, "<!DOCTYPE html>\n");
-    if (rnd_below(st, 2))
-        buf_str(b, rnd_below(st, 2) ? "<html><head>" : "<html>\n<head>\n");
+    size_t n = 1 + tk_rnd_below(st, 40);
+    if (tk_rnd_below(st, 2))
+        tk_buf_str(b, "<!DOCTYPE html>\n");
+    if (tk_rnd_below(st, 2))
+        tk_buf_str(b, tk_rnd_below(st, 2) ? "<html><head>" : "<html>\n<head>\n");
     for (size_t i = 0; i < n; i++) {
-        size_t k = rnd_below(st, 10);
+        size_t k = tk_rnd_below(st, 10);
         if (k < 4) {
             gen_tag(b, st);
         }
         else if (k < 9) {
-            const char *f = fragments[rnd_below(st, N_ELEMS(fragments))];
+            const char *f = fragments[tk_rnd_below(st, N_ELEMS(fragments))];
             /* The "\0" fragment is one NUL byte. */
-            buf_add(b, f, *f ? strlen(f) : 1);
+            tk_buf_add(b, f, *f ? strlen(f) : 1);
         }
-        else if (rnd_below(st, 6) == 0) {
-            buf_str(b, "<link rel=canonical href=/own>");
+        else if (tk_rnd_below(st, 6) == 0) {
+            tk_buf_str(b, "<link rel=canonical href=/own>");
         }
         else {
-            buf_str(b, rnd_below(st, 2) ? "</head>" : "<body>");
+            tk_buf_str(b, tk_rnd_below(st, 2) ? "</head>" : "<body>");
         }
     }
-    if (rnd_below(st, 3) == 0)
-        buf_str(b, tails[rnd_below(st, N_ELEMS(tails))]);
+    if (tk_rnd_below(st, 3) == 0)
+        tk_buf_str(b, tails[tk_rnd_below(st, N_ELEMS(tails))]);
 }
 
 /* Output minus insertions is the input; the only insertion is the link,
  * at most once; the only thing dropped is an empty canonical link of the
  * page, which the inserted one replaces (SPEC 3). */
-static void check_preserved_link(const rec *r, const char *doc, size_t len,
+static void check_preserved_link(const tk_rec *r, const char *doc, size_t len,
                                  const char *link, const char *what)
 {
     size_t n, dn;
@@ -1369,7 +1108,7 @@ static void check_preserved_link(const rec *r, const char *doc, size_t len,
     free(kept);
 }
 
-static void check_preserved(const rec *r, const char *doc, size_t len,
+static void check_preserved(const tk_rec *r, const char *doc, size_t len,
                             const char *what)
 {
     check_preserved_link(r, doc, len, LINK, what);
@@ -1383,48 +1122,48 @@ START_TEST(byte_preservation)
 
     for (int d = 0; d < GEN_DOCS_PER_TEST; d++) {
         uint64_t st = 0x9E3779B97F4A7C15ULL * (uint64_t)(_i * 1000 + d + 1);
-        buf doc = { 0 };
-        rec whole, r;
+        tk_buf doc = { 0 };
+        tk_rec whole, r;
         char what[96];
 
         gen_doc(&doc, &st);
-        run_whole(&whole, &cfg, doc.s, doc.len);
+        tk_run_whole(&whole, &cfg, doc.s, doc.len);
         snprintf(what, sizeof what, "doc %d.%d whole", _i, d);
         check_preserved(&whole, doc.s, doc.len, what);
         for (int k = 0; k < 6; k++) {
             /* Every third chunking also sends FLUSHes: the link may then
              * move (insert-only mode) but the input must still be whole. */
             int flush = k % 3 == 2;
-            plan pl = plan_random(doc.len, &st, flush);
-            run_plan(&r, &cfg, doc.s, doc.len, &pl);
+            tk_chunks pl = tk_chunks_random(doc.len, &st, flush);
+            tk_run_chunks(&r, &cfg, doc.s, doc.len, &pl);
             snprintf(what, sizeof what, "doc %d.%d chunking %d%s", _i, d, k,
                      flush ? " with flushes" : "");
             check_preserved(&r, doc.s, doc.len, what);
             if (!flush)
                 check_same(&whole, &r, what, doc.s);
-            rec_free(&r);
-            plan_free(&pl);
+            tk_rec_free(&r);
+            tk_chunks_free(&pl);
         }
         for (int k = 0; k < 3; k++) {
             /* Other paths: a tiny head limit (insert-only), a tiny tag
              * limit (truncated tags), XHTML markup. */
             smo_engine_config c2 = config(URL, k == 2);
-            plan pl = plan_random(doc.len, &st, 0);
+            tk_chunks pl = tk_chunks_random(doc.len, &st, 0);
             if (k == 0)
                 c2.head_limit = 64;
             if (k == 1)
                 c2.tail_limit = 24;
-            run_plan(&r, &c2, doc.s, doc.len, &pl);
+            tk_run_chunks(&r, &c2, doc.s, doc.len, &pl);
             snprintf(what, sizeof what, "doc %d.%d %s", _i, d,
                      k == 0 ? "head_limit 64"
                             : k == 1 ? "tail_limit 24" : "xhtml");
             check_preserved_link(&r, doc.s, doc.len,
                                  k == 2 ? LINK_XHTML : LINK, what);
-            rec_free(&r);
-            plan_free(&pl);
+            tk_rec_free(&r);
+            tk_chunks_free(&pl);
         }
-        rec_free(&whole);
-        buf_free(&doc);
+        tk_rec_free(&whole);
+        tk_buf_free(&doc);
     }
 }
 END_TEST
@@ -1435,52 +1174,52 @@ static void run_big(const char *doc, size_t len, const char *what,
                     size_t chunk)
 {
     smo_engine_config cfg = config(URL, 0);
-    plan pl = plan_step(len, chunk);
-    rec r;
-    run_plan(&r, &cfg, doc, len, &pl);
+    tk_chunks pl = tk_chunks_step(len, chunk);
+    tk_rec r;
+    tk_run_chunks(&r, &cfg, doc, len, &pl);
     check_preserved(&r, doc, len, what);
     /* Bounded memory: the engine holds back no more than the head limit
      * plus one tag and one chunk. */
     ck_assert_msg(r.max_held <= cfg.head_limit + cfg.tail_limit + chunk,
                   "%s: held back %llu bytes", what,
                   (unsigned long long)r.max_held);
-    rec_free(&r);
-    plan_free(&pl);
+    tk_rec_free(&r);
+    tk_chunks_free(&pl);
 }
 
 START_TEST(huge_attribute)
 {
     size_t n = 10 * 1024 * 1024;
-    buf b = { 0 };
+    tk_buf b = { 0 };
     char *a = malloc(n);
     ck_assert_ptr_nonnull(a);
     memset(a, 'a', n);
-    buf_str(&b, "<html><head><meta name=description content=\"");
-    buf_add(&b, a, n);
-    buf_str(&b, "\"><title>T</title></head><body>x</body></html>");
+    tk_buf_str(&b, "<html><head><meta name=description content=\"");
+    tk_buf_add(&b, a, n);
+    tk_buf_str(&b, "\"><title>T</title></head><body>x</body></html>");
     run_big(b.s, b.len, "10 MB attribute value", 65536);
     free(a);
-    buf_free(&b);
+    tk_buf_free(&b);
 }
 END_TEST
 
 START_TEST(huge_comment_and_text)
 {
     size_t n = 4 * 1024 * 1024;
-    buf b = { 0 };
+    tk_buf b = { 0 };
     char *a = malloc(n);
     ck_assert_ptr_nonnull(a);
     memset(a, '-', n);
-    buf_str(&b, "<html><head><!--");
-    buf_add(&b, a, n);
-    buf_str(&b, "x--><title>T</title></head><body>");
+    tk_buf_str(&b, "<html><head><!--");
+    tk_buf_add(&b, a, n);
+    tk_buf_str(&b, "x--><title>T</title></head><body>");
     memset(a, 't', n);
-    buf_add(&b, a, n);
-    buf_str(&b, "<script>");
-    buf_add(&b, a, n);
+    tk_buf_add(&b, a, n);
+    tk_buf_str(&b, "<script>");
+    tk_buf_add(&b, a, n);
     run_big(b.s, b.len, "4 MB comment, text and unclosed script", 65536);
     free(a);
-    buf_free(&b);
+    tk_buf_free(&b);
 }
 END_TEST
 
@@ -1490,13 +1229,13 @@ START_TEST(deep_nesting)
                                           "<svg><g>", "<math><mi>",
                                           "<table><tr><td>" };
     for (size_t k = 0; k < N_ELEMS(opens); k++) {
-        buf b = { 0 };
-        buf_str(&b, "<!DOCTYPE html><html><head><title>T</title>");
+        tk_buf b = { 0 };
+        tk_buf_str(&b, "<!DOCTYPE html><html><head><title>T</title>");
         for (int i = 0; i < 100000; i++)
-            buf_str(&b, opens[k]);
-        buf_str(&b, "deep");
+            tk_buf_str(&b, opens[k]);
+        tk_buf_str(&b, "deep");
         run_big(b.s, b.len, opens[k], 4096);
-        buf_free(&b);
+        tk_buf_free(&b);
     }
 }
 END_TEST
@@ -1517,16 +1256,16 @@ START_TEST(unterminated_at_eof)
     for (int i = 0; docs[i]; i++) {
         smo_engine_config cfg = config(URL, 0);
         size_t len = strlen(docs[i]);
-        rec r;
-        run_whole(&r, &cfg, docs[i], len);
+        tk_rec r;
+        tk_run_whole(&r, &cfg, docs[i], len);
         check_preserved(&r, docs[i], len, docs[i]);
-        rec_free(&r);
+        tk_rec_free(&r);
         {
-            plan pl = plan_step(len, 1);
-            run_plan(&r, &cfg, docs[i], len, &pl);
+            tk_chunks pl = tk_chunks_step(len, 1);
+            tk_run_chunks(&r, &cfg, docs[i], len, &pl);
             check_preserved(&r, docs[i], len, docs[i]);
-            rec_free(&r);
-            plan_free(&pl);
+            tk_rec_free(&r);
+            tk_chunks_free(&pl);
         }
     }
 }
@@ -1567,16 +1306,16 @@ START_TEST(not_held_open_at_eof)
         for (int k = 0; k < 3; k++) {
             smo_engine_config cfg = config(URL, 0);
             char what[120];
-            plan pl;
-            rec r;
+            tk_chunks pl;
+            tk_rec r;
             if (k == 0)           /* a FLUSH after the head's first bytes */
-                pl = plan_split(len, after(doc, "<head>") + 3, 1);
+                pl = tk_chunks_split(len, after(doc, "<head>") + 3, 1);
             else if (k == 1) {    /* past a tiny head limit */
                 cfg.head_limit = 8;
-                pl = plan_step(len, 4);
+                pl = tk_chunks_step(len, 4);
             } else                /* held: early, after <head> */
-                pl = plan_step(len, 1);
-            run_plan(&r, &cfg, doc, len, &pl);
+                pl = tk_chunks_step(len, 1);
+            tk_run_chunks(&r, &cfg, doc, len, &pl);
             snprintf(what, sizeof what, "%s (%s)", tails[i],
                      k == 0 ? "after a FLUSH" : k == 1 ? "head_limit 8"
                                                        : "held");
@@ -1585,8 +1324,8 @@ START_TEST(not_held_open_at_eof)
             else
                 check_inserted(&r, doc, LINK, after(doc, "<head>"),
                                after(doc, "<head>"), what);
-            rec_free(&r);
-            plan_free(&pl);
+            tk_rec_free(&r);
+            tk_chunks_free(&pl);
         }
         free(doc);
     }
@@ -1604,15 +1343,15 @@ START_TEST(not_held_open_body_at_eof)
         char doc[128];
         smo_engine_config cfg = config(URL, 0);
         size_t len;
-        plan pl;
-        rec r;
+        tk_chunks pl;
+        tk_rec r;
         snprintf(doc, sizeof doc, "%s%s", head, tails[i]);
         len = strlen(doc);
-        pl = plan_split(len, strlen(head), 1); /* the head start is out */
-        run_plan(&r, &cfg, doc, len, &pl);
+        pl = tk_chunks_split(len, strlen(head), 1); /* the head start is out */
+        tk_run_chunks(&r, &cfg, doc, len, &pl);
         check_inserted(&r, doc, LINK, strlen(head), strlen(head), doc);
-        rec_free(&r);
-        plan_free(&pl);
+        tk_rec_free(&r);
+        tk_chunks_free(&pl);
     }
 }
 END_TEST
@@ -1623,13 +1362,13 @@ START_TEST(not_held_data_at_eof)
      * end becomes elements of the head: it is made. */
     const char *d = "<!DOCTYPE html><html><head><title>T</title>\n"
                     "<meta name=x content=y>";
-    plan pl = plan_split(strlen(d), after(d, "<head>") + 3, 1);
+    tk_chunks pl = tk_chunks_split(strlen(d), after(d, "<head>") + 3, 1);
     smo_engine_config cfg = config(URL, 0);
-    rec r;
-    run_plan(&r, &cfg, d, strlen(d), &pl);
+    tk_rec r;
+    tk_run_chunks(&r, &cfg, d, strlen(d), &pl);
     check_inserted(&r, d, LINK, strlen(d), strlen(d), d);
-    rec_free(&r);
-    plan_free(&pl);
+    tk_rec_free(&r);
+    tk_chunks_free(&pl);
 }
 END_TEST
 
@@ -1681,7 +1420,7 @@ static const struct {
           "</html>"), NULL, 0, NULL },
 };
 
-static void check_sniff(const rec *r, int i, const char *what)
+static void check_sniff(const tk_rec *r, int i, const char *what)
 {
     const char *doc = sniff_cases[i].doc;
     size_t len = sniff_cases[i].len, n;
@@ -1709,28 +1448,28 @@ START_TEST(not_text_or_not_ascii)
     smo_engine_config cfg = config(NULL, 0);
     size_t len = sniff_cases[_i].len;
     uint64_t st = 0x5eed0000u + (uint64_t)_i;
-    rec r;
-    plan pl;
+    tk_rec r;
+    tk_chunks pl;
 
     memset(&mc, 0, sizeof mc);
     mc.canonical = 1;
     mc.canonical_url = mc.page_url = URL;
     mc.http_charset = sniff_cases[_i].http_charset;
     cfg.meta = &mc;
-    run_whole(&r, &cfg, sniff_cases[_i].doc, len);
+    tk_run_whole(&r, &cfg, sniff_cases[_i].doc, len);
     check_sniff(&r, _i, "whole");
-    rec_free(&r);
-    pl = plan_step(len, 1);
-    run_plan(&r, &cfg, sniff_cases[_i].doc, len, &pl);
+    tk_rec_free(&r);
+    pl = tk_chunks_step(len, 1);
+    tk_run_chunks(&r, &cfg, sniff_cases[_i].doc, len, &pl);
     check_sniff(&r, _i, "byte at a time");
-    rec_free(&r);
-    plan_free(&pl);
+    tk_rec_free(&r);
+    tk_chunks_free(&pl);
     for (int k = 0; k < 8; k++) {
-        pl = plan_random(len, &st, 0);
-        run_plan(&r, &cfg, sniff_cases[_i].doc, len, &pl);
+        pl = tk_chunks_random(len, &st, 0);
+        tk_run_chunks(&r, &cfg, sniff_cases[_i].doc, len, &pl);
         check_sniff(&r, _i, "random chunks");
-        rec_free(&r);
-        plan_free(&pl);
+        tk_rec_free(&r);
+        tk_chunks_free(&pl);
     }
 }
 END_TEST
@@ -1743,34 +1482,34 @@ START_TEST(sniff_bounded)
     smo_engine_config cfg = config(URL, 0);
     size_t len = 600 + 20;
     char *doc = malloc(len + 1);
-    rec r;
-    plan pl;
+    tk_rec r;
+    tk_chunks pl;
 
     ck_assert_ptr_nonnull(doc);
     memset(doc, 'a', 600);
     memcpy(doc + 600, "\0<head></head>ZZZZZ", 20);
-    run_whole(&r, &cfg, doc, len);
+    tk_run_whole(&r, &cfg, doc, len);
     ck_assert_msg(!r.err[0], "%s", r.err);
     ck_assert_uint_eq(r.n_ins, 1);
-    rec_free(&r);
+    tk_rec_free(&r);
     free(doc);
 
     /* "ab", FLUSH, then NUL: binary all the same. */
-    pl = plan_split(5, 2, 1);
-    run_plan(&r, &cfg, "ab\0<p", 5, &pl);
+    pl = tk_chunks_split(5, 2, 1);
+    tk_run_chunks(&r, &cfg, "ab\0<p", 5, &pl);
     ck_assert_msg(!r.err[0], "%s", r.err);
     ck_assert_uint_eq(r.n_ins, 0);
     ck_assert_uint_eq(r.out.len, 5);
     ck_assert_ptr_nonnull(strstr(r.gave_up, "binary"));
-    rec_free(&r);
-    plan_free(&pl);
+    tk_rec_free(&r);
+    tk_chunks_free(&pl);
     /* "ab", FLUSH, then "<p": text, the link inserted. */
-    pl = plan_split(5, 2, 1);
-    run_plan(&r, &cfg, "ab <p", 5, &pl);
+    pl = tk_chunks_split(5, 2, 1);
+    tk_run_chunks(&r, &cfg, "ab <p", 5, &pl);
     ck_assert_msg(!r.err[0], "%s", r.err);
     ck_assert_uint_eq(r.n_ins, 1);
-    rec_free(&r);
-    plan_free(&pl);
+    tk_rec_free(&r);
+    tk_chunks_free(&pl);
 }
 END_TEST
 
@@ -1794,21 +1533,21 @@ START_TEST(head_opens_at_end)
         size_t len = strlen(at_end[i]);
         /* Byte at a time, then whole. */
         for (size_t k = 0; k < 2; k++) {
-            rec r;
-            plan pl = len ? plan_step(len, k ? len : 1) : plan_whole(0);
-            run_plan(&r, &cfg, at_end[i], len, &pl);
+            tk_rec r;
+            tk_chunks pl = len ? tk_chunks_step(len, k ? len : 1) : tk_chunks_whole(0);
+            tk_run_chunks(&r, &cfg, at_end[i], len, &pl);
             check_inserted(&r, at_end[i], LINK, len, len, at_end[i]);
-            rec_free(&r);
-            plan_free(&pl);
+            tk_rec_free(&r);
+            tk_chunks_free(&pl);
         }
     }
     for (size_t i = 0; i < N_ELEMS(none); i++) {
-        rec r;
-        run_whole(&r, &cfg, none[i], strlen(none[i]));
+        tk_rec r;
+        tk_run_whole(&r, &cfg, none[i], strlen(none[i]));
         ck_assert_msg(!r.err[0], "%s: %s", none[i], r.err);
         ck_assert_msg(r.n_ins == 0, "%s: inserted inside", none[i]);
         ck_assert_uint_eq(r.out.len, strlen(none[i]));
-        rec_free(&r);
+        tk_rec_free(&r);
     }
 }
 END_TEST
@@ -1822,25 +1561,25 @@ START_TEST(sniff_and_esc_within_limits)
     smo_engine_config cfg = config(URL, 0);
     char doc[140];
     const char *esc = "<head><title>x</title></head>\x1b";
-    rec r;
-    plan pl;
+    tk_rec r;
+    tk_chunks pl;
 
     cfg.head_limit = 16;
     memset(doc, 'a', 100);
     strcpy(doc + 100, "<p>text</p>");
-    pl = plan_step(strlen(doc), 1);
-    run_plan(&r, &cfg, doc, strlen(doc), &pl);
+    pl = tk_chunks_step(strlen(doc), 1);
+    tk_run_chunks(&r, &cfg, doc, strlen(doc), &pl);
     ck_assert_msg(!r.err[0], "%s", r.err);
     ck_assert_msg(r.max_held <= 16 + 1, "held %llu bytes, limit 16",
                   (unsigned long long)r.max_held);
-    rec_free(&r);
-    plan_free(&pl);
+    tk_rec_free(&r);
+    tk_chunks_free(&pl);
 
     cfg = config(URL, 0);
-    run_whole(&r, &cfg, esc, strlen(esc));
+    tk_run_whole(&r, &cfg, esc, strlen(esc));
     ck_assert_msg(!r.err[0], "%s", r.err);
     check_inserted(&r, esc, LINK, strlen("<head>"), strlen("<head>"), esc);
-    rec_free(&r);
+    tk_rec_free(&r);
 }
 END_TEST
 
@@ -1854,14 +1593,14 @@ START_TEST(nul_in_tag_name)
     apr_pool_t *p;
     smo_meta_config mc;
     smo_engine_config cfg;
-    rec whole, bytes;
-    plan pl;
+    tk_rec whole, bytes;
+    tk_chunks pl;
 
     ck_assert_int_eq(apr_pool_create(&p, NULL), APR_SUCCESS);
     cfg = meta_config(&mc, p);
-    run_whole(&whole, &cfg, d, len);
-    pl = plan_step(len, 1);
-    run_plan(&bytes, &cfg, d, len, &pl);
+    tk_run_whole(&whole, &cfg, d, len);
+    pl = tk_chunks_step(len, 1);
+    tk_run_chunks(&bytes, &cfg, d, len, &pl);
     check_insert_only(&whole, d, len, "whole");
     ck_assert_msg(whole.out.len == bytes.out.len &&
                       memcmp(whole.out.s, bytes.out.s, whole.out.len) == 0,
@@ -1869,9 +1608,9 @@ START_TEST(nul_in_tag_name)
                   bytes.out.s);
     ck_assert_msg(!strstr(whole.out.s, "og:title"), "og:title from <title\\0>:"
                   "\n%s", whole.out.s);
-    rec_free(&whole);
-    rec_free(&bytes);
-    plan_free(&pl);
+    tk_rec_free(&whole);
+    tk_rec_free(&bytes);
+    tk_chunks_free(&pl);
     apr_pool_destroy(p);
 }
 END_TEST
@@ -1937,16 +1676,4 @@ static Suite *engine_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    atexit(apr_terminate);
-    sr = srunner_create(engine_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+const tk_program tk_tests = { engine_suite, 0, NULL };

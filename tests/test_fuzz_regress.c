@@ -14,63 +14,7 @@
 #include "smo_meta.h"
 #include "smo_share.h"
 #include "smo_url.h"
-
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    apr_pool_create(&pool, NULL);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-}
-
-/* ---- a binary-safe recording sink -------------------------------------- */
-
-typedef struct {
-    const char *in;
-    uint64_t fed, pos, max_held;
-    char *out;
-    size_t n, cap;
-    size_t inserted;
-} rec;
-
-static void put(rec *r, const char *b, size_t n)
-{
-    if (r->n + n + 1 > r->cap) {
-        r->cap = (r->n + n + 1) * 2;
-        r->out = realloc(r->out, r->cap);
-        ck_assert_ptr_nonnull(r->out);
-    }
-    memcpy(r->out + r->n, b, n);
-    r->n += n;
-}
-
-static int r_pass(void *c, uint64_t upto)
-{
-    rec *r = c;
-    ck_assert_uint_le(upto, r->fed);
-    put(r, r->in + r->pos, (size_t)(upto - r->pos));
-    r->pos = upto;
-    return 0;
-}
-
-static int r_drop(void *c, uint64_t upto)
-{
-    ((rec *)c)->pos = upto;
-    return 0;
-}
-
-static int r_insert(void *c, const char *b, size_t n)
-{
-    ((rec *)c)->inserted += n;
-    put(c, b, n);
-    return 0;
-}
-
-static const smo_sink sink = { r_pass, r_drop, r_insert };
+#include "toolkit.h"
 
 static smo_share_config share_cfg(void)
 {
@@ -80,27 +24,6 @@ static smo_share_config share_cfg(void)
     memset(&sc, 0, sizeof sc);
     sc.networks = nets;
     return sc;
-}
-
-/* Feed `len` bytes of `in` in chunks of `step` (0: whole). */
-static void run(rec *r, const smo_engine_config *cfg, const char *in,
-                size_t len, size_t step)
-{
-    smo_engine *e;
-    memset(r, 0, sizeof *r);
-    r->in = in;
-    e = smo_engine_create(pool, cfg, &sink, r);
-    if (!step)
-        step = len ? len : 1;
-    for (size_t o = 0; o < len; o += step) {
-        size_t n = o + step > len ? len - o : step;
-        r->fed += n;
-        ck_assert_int_eq(smo_engine_feed(e, in + o, n), 0);
-        if (r->fed - r->pos > r->max_held)
-            r->max_held = r->fed - r->pos;
-    }
-    ck_assert_int_eq(smo_engine_finish(e), 0);
-    ck_assert_uint_eq(r->pos, len);
 }
 
 /* fuzz_engine, "chunked output differs from one-chunk output": a page
@@ -115,7 +38,7 @@ START_TEST(body_start_after_nul)
     size_t len = sizeof page - 1;
     smo_share_config sc = share_cfg();
     smo_engine_config cfg;
-    rec whole, part;
+    tk_rec whole, part;
     const char *nl;
 
     memset(&cfg, 0, sizeof cfg);
@@ -123,23 +46,25 @@ START_TEST(body_start_after_nul)
     cfg.share = &sc;
     ck_assert_ptr_null(smo_share_parse_at(pool, "body-start", &cfg.share_at,
                                           &cfg.share_sel));
-    run(&whole, &cfg, page, len, 0);
+    tk_run(&whole, &cfg, page, len, 0);
     ck_assert_uint_gt(whole.inserted, 0);
     /* The block opens the body: it comes before the page's "\n\n". */
-    nl = memchr(whole.out, '\n', whole.n);
+    nl = memchr(whole.out.s, '\n', whole.out.len);
     ck_assert_ptr_nonnull(nl);
-    ck_assert_msg(memmem(whole.out, whole.n, "<nav", 4) != NULL &&
-                      (const char *)memmem(whole.out, whole.n, "<nav", 4) <
-                          (const char *)memmem(whole.out, whole.n,
+    ck_assert_msg(memmem(whole.out.s, whole.out.len, "<nav", 4) != NULL &&
+                      (const char *)memmem(whole.out.s, whole.out.len,
+                                           "<nav", 4) <
+                          (const char *)memmem(whole.out.s, whole.out.len,
                                                "\n\n\0", 3),
                   "the block is not before the page's text");
     for (size_t step = 1; step < len; step++) {
-        run(&part, &cfg, page, len, step);
-        ck_assert_msg(part.n == whole.n && !memcmp(part.out, whole.out, part.n),
+        tk_run(&part, &cfg, page, len, step);
+        ck_assert_msg(part.out.len == whole.out.len &&
+                          !memcmp(part.out.s, whole.out.s, part.out.len),
                       "chunks of %zu give another output", step);
-        free(part.out);
+        tk_rec_free(&part);
     }
-    free(whole.out);
+    tk_rec_free(&whole);
 }
 END_TEST
 
@@ -162,7 +87,7 @@ START_TEST(long_tag_after_head_not_held)
     size_t len;
     smo_share_config sc = share_cfg();
     smo_engine_config cfg;
-    rec r;
+    tk_rec r;
 
     ck_assert_ptr_nonnull(page);
     strcpy(page, head);
@@ -174,11 +99,11 @@ START_TEST(long_tag_after_head_not_held)
     cfg.share = &sc;
     ck_assert_ptr_null(smo_share_parse_at(pool, "body-end", &cfg.share_at,
                                           &cfg.share_sel));
-    run(&r, &cfg, page, len, step);
+    tk_run(&r, &cfg, page, len, step);
     ck_assert_msg(r.max_held <= cfg.tail_limit + step,
                   "held %llu bytes of a %zu-byte tag (tail limit %zu): %s",
                   (unsigned long long)r.max_held, big, cfg.tail_limit, head);
-    free(r.out);
+    tk_rec_free(&r);
     free(page);
 }
 END_TEST
@@ -232,7 +157,7 @@ START_TEST(utf16_bom_untouched_any_chunking)
     size_t lens[] = { sizeof page - 1, sizeof be - 1 };
     smo_share_config sc = share_cfg();
     smo_engine_config cfg;
-    rec r;
+    tk_rec r;
 
     memset(&cfg, 0, sizeof cfg);
     cfg.head_limit = 256 * 1024;
@@ -240,17 +165,17 @@ START_TEST(utf16_bom_untouched_any_chunking)
     cfg.share = &sc;
     for (int k = 0; k < 2; k++) {
         for (size_t step = 0; step < lens[k]; step++) {
-            run(&r, &cfg, pages[k], lens[k], step);
-            ck_assert_msg(r.inserted == 0 && r.n == lens[k] &&
-                              !memcmp(r.out, pages[k], r.n),
+            tk_run(&r, &cfg, pages[k], lens[k], step);
+            ck_assert_msg(r.inserted == 0 && r.out.len == lens[k] &&
+                              !memcmp(r.out.s, pages[k], r.out.len),
                           "page %d, chunks of %zu: changed", k, step);
-            free(r.out);
+            tk_rec_free(&r);
         }
     }
     /* A page that merely starts with 0xFF is not UTF-16: it is rewritten. */
-    run(&r, &cfg, "\xff<head></head>", 15, 1);
+    tk_run(&r, &cfg, "\xff<head></head>", 15, 1);
     ck_assert_uint_gt(r.inserted, 0);
-    free(r.out);
+    tk_rec_free(&r);
 }
 END_TEST
 
@@ -266,7 +191,7 @@ START_TEST(svg_left_open_by_template)
     size_t len = sizeof page - 1;
     smo_meta_config mc;
     smo_engine_config cfg;
-    rec whole, part;
+    tk_rec whole, part;
 
     memset(&mc, 0, sizeof mc);
     mc.props = apr_array_make(pool, 1, sizeof(smo_meta_prop));
@@ -275,19 +200,19 @@ START_TEST(svg_left_open_by_template)
     memset(&cfg, 0, sizeof cfg);
     cfg.head_limit = 256 * 1024;
     cfg.meta = &mc;
-    run(&whole, &cfg, page, len, 0);
-    put(&whole, "", 1);
-    ck_assert_msg(strstr(whole.out, "<meta property=\"og:title\" "
+    tk_run(&whole, &cfg, page, len, 0);
+    tk_buf_add(&whole.out, "", 1);
+    ck_assert_msg(strstr(whole.out.s, "<meta property=\"og:title\" "
                                     "content=\"a b\">") != NULL,
-                  "the title is the HTML <title>: %s", whole.out);
+                  "the title is the HTML <title>: %s", whole.out.s);
     for (size_t step = 1; step < len; step++) {
-        run(&part, &cfg, page, len, step);
-        ck_assert_msg(part.n == whole.n - 1 &&
-                          !memcmp(part.out, whole.out, part.n),
+        tk_run(&part, &cfg, page, len, step);
+        ck_assert_msg(part.out.len == whole.out.len - 1 &&
+                          !memcmp(part.out.s, whole.out.s, part.out.len),
                       "chunks of %zu give another output", step);
-        free(part.out);
+        tk_rec_free(&part);
     }
-    free(whole.out);
+    tk_rec_free(&whole);
 }
 END_TEST
 
@@ -295,7 +220,7 @@ static Suite *regress_suite(void)
 {
     Suite *s = suite_create("fuzz-regressions");
     TCase *tc = tcase_create("found");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tk_pool_setup, tk_pool_teardown);
     tcase_add_test(tc, body_start_after_nul);
     tcase_add_test(tc, svg_left_open_by_template);
     tcase_add_loop_test(tc, long_tag_after_head_not_held, 0,
@@ -306,16 +231,4 @@ static Suite *regress_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    sr = srunner_create(regress_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+const tk_program tk_tests = { regress_suite, 0, NULL };

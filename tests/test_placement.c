@@ -9,48 +9,7 @@
 
 #include "smo_engine.h"
 #include "smo_share.h"
-
-static apr_pool_t *pool;
-
-typedef struct {
-    const char *in;
-    uint64_t pos;
-    char *out;
-    size_t n, cap;
-} rec;
-
-static void put(rec *r, const char *b, size_t n)
-{
-    if (r->n + n + 1 > r->cap) {
-        r->cap = (r->n + n + 1) * 2;
-        r->out = realloc(r->out, r->cap);
-    }
-    memcpy(r->out + r->n, b, n);
-    r->n += n;
-    r->out[r->n] = '\0';
-}
-
-static int r_pass(void *c, uint64_t upto)
-{
-    rec *r = c;
-    put(r, r->in + r->pos, (size_t)(upto - r->pos));
-    r->pos = upto;
-    return 0;
-}
-
-static int r_drop(void *c, uint64_t upto)
-{
-    ((rec *)c)->pos = upto;
-    return 0;
-}
-
-static int r_insert(void *c, const char *b, size_t n)
-{
-    put(c, b, n);
-    return 0;
-}
-
-static const smo_sink sink = {r_pass, r_drop, r_insert};
+#include "toolkit.h"
 
 /* The block for x + facebook, as the engine will write it for a page
  * whose title is `title` (NULL: none). */
@@ -70,12 +29,6 @@ static const char *block(const char *title)
 /* What the engine logged during the last run(), one line each. */
 static char *logs;
 
-static void log_line(void *ctx, const char *msg)
-{
-    (void)ctx;
-    logs = apr_pstrcat(pool, logs, msg, "\n", NULL);
-}
-
 /* Run a page through the engine in chunks of `step` bytes (0: whole). */
 static char *run(const char *where, const char *html, size_t step,
                  const char *style)
@@ -84,10 +37,9 @@ static char *run(const char *where, const char *html, size_t step,
     smo_meta_config mc;
     smo_share_config sc;
     apr_array_header_t *nets = apr_array_make(pool, 2, sizeof(void *));
-    rec r = {html, 0, NULL, 0, 0};
-    size_t len = strlen(html);
-    smo_engine *e;
+    tk_rec r;
     const char *err;
+    char *out;
 
     APR_ARRAY_PUSH(nets, const smo_network *) = smo_share_builtin(pool, "x", NULL);
     APR_ARRAY_PUSH(nets, const smo_network *) =
@@ -101,23 +53,13 @@ static char *run(const char *where, const char *html, size_t step,
     cfg.meta = &mc; /* no canonical, no auto meta: only the block changes */
     cfg.share = &sc;
     cfg.share_style = style;
-    cfg.log = log_line;
-    logs = apr_pstrdup(pool, "");
     err = smo_share_parse_at(pool, where, &cfg.share_at, &cfg.share_sel);
     ck_assert_msg(err == NULL, "%s: %s", where, err);
-    e = smo_engine_create(pool, &cfg, &sink, &r);
-    if (!step)
-        step = len ? len : 1;
-    for (size_t o = 0; o < len; o += step)
-        ck_assert_int_eq(smo_engine_feed(e, html + o, o + step > len ? len - o
-                                                                     : step), 0);
-    ck_assert_int_eq(smo_engine_finish(e), 0);
-    put(&r, "", 0);
-    {
-        char *out = apr_pstrdup(pool, r.out);
-        free(r.out);
-        return out;
-    }
+    tk_run(&r, &cfg, html, strlen(html), step);
+    out = apr_pstrdup(pool, tk_buf_cstr(&r.out));
+    logs = apr_pstrdup(pool, tk_buf_cstr(&r.log));
+    tk_rec_free(&r);
+    return out;
 }
 
 /* Expect `html` with the block inserted at each "@" (the "@"s removed),
@@ -315,24 +257,11 @@ START_TEST(bytes_preserved)
 }
 END_TEST
 
-static void setup(void)
-{
-    apr_pool_create(&pool, NULL);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-}
-
-int main(void)
+static Suite *placement_suite(void)
 {
     Suite *s = suite_create("placement");
     TCase *tc = tcase_create("share");
-    SRunner *sr;
-    int failed;
-    apr_initialize();
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tk_pool_setup, tk_pool_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, body_end);
     tcase_add_test(tc, no_block_when_the_page_ends_inside_something);
@@ -345,10 +274,7 @@ int main(void)
     tcase_add_test(tc, style_sheet_in_head);
     tcase_add_test(tc, bytes_preserved);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+const tk_program tk_tests = { placement_suite, 0, NULL };

@@ -12,63 +12,15 @@
 
 #include "smo_engine.h"
 #include "smo_plan.h"
+#include "toolkit.h"
 
-static apr_pool_t *pool;
+/* ---- the toolkit's sink, rebuilding the response ---------------------- */
 
-static void setup(void)
+/* Ready for `in`; its buffers live in the test's pool. */
+static void rebuild_init(tk_rec *r, const char *in)
 {
-    apr_pool_create(&pool, NULL);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-}
-
-/* ---- a sink that rebuilds the response -------------------------------- */
-
-typedef struct {
-    const char *in;
-    uint64_t pos;
-    char out[65536];
-    size_t len;
-} rebuild;
-
-static int rb_pass(void *c, uint64_t upto)
-{
-    rebuild *r = c;
-    ck_assert_uint_ge(upto, r->pos);
-    ck_assert_uint_le(r->len + (upto - r->pos), sizeof(r->out));
-    memcpy(r->out + r->len, r->in + r->pos, (size_t)(upto - r->pos));
-    r->len += (size_t)(upto - r->pos);
-    r->pos = upto;
-    return 0;
-}
-
-static int rb_drop(void *c, uint64_t upto)
-{
-    rebuild *r = c;
-    ck_assert_uint_ge(upto, r->pos);
-    r->pos = upto;
-    return 0;
-}
-
-static int rb_insert(void *c, const char *b, size_t n)
-{
-    rebuild *r = c;
-    ck_assert_uint_le(r->len + n, sizeof(r->out));
-    memcpy(r->out + r->len, b, n);
-    r->len += n;
-    return 0;
-}
-
-static const smo_sink rb_sink = { rb_pass, rb_drop, rb_insert };
-
-/* The rest of the input after the sink's last call goes out unchanged:
- * what the filter does once the engine has stepped aside. */
-static void rb_rest(rebuild *r, size_t in_len)
-{
-    rb_pass(r, in_len);
+    tk_rec_init(r, in, strlen(in));
+    r->out.pool = r->calls.pool = pool;
 }
 
 /* ---- configurations ----------------------------------------------------- */
@@ -121,7 +73,7 @@ static const char *const pages[] = {
 
 /* Run the engine over `in` in chunks of `step`, recording. */
 static const smo_plan *record(const smo_engine_config *c, const char *in,
-                              size_t step, rebuild *out)
+                              size_t step, tk_rec *out)
 {
     const smo_sink *sink;
     void *sink_ctx;
@@ -129,16 +81,15 @@ static const smo_plan *record(const smo_engine_config *c, const char *in,
     smo_engine *e;
     size_t len = strlen(in);
 
-    memset(out, 0, sizeof(*out));
-    out->in = in;
-    rec = smo_plan_recorder_create(pool, &rb_sink, out, 1 << 20, &sink,
+    rebuild_init(out, in);
+    rec = smo_plan_recorder_create(pool, &tk_sink, out, 1 << 20, &sink,
                                    &sink_ctx);
     e = smo_engine_create(pool, c, sink, sink_ctx);
     for (size_t o = 0; o < len && !smo_engine_done(e); o += step)
         ck_assert_int_eq(smo_engine_feed(e, in + o,
                                          len - o < step ? len - o : step), 0);
     ck_assert_int_eq(smo_engine_finish(e), 0);
-    rb_rest(out, len);
+    tk_rec_rest(out);
     return smo_plan_recorded(rec);
 }
 
@@ -149,18 +100,18 @@ START_TEST(replay_gives_the_engine_output)
     size_t len = strlen(in);
 
     for (size_t step = 1; step <= len + 1; step += step < 8 ? 1 : 13) {
-        rebuild engine_out, replayed;
+        tk_rec engine_out, replayed;
         const smo_plan *plan = record(&c, in, step, &engine_out);
 
         ck_assert_ptr_nonnull(plan);
-        memset(&replayed, 0, sizeof(replayed));
-        replayed.in = in;
-        ck_assert_int_eq(smo_plan_replay(plan, &rb_sink, &replayed), 0);
+        rebuild_init(&replayed, in);
+        ck_assert_int_eq(smo_plan_replay(plan, &tk_sink, &replayed), 0);
         ck_assert_uint_le(smo_plan_end(plan), len);
-        rb_rest(&replayed, len);
-        ck_assert_uint_eq(replayed.len, engine_out.len);
-        ck_assert_int_eq(memcmp(replayed.out, engine_out.out, replayed.len), 0);
-        ck_assert_int_eq((int64_t)replayed.len - (int64_t)len,
+        tk_rec_rest(&replayed);
+        ck_assert_uint_eq(replayed.out.len, engine_out.out.len);
+        ck_assert_int_eq(memcmp(tk_buf_cstr(&replayed.out),
+                                tk_buf_cstr(&engine_out.out), replayed.out.len), 0);
+        ck_assert_int_eq((int64_t)replayed.out.len - (int64_t)len,
                          smo_plan_growth(plan));
     }
 }
@@ -171,7 +122,7 @@ START_TEST(plan_says_what_changed)
     /* override: the page's og:site_name is replaced (a drop), the markup goes
      * in, and the share block lands before </body>. */
     smo_engine_config c = config(1, 1);
-    rebuild out;
+    tk_rec out;
     const smo_plan *plan = record(&c, pages[0], 4096, &out);
     size_t inserts = 0, drops = 0;
 
@@ -185,8 +136,8 @@ START_TEST(plan_says_what_changed)
     }
     ck_assert_uint_ge(inserts, 2);
     ck_assert_uint_eq(drops, 1);
-    ck_assert_ptr_nonnull(strstr(out.out, "smo-share"));
-    ck_assert_ptr_null(strstr(out.out, "content=\"Old\""));
+    ck_assert_ptr_nonnull(strstr(out.out.s, "smo-share"));
+    ck_assert_ptr_null(strstr(out.out.s, "content=\"Old\""));
 }
 END_TEST
 
@@ -195,19 +146,18 @@ START_TEST(recording_past_its_limit_is_dropped)
     smo_engine_config c = config(1, 0);
     const smo_sink *sink;
     void *sink_ctx;
-    rebuild out;
+    tk_rec out;
     smo_plan_recorder *rec;
     smo_engine *e;
 
-    memset(&out, 0, sizeof(out));
-    out.in = pages[0];
-    rec = smo_plan_recorder_create(pool, &rb_sink, &out, 64, &sink, &sink_ctx);
+    rebuild_init(&out, pages[0]);
+    rec = smo_plan_recorder_create(pool, &tk_sink, &out, 64, &sink, &sink_ctx);
     e = smo_engine_create(pool, &c, sink, sink_ctx);
     smo_engine_feed(e, pages[0], strlen(pages[0]));
     smo_engine_finish(e);
-    rb_rest(&out, strlen(pages[0]));
+    tk_rec_rest(&out);
     /* the response itself is whole; only the plan is not kept */
-    ck_assert_ptr_nonnull(strstr(out.out, "smo-share"));
+    ck_assert_ptr_nonnull(strstr(out.out.s, "smo-share"));
     ck_assert_ptr_null(smo_plan_recorded(rec));
 }
 END_TEST
@@ -428,18 +378,18 @@ START_TEST(config_key_tells_settings_apart)
 }
 END_TEST
 
-static Suite *suite(void)
+static Suite *plan_suite(void)
 {
     Suite *s = suite_create("plan");
     TCase *tc = tcase_create("record and replay");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tk_pool_setup, tk_pool_teardown);
     tcase_add_loop_test(tc, replay_gives_the_engine_output, 0, 20);
     tcase_add_test(tc, plan_says_what_changed);
     tcase_add_test(tc, recording_past_its_limit_is_dropped);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("cache");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tk_pool_setup, tk_pool_teardown);
     tcase_add_test(tc, cache_round_trip);
     tcase_add_test(tc, cache_slot_replaced_and_size_limit);
     tcase_add_test(tc, cache_shared_by_threads);
@@ -448,15 +398,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr;
-    int failed;
-    apr_initialize();
-    sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+const tk_program tk_tests = { plan_suite, 0, NULL };

@@ -14,7 +14,7 @@ fuzz:
 
 # What the harnesses found, kept as ordinary unit tests.
 unit_tests += tests/test_fuzz_regress
-tests_test_fuzz_regress_SOURCES = tests/test_fuzz_regress.c
+tests_test_fuzz_regress_SOURCES = tests/test_fuzz_regress.c $(test_common)
 tests_test_fuzz_regress_CFLAGS = $(test_cflags)
 tests_test_fuzz_regress_LDADD = $(test_ldadd)
 
