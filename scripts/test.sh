@@ -27,8 +27,11 @@ run() {
   log=$dir/test.log
   echo "=== build/$name: configure ${args[*]} && make $target"
   mkdir -p "$dir"
+  # `make check` runs the tests under automake's parallel harness;
+  # check-summary then gives the one "N passed, M failed" line.
   (cd "$dir" && "$top/configure" -q "${args[@]}" && make -j"$jobs" &&
-     make -j"$jobs" "$target") 2>&1 | tee "$log"
+     { make -j"$jobs" "$target"; rc=$?;
+       [ "$target" != check ] || make -s check-summary; exit $rc; }) 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]} line
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
   if [ -n "$line" ]; then
