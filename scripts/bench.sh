@@ -25,6 +25,7 @@
 # (keep the temporary directory, to look at what the servers sent).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/scripts/httpd-conf.sh"
 
 HTTPD=${SMO_HTTPD:-/usr/sbin/apache2}
 MODDIR=${SMO_MODULES_DIR:-/usr/lib/apache2/modules}
@@ -132,34 +133,19 @@ load_modules() {
   done
 }
 
-# write_conf DIR PORT MPM EXTRA-CONF: the common part of an httpd.conf
+# write_conf DIR PORT MPM EXTRA-CONF: DIR/httpd.conf from the shared
+# template (scripts/httpd.conf.in) with the benchmark's modules
 write_conf() {
-  local dir=$1 port=$2 mpm=$3 extra=${4//@PORT@/$2} cgi=cgid user="" sock=""
+  local dir=$1 port=$2 mpm=$3 extra=${4//@PORT@/$2} cgi=cgid sock=""
   [ "$mpm" = prefork ] && cgi=cgi
   [ "$cgi" = cgid ] && sock="ScriptSock \"$dir/run/cgid.sock\""
-  [ "$(id -u)" -eq 0 ] && user=$'User www-data\nGroup www-data'
-  cat >"$dir/httpd.conf" <<EOF
-ServerRoot "$dir"
-DefaultRuntimeDir "$dir/run"
-PidFile "$dir/run/httpd.pid"
-$(load_modules "mpm_$mpm" authz_core mime dir alias env setenvif headers \
-    filter substitute xml2enc proxy proxy_http proxy_html "$cgi" log_config unixd)
-LoadModule smo_module "$MOD_SMO"
-Listen 127.0.0.1:$port
-ServerName 127.0.0.1
-$user
-ErrorLog "$dir/logs/error.log"
-LogLevel warn
-TypesConfig /etc/mime.types
+  httpd_conf "$dir" \
+    "$(load_modules "mpm_$mpm" authz_core mime dir alias env setenvif headers \
+        filter substitute xml2enc proxy proxy_http proxy_html "$cgi" log_config unixd)" \
+    "$MOD_SMO" "$port" warn "$dir/htdocs" "    Options +ExecCGI" \
+    "AddHandler cgi-script .cgi
 $sock
-DocumentRoot "$dir/htdocs"
-<Directory "$dir/htdocs">
-    Require all granted
-    Options +ExecCGI
-    AddHandler cgi-script .cgi
-</Directory>
-$extra
-EOF
+$extra" >"$dir/httpd.conf"
 }
 
 # start_httpd DIR MPM EXTRA-CONF: start apache2 in the foreground as our

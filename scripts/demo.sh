@@ -11,6 +11,7 @@
 #                             a click, stop it; exit status 0 if all is well
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/scripts/httpd-conf.sh"
 # SMO_BUILDDIR: an existing build directory to use instead.
 build=${SMO_BUILDDIR:-$top/build/main}
 mode=${1:-}
@@ -77,32 +78,14 @@ start() {
   cp -r "$top/demo/backend" "$state/backend"
   cp "$top/conf/smo.css" "$state/smo.css"
   chmod -R a+rX "$state"
-  local user=""
-  [ "$(id -u)" -eq 0 ] && user=$'User www-data\nGroup www-data'
   local load="" m
   for m in mpm_event authz_core mime dir; do
     "$httpd" -l | grep -q "mod_$m.c" || load+="LoadModule ${m}_module $modules/mod_$m.so"$'\n'
   done
+  load=${load%$'\n'}
   {
-    cat <<CONF
-ServerRoot "$state"
-DefaultRuntimeDir "$state/run"
-PidFile "$pidfile"
-${load}LoadModule smo_module "$build/.libs/mod_smo.so"
-Listen 127.0.0.1:$port
-ServerName 127.0.0.1
-$user
-ErrorLog "$state/logs/error.log"
-LogLevel warn smo:debug
-CustomLog "$state/logs/access.log" "%h %t \"%r\" %>s %b"
-TypesConfig /etc/mime.types
-DocumentRoot "$state/htdocs"
-<Directory "$state/htdocs">
-    Require all granted
-</Directory>
-DirectoryIndex index.html
-
-CONF
+    httpd_conf "$state" "$load" "$build/.libs/mod_smo.so" "$port" "warn smo:debug" \
+      "$state/htdocs" "" "CustomLog \"$state/logs/access.log\" \"%h %t \\\"%r\\\" %>s %b\""
     sed -e "s|@BACKEND_ROOT@|$state/backend|g" \
         -e "s|@BACKEND_PORT@|$backend|g" -e "s|@LOGS@|$state/logs|g" \
         -e "s|@SMO_CSS@|$state/smo.css|g" -e "s|@SMO_CLICK@|$top/conf/smo-click.conf|g" \

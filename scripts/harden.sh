@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hardening runs (issue 7), after scripts/test.sh has built build/asan and
+# Hardening runs, after scripts/test.sh has built build/asan and
 # build/main:
 #   a. the whole integration suite (tests/integration/*.test.mjs) with the
 #      module of build/asan (--enable-sanitizers) loaded into the stock

@@ -1,4 +1,5 @@
-// Issue 4 in a real browser and a real validator: Debian's headless
+// Covers: the share bar in a real browser and the markup in a real
+// validator: Debian's headless
 // Chromium (driven by playwright-core) loads a sample article through
 // Apache and mod_smo and checks the share bar as a reader meets it; the
 // Nu Html Checker (vnu-jar, on the installed Java) checks that the module

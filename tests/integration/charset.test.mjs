@@ -1,4 +1,4 @@
-// Issue 13, items 2 and 9: the charset the response will be sent with
+// Covers: the charset the response will be sent with
 // (AddDefaultCharset included) decodes the page's text (SPEC 6, "Which
 // charset"); a body that is not ASCII-compatible HTML (ISO-2022-JP, gzip
 // or other binary bytes labelled text/html) passes byte for byte.
@@ -95,7 +95,7 @@ describe('the charset Apache sends decodes the page (SPEC 6)', () => {
   });
 });
 
-describe('bodies that must pass untouched (issue 13, item 9)', () => {
+describe('bodies that must pass untouched', () => {
   const same = async (p, want, why) => {
     const res = await srv.get(p);
     assert.equal(res.status, 200);

@@ -1,4 +1,4 @@
-// Issue 5: the smo-click handler in a real apache2 (SPEC section 5), with
+// Covers: the smo-click handler in a real apache2 (SPEC section 5), with
 // the click log configured by conf/smo-click.conf as shipped.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';

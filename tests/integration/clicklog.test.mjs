@@ -1,4 +1,4 @@
-// Issue 5: the click log (SPEC section 5).  A real apache2 with mod_smo and
+// Covers: the click log (SPEC section 5).  A real apache2 with mod_smo and
 // the shipped conf/smo-click.conf: every refusal is a 400 that never
 // reaches the click log; the log's quoted fields read back byte for byte;
 // nothing is lost under load or across a graceful restart; and every

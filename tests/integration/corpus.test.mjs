@@ -1,4 +1,4 @@
-// Real pages nobody here wrote: the 258 pages of npm's htmlparser-benchmark
+// Covers: real pages nobody here wrote: the 258 pages of npm's htmlparser-benchmark
 // (bench/'s corpus, installed by scripts/deps.sh), each served through one
 // apache2 with metadata and a share block, and judged as a crawler and a
 // browser would: byte preservation, parse5's tree, the head region's

@@ -1,4 +1,4 @@
-// Issue 8: the demo site (demo/smo-demo.conf, the configuration
+// Covers: the demo site (demo/smo-demo.conf, the configuration
 // scripts/demo.sh runs) read by real clients, and the shipped example
 // configurations (conf/examples/) accepted by `apache2 -t`.
 //

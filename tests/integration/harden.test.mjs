@@ -1,4 +1,4 @@
-// Issue 7, hardening: mod_smo in front of a backend through mod_proxy
+// Covers: hardening: mod_smo in front of a backend through mod_proxy
 // (plain, gzipped, ranges), with mod_include and mod_deflate, under load
 // with graceful and full restarts, and fed a catalogue of hostile or
 // broken pages.  Runs under the MPM SMO_MPM names (scripts/harden.sh runs

@@ -1,4 +1,4 @@
-// Issue 3: Open Graph, Twitter/X Card and canonical metadata driven by
+// Covers: Open Graph, Twitter/X Card and canonical metadata driven by
 // SMOMeta, SMOMetaPolicy and SMOAutoMeta (SPEC sections 1, 3 and 6), read
 // back by a real Open Graph client (open-graph-scraper, fed the served
 // HTML through its `html` option: no network) and by a WHATWG parser.

@@ -1,6 +1,6 @@
-// SMOPlanCache: a static file served again gets the edits it got the
+// Covers: SMOPlanCache: a static file served again gets the edits it got the
 // first time, byte for byte, without being parsed; a changed file, another
-// canonical URL or other settings are parsed afresh (README, SMOPlanCache).
+// canonical URL or other settings are parsed afresh (docs/directives.md, SMOPlanCache).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

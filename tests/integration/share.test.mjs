@@ -1,4 +1,4 @@
-// Issue 4: share links in pages served by a real apache2 (SPEC section 4):
+// Covers: share links in pages served by a real apache2 (SPEC section 4):
 // SMOShare, SMONetwork, SMOShareAt, SMOShareTemplate, SMOShareStyle,
 // SMOTrackClicks, SMOMastodonInstance, and their configuration errors.
 import { describe, it, before, after } from 'node:test';
@@ -155,7 +155,7 @@ printf '<!DOCTYPE html><html><head><title>Slow</title></head><body><p>first</p>\
 sleep 3
 printf '<p>second</p></body></html>\\n'
 ` };
-// Issue 13: 20 000 markers (360 KB) must not give 20 000 share bars.
+// 20 000 markers (360 KB) must not give 20 000 share bars.
 FILES['at/marker/many.html'] = `<!DOCTYPE html><html><head><title>Many</title></head><body>
 ${'<!-- smo:share -->\n'.repeat(20000)}</body></html>
 `;
@@ -521,7 +521,7 @@ describe('configtest', () => {
     ['SMOClickURL not a path', ['SMOClickURL smo/click'], 1, /SMOClickURL/],
     ['SMOTrackClicks not a flag', ['SMOTrackClicks yes'], 1, /SMOTrackClicks/],
     ['SMOClickAllowHost with a URL', ['SMOClickAllowHost ok.example https://partner.example/'], 1, /SMOClickAllowHost/],
-    // Accepted silently before (issue 13, item 11).
+    // Once accepted silently: now refused at configtest.
     ['a javascript: style sheet', ['SMOShareStyle javascript:alert(1)'], 1, /SMOShareStyle/],
     ['a JaVaScRiPt: style sheet', ['SMOShareStyle JaVaScRiPt:alert(1)'], 1, /SMOShareStyle/],
     ['a data: style sheet', ['SMOShareStyle "data:text/css,a{}"'], 1, /SMOShareStyle/],
@@ -555,8 +555,8 @@ describe('configtest', () => {
   }
 });
 
-// Issue 13: text and URLs taken from real pages, as browsers read them.
-describe('page text and page URLs in the links (issue 13)', () => {
+// Text and URLs taken from real pages, as browsers read them.
+describe('page text and page URLs in the links', () => {
   let psrv;
   // NUL bytes in the title and the description (SPEC 6: read as U+FFFD).
   const NUL_PAGE = Buffer.from('<!DOCTYPE html><html><head><meta charset="utf-8">' +

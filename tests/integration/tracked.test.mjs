@@ -1,4 +1,4 @@
-// Issue 13, item 7: with SMOTrackClicks On every share link the filter
+// Covers: with SMOTrackClicks On every share link the filter
 // writes works (SPEC 5).  Each tracked link a page carries is followed
 // through the real click handler and must be a 302 to its network; a link
 // the handler would refuse (a network defined only in an inner section, or

@@ -1,4 +1,4 @@
-// The html5lib tree-construction documents (tests/data, MIT): markup made
+// Covers: the html5lib tree-construction documents (tests/data, MIT): markup made
 // to exercise every corner of the WHATWG tree builder, each served through
 // one apache2 with only the canonical link on, and judged by bytes and by
 // parse5's tree: the link is the one insertion, parse5 puts it in the

@@ -1,5 +1,5 @@
-// A real apache2 with mod_smo for the integration tests: a generated
-// httpd.conf in a fresh temp dir, started in the foreground as a child
+// A real apache2 with mod_smo for the integration tests: an httpd.conf
+// from scripts/httpd.conf.in in a fresh temp dir, started in the foreground as a child
 // process, stopped by PID whatever the tests' outcome.
 //
 // Environment: SMO_BUILDDIR (where .libs/mod_smo.so is; default: the
@@ -27,6 +27,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const HTTPD = process.env.SMO_HTTPD || '/usr/sbin/apache2';
 const MODULES_DIR = process.env.SMO_MODULES_DIR || '/usr/lib/apache2/modules';
@@ -160,39 +161,41 @@ function writeFiles(root, files) {
   }
 }
 
+// The httpd.conf template the tests, the benchmark and the demo share.
+const TEMPLATE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'scripts', 'httpd.conf.in');
+
+/** The template (without its header comment) with each @NAME@ replaced by values[NAME]. */
+export function fillTemplate(values) {
+  return fs.readFileSync(TEMPLATE, 'utf8').replace(/^(#[^\n]*\n)+/, '').replace(/@([A-Z_]+)@/g, (all, name) => {
+    if (!(name in values)) throw new Error(`${TEMPLATE}: no value for ${all}`);
+    return values[name];
+  });
+}
+
 function httpdConf({ dir, port, extra, modules }) {
   const asRoot = process.getuid && process.getuid() === 0;
   const load = [...new Set([...MODULES, ...(modules || [])])]
     .filter((m) => !compiledIn().has(m))
     .map((m) => `LoadModule ${m}_module ${MODULES_DIR}/mod_${m}.so`);
-  return [
-    `ServerRoot "${dir}"`,
-    `DefaultRuntimeDir "${dir}/run"`,
-    `PidFile "${dir}/run/httpd.pid"`,
-    ...load,
-    `LoadModule smo_module "${MOD_SMO}"`,
-    `Listen 127.0.0.1:${port}`,
-    'ServerName 127.0.0.1',
-    asRoot ? 'User www-data' : '',
-    asRoot ? 'Group www-data' : '',
-    `ErrorLog "${dir}/logs/error.log"`,
-    'LogLevel warn smo:debug',
-    `LogFormat "%h \\"%r\\" %>s %b" plain`,
-    `CustomLog "${dir}/logs/access.log" plain`,
-    'TypesConfig /etc/mime.types',
-    `ScriptSock "${dir}/run/cgid.sock"`,
-    ...mpmConf(),
-    `DocumentRoot "${dir}/htdocs"`,
-    `<Directory "${dir}/htdocs">`,
-    '    Require all granted',
-    '    Options +ExecCGI +Includes',
-    '    AllowOverride All',
-    '</Directory>',
-    'DirectoryIndex index.html',
-    '',
-    extra || '',
-    '',
-  ].join('\n');
+  return fillTemplate({
+    DIR: dir,
+    LOAD: load.join('\n'),
+    MOD_SMO: MOD_SMO,
+    PORT: String(port),
+    USER: asRoot ? 'User www-data\nGroup www-data' : '',
+    LOGLEVEL: 'warn smo:debug',
+    DOCROOT: `${dir}/htdocs`,
+    DIRECTORY: '    Options +ExecCGI +Includes\n    AllowOverride All',
+    SITE: [
+      `LogFormat "%h \\"%r\\" %>s %b" plain`,
+      `CustomLog "${dir}/logs/access.log" plain`,
+      `ScriptSock "${dir}/run/cgid.sock"`,
+      ...mpmConf(),
+      '',
+      extra || '',
+      '',
+    ].join('\n'),
+  });
 }
 
 export class Apache {

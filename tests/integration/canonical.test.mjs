@@ -1,4 +1,4 @@
-// Issue 2, the foundation: the SMO filter inserts one absolute canonical
+// Covers: the SMO filter inserts one absolute canonical
 // link into the head of HTML pages, and stays out of the way of every
 // response it must not touch (SPEC sections 1-3).
 import { describe, it, before, after } from 'node:test';
@@ -100,7 +100,7 @@ const files = {
 
 const engineConf = `
 SMOEngine On
-# This suite checks the canonical link alone (issue 2); metadata: meta.test.mjs.
+# This suite checks the canonical link alone ; metadata: meta.test.mjs.
 SMOAutoMeta Off
 RemoveType .gz
 AddEncoding gzip .gz
