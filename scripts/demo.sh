@@ -42,11 +42,11 @@ stop() {
 # As scripts/test.sh does: configure once in build/main, then make.
 build() {
   if [ ! -f "$build/Makefile" ]; then
-    "$top/scripts/deps.sh"
+    "$top/scripts/deps.sh" --demo
     [ -x "$top/configure" ] || (cd "$top" && mkdir -p m4 && autoreconf -fi)
     mkdir -p "$build"
     echo "demo: building mod_smo in $build (first run only)"
-    (cd "$build" && "$top/configure" -q)
+    (cd "$build" && "$top/configure" -q --disable-integration-tests)
   fi
   make -C "$build" -s -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
 }

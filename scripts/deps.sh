@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
-# Install what building and testing mod_smo needs on Debian 12 (as root),
-# then the npm packages of the integration tests and of bench/ (the real
-# pages corpus).  Quick when all is present.
+# Install what mod_smo needs on Debian 12 (as root).  Quick when all is
+# present.
+#   scripts/deps.sh         building and testing (scripts/test.sh): Check,
+#                           the test clients (Chromium, Java for the Nu Html
+#                           Checker, clang for fuzzing, GoAccess, rsyslog,
+#                           wrk), then the npm packages of the integration
+#                           tests and of bench/ (the real-page corpus)
+#   scripts/deps.sh --demo  only what the demo needs (scripts/demo.sh): the
+#                           build tools, apache2 and its headers, libxml2, curl
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+mode=${1:-}
 
 pkgs=(build-essential autoconf automake libtool pkg-config apache2 apache2-dev
-      libxml2-dev libxml2-utils check curl apache2-utils chromium goaccess rsyslog
-      wrk clang libclang-rt-14-dev)
-# A node from elsewhere (e.g. NodeSource, which bundles npm) is fine:
-# Debian's npm package would conflict with it.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  pkgs+=(nodejs npm)
-fi
-
-# The Nu Html Checker (vnu-jar) needs Java 17 or later; any installed one
-# will do, else Debian's default runtime.
-java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1 || true)
-if [ "${java_major:-0}" -lt 17 ]; then
-  pkgs+=(default-jre-headless)
+      libxml2-dev curl)
+if [ "$mode" != --demo ]; then
+  pkgs+=(libxml2-utils check apache2-utils chromium goaccess rsyslog wrk clang
+         libclang-rt-14-dev)
+  # A node from elsewhere (e.g. NodeSource, which bundles npm) is fine:
+  # Debian's npm package would conflict with it.
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    pkgs+=(nodejs npm)
+  fi
+  # The Nu Html Checker (vnu-jar) needs Java 17 or later; any installed one
+  # will do, else Debian's default runtime.
+  java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1 || true)
+  if [ "${java_major:-0}" -lt 17 ]; then
+    pkgs+=(default-jre-headless)
+  fi
 fi
 
 missing=()
@@ -38,6 +47,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -q
   apt-get install -y -q "${missing[@]}"
 fi
+
+[ "$mode" != --demo ] || exit 0
 
 # The integration tests' packages, exactly as locked.
 it=$top/tests/integration

@@ -23,10 +23,10 @@ const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..
 const SHIPPED_CONF = path.join(TOP, 'conf', 'smo-click.conf');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// The recipes as the README gives them: a recipe is the indented code
+// The recipes as docs/click-log.md gives them: a recipe is the indented code
 // block whose first line is its "# label" comment.
 function recipe(label) {
-  for (const file of [path.join(TOP, 'README')]) {
+  for (const file of [path.join(TOP, 'docs', 'click-log.md')]) {
     let text;
     try { text = fs.readFileSync(file, 'utf8'); } catch { continue; }
     const lines = text.split('\n');
@@ -36,7 +36,7 @@ function recipe(label) {
     for (let i = at; i < lines.length && lines[i].startsWith('    '); i++) block.push(lines[i].slice(4));
     return block.join('\n') + '\n';
   }
-  throw new Error(`no recipe "# ${label}" in the README`);
+  throw new Error(`no recipe "# ${label}" in docs/click-log.md`);
 }
 
 // Run a shell recipe in `cwd`; the output of `uniq -c` as {key: count}.
