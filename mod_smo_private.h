@@ -10,6 +10,7 @@
  *   mod_smo_filter.c   the output filter: context, sink, buckets
  *   mod_smo_plan.c     SMOPlanCache: plan key, keep, replay
  *   mod_smo_etag.c     the filtered ETag and conditional requests
+ *   mod_smo_click.c    the smo-click handler
  */
 #ifndef MOD_SMO_PRIVATE_H
 #define MOD_SMO_PRIVATE_H
@@ -206,7 +207,10 @@ void smo_cached_plan_keep(smo_filter_ctx *ctx);
 apr_status_t smo_cached_plan_replay(ap_filter_t *f, smo_filter_ctx *ctx,
                                     apr_bucket_brigade *bb);
 
-/* ---- the click handler ---- */
+/* ---- mod_smo_click.c ---- */
+
+/* The handler hook: requests for the smo-click handler. */
+int smo_click_handler(request_rec *r);
 
 /* What the smo-click handler at `click_url` accepts, or NULL. */
 const smo_click_config *smo_click_view(request_rec *r, const char *click_url,
