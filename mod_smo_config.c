@@ -13,6 +13,7 @@
 #include "apr_lib.h"
 #include "apr_strings.h"
 
+#include "smo_confcheck.h"
 #include "smo_escape.h"
 #include "smo_url.h"
 
@@ -213,42 +214,20 @@ static const char *set_canonical(cmd_parms *cmd, void *dcfg, const char *arg)
 static const char *set_head_limit(cmd_parms *cmd, void *dcfg,
                                   const char *arg)
 {
-    apr_uint64_t n = 0, unit = 1;
-    const char *s = arg;
+    uint64_t n = 0;
 
-    if (!apr_isdigit(*s)) {
-        goto bad;
+    switch (smo_parse_size(arg, SMO_HEAD_LIMIT_MAX, &n)) {
+    case SMO_SIZE_OK:
+        ((smo_dir_conf *)dcfg)->head_limit = (apr_off_t)n;
+        return NULL;
+    case SMO_SIZE_TOO_LARGE:
+        return apr_psprintf(cmd->pool, "%s: '%s' is too large (at most "
+                            "1024M)", cmd->cmd->name, arg);
+    default:
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a size; give bytes "
+                            "with an optional K or M suffix, e.g. 256K",
+                            cmd->cmd->name, arg);
     }
-    for (; apr_isdigit(*s); s++) {
-        if (n > (APR_UINT64_MAX - 9) / 10) {
-            goto big;
-        }
-        n = n * 10 + (apr_uint64_t)(*s - '0');
-    }
-    if (*s == 'K' || *s == 'k') {
-        unit = 1024;
-        s++;
-    }
-    else if (*s == 'M' || *s == 'm') {
-        unit = 1024 * 1024;
-        s++;
-    }
-    if (*s != '\0') {
-        goto bad;
-    }
-    if (n > SMO_HEAD_LIMIT_MAX / unit) {
-        goto big;
-    }
-    ((smo_dir_conf *)dcfg)->head_limit = (apr_off_t)(n * unit);
-    return NULL;
-
-bad:
-    return apr_psprintf(cmd->pool, "%s: '%s' is not a size; give bytes "
-                        "with an optional K or M suffix, e.g. 256K",
-                        cmd->cmd->name, arg);
-big:
-    return apr_psprintf(cmd->pool, "%s: '%s' is too large (at most 1024M)",
-                        cmd->cmd->name, arg);
 }
 
 static const char *set_base_url(cmd_parms *cmd, void *dcfg, const char *arg)
@@ -328,35 +307,11 @@ static const char *set_strip_params(cmd_parms *cmd, void *dcfg,
     return NULL;
 }
 
-/* A meta property name as it will be written into name="" or
- * property="": og:image, twitter:site, article:author, description.  No
- * whitespace, quotes, angle brackets or control characters, which no
- * real property name has and which would only hide a typo (a missing
- * quote around the value). */
-static const char *bad_meta_name(const char *name)
-{
-    const unsigned char *s = (const unsigned char *)name;
-
-    if (*s == '\0') {
-        return "is empty";
-    }
-    for (; *s; s++) {
-        if (apr_isspace(*s) || apr_iscntrl(*s)) {
-            return "contains whitespace or a control character";
-        }
-        if (*s == '"' || *s == '\'' || *s == '<' || *s == '>'
-            || *s == '`' || *s == '=') {
-            return "contains a quote, '<', '>' or '='";
-        }
-    }
-    return NULL;
-}
-
 static const char *set_meta(cmd_parms *cmd, void *dcfg, const char *name,
                             const char *value)
 {
     smo_dir_conf *c = dcfg;
-    const char *why = bad_meta_name(name);
+    const char *why = smo_check_meta_name(name);
     const char *err = NULL;
     ap_expr_info_t *expr = NULL;
     smo_conf_meta *slot;
@@ -776,48 +731,6 @@ static const char *set_mastodon(cmd_parms *cmd, void *dcfg, const char *arg)
     return NULL;
 }
 
-/* A host name as ServerAlias takes it (letters, digits, '-', '_', '.',
- * wildcards '*' and '?'), an IPv4 address, or an IPv6 address in
- * brackets.  No scheme, port, path or user information. */
-static const char *bad_host(const char *h)
-{
-    const unsigned char *s = (const unsigned char *)h;
-    size_t n = strlen(h);
-
-    if (n == 0) {
-        return "is empty";
-    }
-    if (n > 253 + 1) {
-        return "is too long for a host name";
-    }
-    if (*s == '[') {
-        if (n < 4 || h[n - 1] != ']') {
-            return "is not a bracketed IPv6 address";
-        }
-        for (s++; *s != ']'; s++) {
-            if (!apr_isxdigit(*s) && *s != ':' && *s != '.') {
-                return "is not a bracketed IPv6 address";
-            }
-        }
-        return NULL;
-    }
-    if (*s == '.' || *s == '-') {
-        return "starts with '.' or '-'";
-    }
-    for (; *s; s++) {
-        if (!apr_isalnum(*s) && *s != '-' && *s != '_' && *s != '.'
-            && *s != '*' && *s != '?') {
-            return "is not a host name (letters, digits, '-', '.', and the "
-                   "wildcards '*' and '?'; no scheme, port or path; "
-                   "punycode for other characters)";
-        }
-    }
-    if (strstr(h, "..")) {
-        return "holds an empty label ('..')";
-    }
-    return NULL;
-}
-
 static const char *set_click_allow(cmd_parms *cmd, void *dcfg,
                                    const char *arg)
 {
@@ -829,7 +742,7 @@ static const char *set_click_allow(cmd_parms *cmd, void *dcfg,
     if (why || done) {
         return why;
     }
-    why = bad_host(arg);
+    why = smo_check_host(arg);
     if (why) {
         return apr_psprintf(cmd->pool, "%s: '%s' %s", cmd->cmd->name, arg,
                             why);

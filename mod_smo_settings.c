@@ -12,6 +12,7 @@
 
 #include "apr_strings.h"
 
+#include "smo_confcheck.h"
 #include "smo_url.h"
 
 static void engine_log(void *c, const char *msg)
@@ -60,64 +61,18 @@ static void request_urls(request_rec *r, const smo_dir_conf *conf,
             : *canonical;
 }
 
-/* The charset parameter of a Content-Type, unquoted, or NULL. */
-static const char *content_type_charset(apr_pool_t *p, const char *ct)
-{
-    const char *s = ct ? strchr(ct, ';') : NULL;
-
-    while (s) {
-        const char *name, *value;
-        size_t nlen, vlen;
-
-        s++;
-        while (*s == ' ' || *s == '\t') {
-            s++;
-        }
-        name = s;
-        nlen = strcspn(s, "=; \t");
-        s += nlen;
-        while (*s == ' ' || *s == '\t') {
-            s++;
-        }
-        if (*s != '=') {
-            s = strchr(s, ';');
-            continue;
-        }
-        s++;
-        while (*s == ' ' || *s == '\t') {
-            s++;
-        }
-        if (*s == '"') {
-            value = ++s;
-            vlen = strcspn(s, "\"");
-            s += vlen;
-            if (*s == '"') {
-                s++;
-            }
-        }
-        else {
-            value = s;
-            vlen = strcspn(s, "; \t");
-            s += vlen;
-        }
-        if (nlen == 7 && ap_cstr_casecmpn(name, "charset", 7) == 0) {
-            return vlen ? apr_pstrmemdup(p, value, vlen) : NULL;
-        }
-        s = strchr(s, ';');
-    }
-    return NULL;
-}
-
 /* The charset the response will be sent with (SPEC 6, "Which charset"):
  * that of the Content-Type the HTTP header filter will write, which
  * carries AddDefaultCharset's; NULL if none. */
 const char *smo_sent_charset(request_rec *r)
 {
+    const char *ct;
+
     if (r->content_type == NULL) {
         return NULL;
     }
-    return content_type_charset(r->pool,
-                                ap_make_content_type(r, r->content_type));
+    ct = ap_make_content_type(r, r->content_type);
+    return smo_content_type_charset(r->pool, ct);
 }
 
 /* The SMOMeta values for this request.  An expression that fails (a
