@@ -327,7 +327,7 @@ static const char *set_meta(cmd_parms *cmd, void *dcfg, const char *name,
                             cmd->cmd->name, name);
     }
     /* Parsed once here, so that a bad expression stops configtest with
-     * the file and line; evaluated per request in meta_config(). */
+     * the file and line; evaluated per request (mod_smo_settings.c). */
     if (value && *value) {
         expr = ap_expr_parse_cmd(cmd, value, AP_EXPR_FLAG_STRING_RESULT,
                                  &err, NULL);
@@ -381,8 +381,8 @@ static const char *set_auto_meta(cmd_parms *cmd, void *dcfg, const char *arg)
  * it; which definition applies is known only per request, from the
  * merged configuration.  So the names every SMONetwork line defines are
  * collected while the configuration is read (on pconf, which is cleared
- * for each reading), and check_config() refuses an SMOShare name that is
- * neither built in nor defined anywhere, with its file and line. */
+ * for each reading), and smo_check_config() refuses an SMOShare name that
+ * is neither built in nor defined anywhere, with its file and line. */
 typedef struct {
     apr_hash_t *defined;      /* lowercase name -> "" */
     apr_array_header_t *uses; /* share_use: names to check at the end */

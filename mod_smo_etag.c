@@ -16,8 +16,9 @@
  * ETag (see smo_fix_conditionals()). */
 static const char smo_etag_note[] = "smo-etag";
 
-/* Set on r->notes to the client's If-None-Match when smo_fix_conditionals()
- * made its tags stale for a response whose type was not known yet. */
+/* Set on r->notes to the client's If-None-Match when
+ * smo_fix_conditionals() made its tags stale for a response whose type
+ * was not known yet. */
 static const char smo_inm_note[] = "smo-if-none-match";
 
 /* The suffix that tells the filtered representation's ETag apart. */
@@ -27,9 +28,6 @@ static const char smo_inm_note[] = "smo-if-none-match";
  * rewrite_etag_list()): a tag that can match nothing we serve. */
 #define SMO_ETAG_STALE "-smo-unfiltered"
 
-
-/* `"abc"` -> `"abc-smo"`, `W/"abc"` -> `W/"abc-smo"`, as mod_deflate
- * does with -gzip; anything not ending in a quote is left alone. */
 /* A strong or weak entity-tag (RFC 9110 8.8.3: optional W/, then a
  * quoted string without '"') with our suffix inside its quotes, as
  * mod_deflate does with -gzip; NULL for a value that is no entity-tag

@@ -5,7 +5,7 @@
  * bucket itself in a `held` brigade; the engine answers through a sink
  * (pass / drop / insert up to a stream offset), so unchanged bytes leave
  * as the buckets they came in, split where needed, never copied.  Range
- * requests collect the body (pass_out); SMOPlanCache replays are in
+ * requests collect the body (smo_pass_out()); SMOPlanCache replays are in
  * mod_smo_plan.c.
  */
 
