@@ -2,7 +2,7 @@
  * is GET /smo/click?n=NETWORK&u=URL a click to answer with a redirect to
  * the network's share intent, or a request to refuse with 400?
  *
- * No httpd here: mod_smo.c gathers the configuration, calls
+ * No httpd here: mod_smo_click.c gathers the configuration, calls
  * smo_click_check() and sets SMO_CLICK, SMO_NETWORK, SMO_URL (or
  * SMO_REJECT) and the Location header from the result. */
 #ifndef SMO_CLICK_H
