@@ -92,25 +92,14 @@ static void elog(smo_engine *e, const char *fmt, ...)
 
 /* ---- facts from the head ------------------------------------------------ */
 
-static const smo_attr *find_attr(const smo_token *t, const char *name)
-{
-    size_t n = strlen(name);
-    for (size_t i = 0; i < t->n_attrs; i++) {
-        const smo_attr *a = &t->attrs[i];
-        if (a->name_len == n && !strncasecmp(t->raw + a->name_off, name, n))
-            return a;
-    }
-    return NULL;
-}
-
 static void head_fact(smo_engine *e, const smo_token *t)
 {
     const smo_attr *a;
     if (t->type != SMO_TOKEN_START_TAG || t->truncated)
         return;
     if (!strcmp(t->name, "meta")) {
-        int charset = find_attr(t, "charset") != NULL;
-        if (!charset && (a = find_attr(t, "http-equiv")) &&
+        int charset = smo_find_attr(t, "charset") != NULL;
+        if (!charset && (a = smo_find_attr(t, "http-equiv")) &&
             a->value_len == 12 &&
             !strncasecmp(t->raw + a->value_off, "content-type", 12))
             charset = 1;

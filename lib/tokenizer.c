@@ -13,6 +13,7 @@
 #endif
 #include <apr_strings.h>
 
+#include "smo_ascii.h"
 #include "smo_tagclass.h"
 #include "smo_tokenizer.h"
 
@@ -244,6 +245,18 @@ uint64_t smo_text_first_non_ws(const smo_token *tok)
     while (i < n && ws[p[i]])
         i++;
     return tok->start + i;
+}
+
+const smo_attr *smo_find_attr(const smo_token *tok, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < tok->n_attrs; i++) {
+        const smo_attr *a = &tok->attrs[i];
+        if (a->name_len == n &&
+            smo_ascii_ci_eq_lower(tok->raw + a->name_off, name, n))
+            return a;
+    }
+    return NULL;
 }
 
 /* ---- emitting ---------------------------------------------------------- */
