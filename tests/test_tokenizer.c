@@ -15,6 +15,7 @@
 #include "../lib/smo_tagclass.h"
 #include "../lib/smo_tokenizer.h"
 #include "../lib/smo_treesim.h"
+#include "../lib/tokenizer_internal.h"
 #include "toolkit.h"
 
 #define MAX_KEPT_ATTRS 16
@@ -1381,6 +1382,32 @@ START_TEST(find_attr)
 }
 END_TEST
 
+/* The byte classes of the tag grammar are written once (tag_cc); the fast
+ * path's sixteen-byte form of them must agree with it for every byte, in
+ * every lane. */
+START_TEST(byte_classes_agree)
+{
+    ck_assert(cc_in(' ', CC_SPACE) && !cc_in('\v', CC_SPACE));
+    for (unsigned c = 0; c < 256; c++)
+        ck_assert_int_eq(cc_in((unsigned char)c, CC_SPACE),
+                         smo_ascii_is_space((unsigned char)c));
+#if defined(__SSE2__)
+    for (unsigned c = 0; c < 256; c++) {
+        for (unsigned lane = 0; lane < 16; lane++) {
+            char v[16];
+            memset(v, 'a', sizeof v);
+            v[lane] = (char)c;
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)v);
+            ck_assert_int_eq((name_stop_mask(x, 0) >> lane) & 1,
+                             cc_in((unsigned char)c, CC_TAG_NAME_END));
+            ck_assert_int_eq((name_stop_mask(x, 1) >> lane) & 1,
+                             cc_in((unsigned char)c, CC_FAST_NAME_END));
+        }
+    }
+#endif
+}
+END_TEST
+
 static Suite *tokenizer_suite(void)
 {
     Suite *s = suite_create("tokenizer");
@@ -1397,6 +1424,7 @@ static Suite *tokenizer_suite(void)
     tcase_add_test(tc, unterminated_at_eof);
     tcase_add_test(tc, callback_stops_feed);
     tcase_add_test(tc, find_attr);
+    tcase_add_test(tc, byte_classes_agree);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("treesim");
