@@ -6,6 +6,7 @@
 #include <string.h>
 #include <apr_strings.h>
 
+#include "smo_ascii.h"
 #include "smo_engine.h"
 #include "smo_click.h"
 #include "smo_escape.h"
@@ -101,7 +102,7 @@ static void head_fact(smo_engine *e, const smo_token *t)
         int charset = smo_find_attr(t, "charset") != NULL;
         if (!charset && (a = smo_find_attr(t, "http-equiv")) &&
             a->value_len == 12 &&
-            !strncasecmp(t->raw + a->value_off, "content-type", 12))
+            smo_ascii_ci_eq_lower(t->raw + a->value_off, "content-type", 12))
             charset = 1;
         if (charset && !e->have_charset && t->end <= CHARSET_WINDOW) {
             e->have_charset = 1;

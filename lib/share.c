@@ -811,19 +811,13 @@ const char *smo_share_parse_at(apr_pool_t *p, const char *arg,
 static const char *attr_value(apr_pool_t *scratch, const smo_token *tag,
                               const char *name)
 {
-    size_t i, len = strlen(name);
+    const smo_attr *a = smo_find_attr(tag, name);
 
-    for (i = 0; i < tag->n_attrs; i++) {
-        const smo_attr *a = &tag->attrs[i];
-        if (a->name_len != len
-            || strncasecmp(tag->raw + a->name_off, name, len) != 0)
-            continue;
-        if (!a->has_value)
-            return "";
-        return smo_html_decode(scratch, tag->raw + a->value_off,
-                               a->value_len, 1);
-    }
-    return NULL;
+    if (!a)
+        return NULL;
+    if (!a->has_value)
+        return "";
+    return smo_html_decode(scratch, tag->raw + a->value_off, a->value_len, 1);
 }
 
 /* Is `cls` one of the whitespace-separated classes in `list`? */
