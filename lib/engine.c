@@ -6,6 +6,7 @@
 #include <string.h>
 #include <apr_strings.h>
 
+#include "smo_ascii.h"
 #include "smo_engine.h"
 #include "smo_click.h"
 #include "smo_escape.h"
@@ -92,27 +93,16 @@ static void elog(smo_engine *e, const char *fmt, ...)
 
 /* ---- facts from the head ------------------------------------------------ */
 
-static const smo_attr *find_attr(const smo_token *t, const char *name)
-{
-    size_t n = strlen(name);
-    for (size_t i = 0; i < t->n_attrs; i++) {
-        const smo_attr *a = &t->attrs[i];
-        if (a->name_len == n && !strncasecmp(t->raw + a->name_off, name, n))
-            return a;
-    }
-    return NULL;
-}
-
 static void head_fact(smo_engine *e, const smo_token *t)
 {
     const smo_attr *a;
     if (t->type != SMO_TOKEN_START_TAG || t->truncated)
         return;
     if (!strcmp(t->name, "meta")) {
-        int charset = find_attr(t, "charset") != NULL;
-        if (!charset && (a = find_attr(t, "http-equiv")) &&
+        int charset = smo_find_attr(t, "charset") != NULL;
+        if (!charset && (a = smo_find_attr(t, "http-equiv")) &&
             a->value_len == 12 &&
-            !strncasecmp(t->raw + a->value_off, "content-type", 12))
+            smo_ascii_ci_eq_lower(t->raw + a->value_off, "content-type", 12))
             charset = 1;
         if (charset && !e->have_charset && t->end <= CHARSET_WINDOW) {
             e->have_charset = 1;

@@ -5,6 +5,7 @@
  * keeps one allocation per call and a single copy of each algorithm.
  * When counting finds nothing to rewrite (most values), the second pass
  * is a plain copy. */
+#include "smo_ascii.h"
 #include "smo_escape.h"
 
 #include <string.h>
@@ -486,18 +487,9 @@ char *smo_html_decode(apr_pool_t *p, const char *s, size_t len, int in_attr)
 
 /* ---- whitespace ---------------------------------------------------------- */
 
-/* ASCII whitespace as HTML defines it (no VT). */
-static int is_html_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
-}
-
 /* ASCII whitespace as HTML defines it, as a table: collapsing looks at
  * every byte of every title and description. */
-#define HTML_SPACE(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' \
-                       || (c) == '\f' || (c) == '\r')
-
-static const unsigned char html_space[256] = { TABLE256(HTML_SPACE) };
+static const unsigned char html_space[256] = { SMO_ASCII_SPACE_INIT };
 
 char *smo_collapse_ws(char *s)
 {
@@ -628,10 +620,10 @@ static char *normalise_label(apr_pool_t *p, const char *charset)
     const char *b = charset, *e;
     char *l, *c;
 
-    while (is_html_space((unsigned char)*b))
+    while (smo_ascii_is_space((unsigned char)*b))
         b++;
     e = b + strlen(b);
-    while (e > b && is_html_space((unsigned char)e[-1]))
+    while (e > b && smo_ascii_is_space((unsigned char)e[-1]))
         e--;
     if (e == b)
         return NULL;
@@ -742,9 +734,9 @@ int smo_charset_unwritable(const char *charset)
 
     if (!b)
         return 0;
-    while (is_html_space((unsigned char)*b))
+    while (smo_ascii_is_space((unsigned char)*b))
         b++;
-    for (n = 0; b[n] && !is_html_space((unsigned char)b[n]); n++) {
+    for (n = 0; b[n] && !smo_ascii_is_space((unsigned char)b[n]); n++) {
         if (n + 1 >= sizeof buf)
             return 0;       /* no such label is that long */
         buf[n] = (char)(b[n] >= 'A' && b[n] <= 'Z' ? b[n] - 'A' + 'a'

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <apr_strings.h>
 
+#include "smo_ascii.h"
 #include "smo_meta.h"
 #include "smo_escape.h"
 #include "smo_url.h"
@@ -138,46 +139,6 @@ struct smo_meta {
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
-}
-
-static unsigned char ascii_lower(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
-}
-
-/* Do the n bytes at a equal `lower` (already ASCII-lowercase, no NUL)
- * ASCII case-insensitively, as HTML compares names?  (strncasecmp is the
- * same in the C locale httpd runs in, but a library call per candidate
- * name was a measurable share of every head tag.) */
-static int ascii_ci_eq(const char *a, const char *lower, size_t n)
-{
-    if (n == 0)
-        return 1;
-    /* The first byte turns most other names away; pages mostly write
-     * names in lowercase, which memcmp settles at once. */
-    if (ascii_lower((unsigned char)a[0]) != (unsigned char)lower[0])
-        return 0;
-    if (memcmp(a, lower, n) == 0)
-        return 1;
-    for (size_t i = 1; i < n; i++)
-        if (ascii_lower((unsigned char)a[i]) != (unsigned char)lower[i])
-            return 0;
-    return 1;
-}
-
-/* The same with neither side lowercased beforehand. */
-static int ascii_ci_eq2(const char *a, const char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (ascii_lower((unsigned char)a[i]) !=
-            ascii_lower((unsigned char)b[i]))
-            return 0;
-    return 1;
-}
-
 static int ci_prefix(const char *s, const char *prefix)
 {
     return strncasecmp(s, prefix, strlen(prefix)) == 0;
@@ -189,7 +150,7 @@ static int in_list(const char *name, const char *const *list, size_t n)
 {
     size_t len = strlen(name);
     for (size_t i = 0; i < n; i++)
-        if (strlen(list[i]) == len && ascii_ci_eq2(name, list[i], len))
+        if (strlen(list[i]) == len && smo_ascii_ci_eq(name, list[i], len))
             return 1;
     return 0;
 }
@@ -208,7 +169,7 @@ static int is_property_ns(const char *name)
 static int blank(const char *s)
 {
     for (; *s; s++)
-        if (!is_space(*s))
+        if (!smo_ascii_is_space((unsigned char)*s))
             return 0;
     return 1;
 }
@@ -217,24 +178,13 @@ static int blank(const char *s)
 static char *trim(char *s)
 {
     char *e;
-    while (is_space(*s))
+    while (smo_ascii_is_space((unsigned char)*s))
         s++;
     e = s + strlen(s);
-    while (e > s && is_space(e[-1]))
+    while (e > s && smo_ascii_is_space((unsigned char)e[-1]))
         e--;
     *e = '\0';
     return s;
-}
-
-static const smo_attr *find_attr(const smo_token *t, const char *name)
-{
-    size_t n = strlen(name);
-    for (size_t i = 0; i < t->n_attrs; i++) {
-        const smo_attr *a = &t->attrs[i];
-        if (a->name_len == n && ascii_ci_eq(t->raw + a->name_off, name, n))
-            return a;
-    }
-    return NULL;
 }
 
 /* An attribute value decoded for comparing with ASCII keywords (names,
@@ -256,7 +206,7 @@ static int raw_blank(apr_pool_t *p, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '&')
             amp = 1;
-        else if (!is_space(s[i]) && !amp)
+        else if (!smo_ascii_is_space((unsigned char)s[i]) && !amp)
             return 0;
     }
     return amp ? blank(smo_html_decode(p, s, n, 1)) : 1;
@@ -301,7 +251,7 @@ static int tracked_index_n(const smo_meta *m, const char *name, size_t len)
 {
     const tracked *n = (const tracked *)m->names->elts;
     for (int i = CANON + 1; i < m->names->nelts; i++)
-        if (n[i].len == len && ascii_ci_eq(name, n[i].lower, len))
+        if (n[i].len == len && smo_ascii_ci_eq_lower(name, n[i].lower, len))
             return i;
     return -1;
 }
@@ -318,13 +268,13 @@ static const char *lowercased(apr_pool_t *p, const char *name)
     const char *c = name;
     char *copy, *w;
 
-    while (*c && ascii_lower((unsigned char)*c) == (unsigned char)*c)
+    while (*c && smo_ascii_lower((unsigned char)*c) == (unsigned char)*c)
         c++;
     if (!*c)
         return name;
     copy = apr_pstrdup(p, name);
     for (w = copy; *w; w++)
-        *w = (char)ascii_lower((unsigned char)*w);
+        *w = (char)smo_ascii_lower((unsigned char)*w);
     return copy;
 }
 
@@ -371,20 +321,21 @@ static const char *charset_from_content(apr_pool_t *p, const char *s)
         if (!*s)
             return NULL;
         s += 7;
-        while (is_space(*s))
+        while (smo_ascii_is_space((unsigned char)*s))
             s++;
         if (*s == '=')
             break;
     }
     s++;
-    while (is_space(*s))
+    while (smo_ascii_is_space((unsigned char)*s))
         s++;
     if (*s == '"' || *s == '\'') {
         if (!(q = strchr(s + 1, *s)))
             return NULL;
         return apr_pstrmemdup(p, s + 1, (apr_size_t)(q - s - 1));
     }
-    for (q = s; *q && !is_space(*q) && *q != ';'; q++)
+    for (q = s; *q && !smo_ascii_is_space((unsigned char)*q) && *q != ';';
+         q++)
         ;
     return q > s ? apr_pstrmemdup(p, s, (apr_size_t)(q - s)) : NULL;
 }
@@ -400,7 +351,7 @@ static void set_meta_charset(smo_meta *m, const char *cs)
 }
 
 /* The attributes of a <meta> the rules read: the first of each name, as
- * find_attr() would give, found in one pass over the tag. */
+ * smo_find_attr() would give, found in one pass over the tag. */
 typedef struct {
     const smo_attr *charset, *http_equiv, *content, *property, *name,
                    *value;
@@ -417,25 +368,25 @@ static void scan_meta_attrs(const smo_token *t, meta_attrs *ma)
         /* The length picks the one candidate to compare with. */
         switch (a->name_len) {
         case 4:
-            if (ascii_ci_eq(n, "name", 4))
+            if (smo_ascii_ci_eq_lower(n, "name", 4))
                 slot = &ma->name;
             break;
         case 5:
-            if (ascii_ci_eq(n, "value", 5))
+            if (smo_ascii_ci_eq_lower(n, "value", 5))
                 slot = &ma->value;
             break;
         case 7:
-            if (ascii_ci_eq(n, "charset", 7))
+            if (smo_ascii_ci_eq_lower(n, "charset", 7))
                 slot = &ma->charset;
-            else if (ascii_ci_eq(n, "content", 7))
+            else if (smo_ascii_ci_eq_lower(n, "content", 7))
                 slot = &ma->content;
             break;
         case 8:
-            if (ascii_ci_eq(n, "property", 8))
+            if (smo_ascii_ci_eq_lower(n, "property", 8))
                 slot = &ma->property;
             break;
         case 10:
-            if (ascii_ci_eq(n, "http-equiv", 10))
+            if (smo_ascii_ci_eq_lower(n, "http-equiv", 10))
                 slot = &ma->http_equiv;
             break;
         }
@@ -461,9 +412,9 @@ static const char *keyword_n(smo_meta *m, const smo_token *t,
             return k;
         }
     }
-    while (s < e && is_space(*s))
+    while (s < e && smo_ascii_is_space((unsigned char)*s))
         s++;
-    while (e > s && is_space(e[-1]))
+    while (e > s && smo_ascii_is_space((unsigned char)e[-1]))
         e--;
     *len = (size_t)(e - s);
     return s;
@@ -471,7 +422,7 @@ static const char *keyword_n(smo_meta *m, const smo_token *t,
 
 static int ci_equal_n(const char *a, size_t alen, const char *b, size_t blen)
 {
-    return alen == blen && ascii_ci_eq2(a, b, alen);
+    return alen == blen && smo_ascii_ci_eq(a, b, alen);
 }
 
 static void on_meta(smo_meta *m, const smo_token *t)
@@ -514,7 +465,7 @@ static void on_meta(smo_meta *m, const smo_token *t)
         nonempty[i] = ma.content && !content_blank;
         /* SPEC 6: the legacy value= counts for twitter:*. */
         if (!nonempty[i] && ma.value && lens[i] >= 8 &&
-            ascii_ci_eq(names[i], "twitter:", 8))
+            smo_ascii_ci_eq_lower(names[i], "twitter:", 8))
             nonempty[i] = !raw_blank(m->tmp, t->raw + ma.value->value_off,
                                      ma.value->value_len);
     }
@@ -536,12 +487,12 @@ static int has_token(const char *s, size_t len, const char *word)
     size_t n = strlen(word);
     while (s < end) {
         const char *w;
-        while (s < end && is_space(*s))
+        while (s < end && smo_ascii_is_space((unsigned char)*s))
             s++;
         w = s;
-        while (s < end && !is_space(*s))
+        while (s < end && !smo_ascii_is_space((unsigned char)*s))
             s++;
-        if ((size_t)(s - w) == n && ascii_ci_eq(w, word, n))
+        if ((size_t)(s - w) == n && smo_ascii_ci_eq_lower(w, word, n))
             return 1;
     }
     return 0;
@@ -549,7 +500,7 @@ static int has_token(const char *s, size_t len, const char *word)
 
 static void on_link(smo_meta *m, const smo_token *t)
 {
-    const smo_attr *rel = find_attr(t, "rel"), *href;
+    const smo_attr *rel = smo_find_attr(t, "rel"), *href;
     const char *rels;
     size_t rels_len;
     int nonempty;
@@ -560,7 +511,7 @@ static void on_link(smo_meta *m, const smo_token *t)
     rels = keyword_n(m, t, rel, &rels_len);
     if (!has_token(rels, rels_len, "canonical"))
         return;
-    href = find_attr(t, "href");
+    href = smo_find_attr(t, "href");
     nonempty = href && !raw_blank(m->tmp, t->raw + href->value_off,
                                   href->value_len);
     record(m, CANON, nonempty, 0, t);
@@ -627,11 +578,12 @@ void smo_meta_token(smo_meta *m, const smo_token *t)
         }
     } else if (!strcmp(t->name, "base")) {
         /* HTML: the first <base> with an href sets the document base. */
-        if (!m->base.set && (a = find_attr(t, "href")))
+        if (!m->base.set && (a = smo_find_attr(t, "href")))
             keep_raw(m->pool, &m->base, t, a);
     } else if (!strcmp(t->name, "html") && !m->seen_html) {
         m->seen_html = 1;
-        if ((a = find_attr(t, "lang")) || (a = find_attr(t, "xml:lang")))
+        if ((a = smo_find_attr(t, "lang")) ||
+            (a = smo_find_attr(t, "xml:lang")))
             keep_raw(m->pool, &m->lang, t, a);
     }
 }

@@ -11,6 +11,7 @@
 #include <apr_strings.h>
 #include <apr_lib.h>
 
+#include "smo_ascii.h"
 #include "smo_share.h"
 #include "smo_url.h"
 #include "smo_click.h"
@@ -583,11 +584,6 @@ struct smo_selector {
     const char *value;  /* NULL: [attr] tests presence only */
 };
 
-static int is_ws(int c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
-}
-
 /* Characters of an id, class or unquoted value (CSS identifiers without
  * escapes; non-ASCII bytes are taken as they are). */
 static int is_ident(unsigned char c)
@@ -629,7 +625,7 @@ static const char *unsupported(const char *s)
         }
         if (*s == '[')
             bracket = 1;
-        else if (is_ws((unsigned char)*s))
+        else if (smo_ascii_is_space((unsigned char)*s))
             ws = 1;
         else if (*s == '>' || *s == '+' || *s == '~')
             comb = 1;
@@ -660,19 +656,20 @@ static const char *parse_attr(apr_pool_t *p, const char *s,
     size_t n;
 
     s++;                                    /* '[' */
-    while (is_ws((unsigned char)*s))
+    while (smo_ascii_is_space((unsigned char)*s))
         s++;
     name = s;
-    while (*s && !is_ws((unsigned char)*s) && !strchr("\"'<>/=[]~|^$*", *s))
+    while (*s && !smo_ascii_is_space((unsigned char)*s) &&
+           !strchr("\"'<>/=[]~|^$*", *s))
         s++;
     if (s == name)
         return "attribute selector without a name";
     sel->attr = lower(p, name, (size_t)(s - name));
-    while (is_ws((unsigned char)*s))
+    while (smo_ascii_is_space((unsigned char)*s))
         s++;
     if (*s == '=') {
         s++;
-        while (is_ws((unsigned char)*s))
+        while (smo_ascii_is_space((unsigned char)*s))
             s++;
         if (*s == '"' || *s == '\'') {
             const char *end = strchr(s + 1, *s);
@@ -693,7 +690,7 @@ static const char *parse_attr(apr_pool_t *p, const char *s,
                        "(quote other values)";
             sel->value = apr_pstrmemdup(p, v, (size_t)(s - v));
         }
-        while (is_ws((unsigned char)*s))
+        while (smo_ascii_is_space((unsigned char)*s))
             s++;
     }
     else if (*s && strchr("~|^$*", *s)) {
@@ -765,17 +762,17 @@ const char *smo_share_parse_at(apr_pool_t *p, const char *arg,
 
     if (!arg)
         arg = "";
-    while (is_ws((unsigned char)*arg))
+    while (smo_ascii_is_space((unsigned char)*arg))
         arg++;
     word = arg;
-    while (*arg && !is_ws((unsigned char)*arg))
+    while (*arg && !smo_ascii_is_space((unsigned char)*arg))
         arg++;
     wlen = (size_t)(arg - word);
     rest = arg;
-    while (is_ws((unsigned char)*rest))
+    while (smo_ascii_is_space((unsigned char)*rest))
         rest++;
     rlen = strlen(rest);
-    while (rlen && is_ws((unsigned char)rest[rlen - 1]))
+    while (rlen && smo_ascii_is_space((unsigned char)rest[rlen - 1]))
         rlen--;
 
     for (i = 0; i < sizeof words / sizeof words[0]; i++) {
@@ -814,19 +811,13 @@ const char *smo_share_parse_at(apr_pool_t *p, const char *arg,
 static const char *attr_value(apr_pool_t *scratch, const smo_token *tag,
                               const char *name)
 {
-    size_t i, len = strlen(name);
+    const smo_attr *a = smo_find_attr(tag, name);
 
-    for (i = 0; i < tag->n_attrs; i++) {
-        const smo_attr *a = &tag->attrs[i];
-        if (a->name_len != len
-            || strncasecmp(tag->raw + a->name_off, name, len) != 0)
-            continue;
-        if (!a->has_value)
-            return "";
-        return smo_html_decode(scratch, tag->raw + a->value_off,
-                               a->value_len, 1);
-    }
-    return NULL;
+    if (!a)
+        return NULL;
+    if (!a->has_value)
+        return "";
+    return smo_html_decode(scratch, tag->raw + a->value_off, a->value_len, 1);
 }
 
 /* Is `cls` one of the whitespace-separated classes in `list`? */
@@ -836,10 +827,10 @@ static int has_class(const char *list, const char *cls)
 
     while (*list) {
         const char *start;
-        while (is_ws((unsigned char)*list))
+        while (smo_ascii_is_space((unsigned char)*list))
             list++;
         start = list;
-        while (*list && !is_ws((unsigned char)*list))
+        while (*list && !smo_ascii_is_space((unsigned char)*list))
             list++;
         if ((size_t)(list - start) == len && memcmp(start, cls, len) == 0)
             return 1;
@@ -883,11 +874,11 @@ int smo_share_is_marker(const char *data, size_t len)
 
     if (!data)
         return 0;
-    while (len && is_ws((unsigned char)*data)) {
+    while (len && smo_ascii_is_space((unsigned char)*data)) {
         data++;
         len--;
     }
-    while (len && is_ws((unsigned char)data[len - 1]))
+    while (len && smo_ascii_is_space((unsigned char)data[len - 1]))
         len--;
     return len == sizeof marker - 1 && strncasecmp(data, marker, len) == 0;
 }

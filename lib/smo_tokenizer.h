@@ -148,6 +148,10 @@ int smo_tokenizer_in_data(const smo_tokenizer *t);
  * whitespace (HTML's: no VT, and NUL is not space), or tok->end. */
 uint64_t smo_text_first_non_ws(const smo_token *tok);
 
+/* A tag's first attribute named `name` (ASCII-lowercase), compared ASCII
+ * case-insensitively as HTML compares names, or NULL. */
+const smo_attr *smo_find_attr(const smo_token *tok, const char *name);
+
 /* Total number of bytes fed so far. */
 uint64_t smo_tokenizer_offset(const smo_tokenizer *t);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <apr_strings.h>
 
+#include "smo_ascii.h"
 #include "smo_tagclass.h"
 #include "smo_treesim.h"
 
@@ -66,19 +67,15 @@ int smo_treesim_in_body(const smo_treesim *s)
     return s->in_body;
 }
 
+/* The tag has the attribute `name` (and, if `value`, with that value,
+ * ASCII case-insensitively); both ASCII-lowercase. */
 static int attr_is(const smo_token *t, const char *name, const char *value)
 {
-    for (size_t i = 0; i < t->n_attrs; i++) {
-        const smo_attr *a = &t->attrs[i];
-        if (a->name_len == strlen(name) &&
-            !strncasecmp(t->raw + a->name_off, name, a->name_len)) {
-            if (!value)
-                return 1;
-            return a->value_len == strlen(value) &&
-                   !strncasecmp(t->raw + a->value_off, value, a->value_len);
-        }
-    }
-    return 0;
+    const smo_attr *a = smo_find_attr(t, name);
+    if (!a || !value)
+        return a != NULL;
+    return a->value_len == strlen(value) &&
+           smo_ascii_ci_eq_lower(t->raw + a->value_off, value, a->value_len);
 }
 
 static int has_attr(const smo_token *t, const char *name)

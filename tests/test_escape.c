@@ -7,6 +7,7 @@
 #include <apr_general.h>
 #include <apr_pools.h>
 
+#include "../lib/smo_ascii.h"
 #include "../lib/smo_escape.h"
 #include "toolkit.h"
 
@@ -270,6 +271,40 @@ START_TEST(ws_table)
 
     ck_assert_ptr_eq(r, s);
     ck_assert_str_eq(r, ws_cases[_i].out);
+}
+END_TEST
+
+/* lib/smo_ascii.h against HTML's definitions, for every byte: the
+ * locale plays no part (a byte >= 0x80 is never a letter or a space). */
+START_TEST(ascii_helpers)
+{
+    static const unsigned char space[256] = { SMO_ASCII_SPACE_INIT };
+    for (unsigned c = 0; c < 256; c++) {
+        int sp = c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' ';
+        int up = c >= 'A' && c <= 'Z', lo = c >= 'a' && c <= 'z';
+        char a = (char)c, b = (char)(up ? c + 32 : lo ? c - 32 : c);
+        ck_assert_int_eq(smo_ascii_is_space((unsigned char)c), sp);
+        ck_assert_int_eq(space[c], sp);
+        ck_assert_int_eq(smo_ascii_is_alpha((unsigned char)c), up || lo);
+        ck_assert_uint_eq(smo_ascii_lower((unsigned char)c),
+                          up ? c + 32 : c);
+        ck_assert(smo_ascii_ci_eq(&a, &b, 1));
+        if (!up)
+            ck_assert(smo_ascii_ci_eq_lower(&b, &a, 1));
+    }
+    ck_assert(smo_ascii_ci_eq("Content-TYPE", "content-type", 12));
+    ck_assert(!smo_ascii_ci_eq("content-typf", "content-type", 12));
+    ck_assert(smo_ascii_ci_eq("ab\0X", "AB\0x", 4));   /* NUL: a byte */
+    ck_assert(!smo_ascii_ci_eq("ab\0x", "AB\0y", 4));
+    ck_assert(smo_ascii_ci_eq("anything", "else", 0));
+    ck_assert(smo_ascii_ci_eq_lower("HTTP-Equiv", "http-equiv", 10));
+    ck_assert(smo_ascii_ci_eq_lower("http-equiv", "http-equiv", 10));
+    ck_assert(!smo_ascii_ci_eq_lower("Http-equix", "http-equiv", 10));
+    ck_assert(!smo_ascii_ci_eq_lower("xttp", "http", 4));
+    ck_assert(smo_ascii_ci_eq_lower("", "", 0));
+    /* U+212A KELVIN SIGN and U+0130 are not 'k' and 'i' to HTML. */
+    ck_assert(!smo_ascii_ci_eq_lower("\xE2\x84\xAA", "k", 1));
+    ck_assert(!smo_ascii_ci_eq("\xC4\xB0", "i", 1));
 }
 END_TEST
 
@@ -566,6 +601,7 @@ static Suite *escape_suite(void)
 
     tc = tcase_create("whitespace");
     tcase_add_checked_fixture(tc, tk_pool_setup, tk_pool_teardown);
+    tcase_add_test(tc, ascii_helpers);
     tcase_add_loop_test(tc, ws_table, 0,
                         (int)(sizeof ws_cases / sizeof ws_cases[0]));
     suite_add_tcase(s, tc);

@@ -15,6 +15,7 @@
 #include "../lib/smo_tagclass.h"
 #include "../lib/smo_tokenizer.h"
 #include "../lib/smo_treesim.h"
+#include "../lib/tokenizer_internal.h"
 #include "toolkit.h"
 
 #define MAX_KEPT_ATTRS 16
@@ -1348,6 +1349,65 @@ START_TEST(deep_foreign_stays_foreign)
 }
 END_TEST
 
+/* smo_find_attr, from within the callback (raw is valid only there):
+ * the value of each looked-up name, "-" when absent, one line per tag. */
+static int find_attr_cb(void *ctx, const smo_token *t)
+{
+    static const char *const names[] = { "href", "rel", "data-x", "hre" };
+    tk_buf *b = ctx;
+    if (t->type != SMO_TOKEN_START_TAG)
+        return 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const smo_attr *a = smo_find_attr(t, names[i]);
+        if (a)
+            tk_buf_add(b, t->raw + a->value_off, a->value_len);
+        else
+            tk_buf_str(b, "-");
+        tk_buf_str(b, i + 1 < sizeof names / sizeof names[0] ? " " : "\n");
+    }
+    return 0;
+}
+
+START_TEST(find_attr)
+{
+    /* ASCII case-insensitive on the name, the first of duplicates, no
+     * prefix match; a non-ASCII byte (U+0130, U+212A) is no letter. */
+    static const char doc[] =
+        "<a HREF=x ReL=\"y\" data-X='z'><a href=1 HREF=2 hrefx=3>"
+        "<a hr\xC4\xB0" "f=4 rel>";
+    tk_buf b = { .pool = pool };
+    smo_tokenizer *t = smo_tokenizer_create(pool, 0, find_attr_cb, &b);
+    ck_assert_int_eq(smo_tokenizer_feed(t, doc, sizeof doc - 1, 1), 0);
+    ck_assert_str_eq(tk_buf_cstr(&b), "x y z -\n1 - - -\n-  - -\n");
+}
+END_TEST
+
+/* The byte classes of the tag grammar are written once (tag_cc); the fast
+ * path's sixteen-byte form of them must agree with it for every byte, in
+ * every lane. */
+START_TEST(byte_classes_agree)
+{
+    ck_assert(cc_in(' ', CC_SPACE) && !cc_in('\v', CC_SPACE));
+    for (unsigned c = 0; c < 256; c++)
+        ck_assert_int_eq(cc_in((unsigned char)c, CC_SPACE),
+                         smo_ascii_is_space((unsigned char)c));
+#if defined(__SSE2__)
+    for (unsigned c = 0; c < 256; c++) {
+        for (unsigned lane = 0; lane < 16; lane++) {
+            char v[16];
+            memset(v, 'a', sizeof v);
+            v[lane] = (char)c;
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)v);
+            ck_assert_int_eq((name_stop_mask(x, 0) >> lane) & 1,
+                             cc_in((unsigned char)c, CC_TAG_NAME_END));
+            ck_assert_int_eq((name_stop_mask(x, 1) >> lane) & 1,
+                             cc_in((unsigned char)c, CC_FAST_NAME_END));
+        }
+    }
+#endif
+}
+END_TEST
+
 static Suite *tokenizer_suite(void)
 {
     Suite *s = suite_create("tokenizer");
@@ -1363,6 +1423,8 @@ static Suite *tokenizer_suite(void)
     tcase_add_test(tc, cdata_only_in_foreign);
     tcase_add_test(tc, unterminated_at_eof);
     tcase_add_test(tc, callback_stops_feed);
+    tcase_add_test(tc, find_attr);
+    tcase_add_test(tc, byte_classes_agree);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("treesim");
