@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "smo_tagclass_first.h"
+
 /* Names some rule singles out. */
 typedef enum {
     T_OTHER, T_HTML, T_HEAD, T_BODY, T_BR, T_P, T_TEMPLATE, T_SVG, T_MATH,
@@ -46,18 +48,15 @@ int smo_tag_matters_outside_foreign(const char *name, size_t len);
 static inline int smo_tag_may_matter_outside_foreign(const char *name,
                                                      size_t len)
 {
-    /* For each length, the first letters of the names of that length:
-     * 3 svg xmp, 4 body head html math, 5 style title, 6 iframe script,
-     * 7 noembed, 8 noframes noscript template textarea, 9 plaintext. */
-#define L(c) (1u << ((c) - 'a'))
-    static const unsigned first[16] = {
-        [3] = L('s') | L('x'), [4] = L('b') | L('h') | L('m'),
-        [5] = L('s') | L('t'), [6] = L('i') | L('s'), [7] = L('n'),
-        [8] = L('n') | L('t'), [9] = L('p')
-    };
-#undef L
+    /* For each length, the first letters of the names of that length
+     * (generated from tools/tagclass.txt with lib/tagclass.c). */
+#define SMO_TAG_LETTER(c) (1u << ((c) - 'a'))
+    static const unsigned first[16] = SMO_TAG_MATTERS_FIRST;
+#undef SMO_TAG_LETTER
     unsigned c = ((unsigned char)name[0] | 0x20u) - 'a';
-    return (len - 3 <= 6) & (c < 26) & (first[len & 15] >> (c & 31));
+    return (len - SMO_TAG_MATTERS_MIN_LEN <=
+            SMO_TAG_MATTERS_MAX_LEN - SMO_TAG_MATTERS_MIN_LEN) &
+           (c < 26) & (first[len & 15] >> (c & 31));
 }
 
 #endif
