@@ -30,6 +30,7 @@ run() {
   # `make check` runs the tests under automake's parallel harness;
   # check-summary then gives the one "N passed, M failed" line.
   (cd "$dir" && "$top/configure" -q "${args[@]}" && make -j"$jobs" &&
+     make -s check-logs-clean &&
      { make -j"$jobs" "$target"; rc=$?;
        [ "$target" != check ] || make -s check-summary; exit $rc; }) 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]} line
