@@ -68,6 +68,7 @@ static void click_config(request_rec *r, const smo_dir_conf *conf,
     cc->own_hosts = own_hosts(r, conf);
     cc->allow_hosts = conf->click_allow;
     cc->strip_params = smo_strip_globs(conf);
+    cc->utm = conf->share_utm && *conf->share_utm ? conf->share_utm : NULL;
 }
 
 /* What the click handler at `click_url` will accept, for the filter to
@@ -119,6 +120,7 @@ const smo_click_config *smo_click_view(request_rec *r,
     }
     cc->networks = nets;
     cc->mastodon = apr_pstrdup(r->pool, cc->mastodon);
+    cc->utm = apr_pstrdup(r->pool, cc->utm);
     if (cc->allow_hosts) {
         allow = apr_array_make(r->pool, cc->allow_hosts->nelts,
                                sizeof(const char *));
@@ -201,6 +203,11 @@ int smo_click_handler(request_rec *r)
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "SMO: click to %s%s", res.network->name,
                   r->header_only ? " (HEAD: not counted)" : "");
+    if (res.title_dropped) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "SMO: click to %s shared without its title (t): %s",
+                      res.network->name, res.title_dropped);
+    }
     apr_table_setn(r->headers_out, "Location", res.location);
     return click_answer(r, HTTP_MOVED_TEMPORARILY,
                         "Redirecting to the share page.");

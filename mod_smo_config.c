@@ -163,6 +163,7 @@ void *smo_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->share_template = add->share_template ? add->share_template
                                             : base->share_template;
     c->share_style = add->share_style ? add->share_style : base->share_style;
+    c->share_utm = add->share_utm ? add->share_utm : base->share_utm;
     c->track_clicks = add->track_clicks != SMO_UNSET ? add->track_clicks
                                                      : base->track_clicks;
     c->click_url = add->click_url ? add->click_url : base->click_url;
@@ -687,6 +688,31 @@ static const char *set_share_style(cmd_parms *cmd, void *dcfg,
     return NULL;
 }
 
+/* Off, On (SMO_SHARE_UTM_ON) or the parameters themselves (SPEC 7). */
+static const char *set_share_utm(cmd_parms *cmd, void *dcfg, const char *arg)
+{
+    smo_dir_conf *c = dcfg;
+    const char *why;
+
+    if (ap_cstr_casecmp(arg, "off") == 0) {
+        c->share_utm = "";
+        return NULL;
+    }
+    if (ap_cstr_casecmp(arg, "on") == 0) {
+        c->share_utm = SMO_SHARE_UTM_ON;
+        return NULL;
+    }
+    why = smo_share_check_utm(arg);
+    if (why) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not On, Off or query "
+                            "parameters such as utm_source={network}&"
+                            "utm_medium=social: %s", cmd->cmd->name, arg,
+                            why);
+    }
+    c->share_utm = arg;
+    return NULL;
+}
+
 static const char *set_track_clicks(cmd_parms *cmd, void *dcfg, const char *arg)
 {
     return on_off(cmd, arg, &((smo_dir_conf *)dcfg)->track_clicks);
@@ -809,6 +835,10 @@ const command_rec smo_cmds[] = {
     AP_INIT_TAKE1("SMOShareStyle", set_share_style, NULL, SMO_CONTEXT,
                   "URL of a style sheet linked in the head of pages with "
                   "a share block, or 'none'"),
+    AP_INIT_TAKE1("SMOShareUTM", set_share_utm, NULL, SMO_CONTEXT,
+                  "Off, On (utm_source={network}&utm_medium=social) or "
+                  "the query parameters to put on the URL that is shared "
+                  "(default Off)"),
     AP_INIT_TAKE1("SMOTrackClicks", set_track_clicks, NULL, SMO_CONTEXT,
                  "On to send share links through the smo-click handler "
                  "(default Off)"),

@@ -83,6 +83,7 @@ typedef struct {
     const smo_selector *share_sel;    /* ... its selector, or NULL */
     const char *share_template;       /* SMOShareTemplate file contents */
     const char *share_style;          /* SMOShareStyle; "" after `none` */
+    const char *share_utm;            /* SMOShareUTM parameters; "" Off */
     int track_clicks;                 /* SMOTrackClicks */
     const char *click_url;            /* SMOClickURL */
     const char *mastodon;             /* SMOMastodonInstance */

@@ -192,6 +192,7 @@ static const smo_share_config *share_config(request_rec *r,
         }
     }
     sc->block_template = conf->share_template;
+    sc->utm = conf->share_utm && *conf->share_utm ? conf->share_utm : NULL;
     sc->xhtml = xhtml;
     return sc;
 }

@@ -52,6 +52,7 @@ static const char *refuse(smo_click_result *res, const char *reason)
     res->network = NULL;
     res->url = NULL;
     res->location = NULL;
+    res->title_dropped = NULL;
     res->reason = reason;
     res->message = smo_click_message(reason);
     return reason;
@@ -60,13 +61,16 @@ static const char *refuse(smo_click_result *res, const char *reason)
 /* ---- the query string ---------------------------------------------------- */
 
 typedef struct {
-    const char *n, *u;      /* decoded values, NULL when absent */
-    size_t n_len, u_len;    /* their decoded lengths (NUL bytes counted) */
+    const char *n, *u, *t;  /* decoded values, NULL when absent */
+    size_t n_len, u_len, t_len; /* their decoded lengths (NUL bytes counted) */
+    const char *t_bad;      /* why t cannot be used, or NULL */
+    size_t rest;            /* bytes of the query outside the t parameters */
 } click_params;
 
-/* Split on '&' and decode n and u.  Names are decoded too, so "%6E" is n
- * and cannot smuggle a second n past the duplicate check.  Returns NULL
- * or a reason. */
+/* Split on '&' and decode n, u and t.  Names are decoded too, so "%6E" is
+ * n and cannot smuggle a second n past the duplicate check.  Returns NULL
+ * or a reason.  The title is optional (SPEC 7): a t that cannot be used
+ * costs the share its title, not the click, so it only sets t_bad. */
 static const char *parse_query(apr_pool_t *p, const char *args,
                                click_params *out)
 {
@@ -100,9 +104,27 @@ static const char *parse_query(apr_pool_t *p, const char *args,
             slot = &out->u;
             slot_len = &out->u_len;
         }
+        else if (nlen == 1 && name[0] == 't') {
+            if (out->t || out->t_bad) {
+                out->t = NULL;
+                out->t_bad = "given twice";
+            }
+            else if (vlen > SMO_CLICK_MAX_TITLE_RAW) {
+                /* Longer than the most characters can be, encoded. */
+                out->t_bad = "over " APR_STRINGIFY(SMO_CLICK_MAX_TITLE)
+                             " characters";
+            }
+            else if (!(out->t = smo_percent_decode(p, vraw, vlen,
+                                                   &out->t_len))) {
+                out->t_bad = "a malformed %-escape";
+            }
+            continue;
+        }
         else {
+            out->rest += (size_t)(amp - seg) + 1;
             continue;   /* someone else's parameter: not ours to judge */
         }
+        out->rest += (size_t)(amp - seg) + 1;
         if (*slot)
             return "duplicate-param";
         *slot = smo_percent_decode(p, vraw, vlen, slot_len);
@@ -340,6 +362,17 @@ const char *smo_click_refuses(apr_pool_t *p, const smo_click_config *cfg,
     return check_u(p, cfg, url, strlen(url), &uri, &host);
 }
 
+const char *smo_click_title_check(const char *t, size_t len)
+{
+    long chars = smo_utf8_text_chars(t, len);
+
+    if (chars < 0)
+        return "not UTF-8 text (invalid UTF-8 or a control character)";
+    if (chars > SMO_CLICK_MAX_TITLE)
+        return "over " APR_STRINGIFY(SMO_CLICK_MAX_TITLE) " characters";
+    return NULL;
+}
+
 const char *smo_click_check(apr_pool_t *p, const smo_click_config *cfg,
                             const char *args, smo_click_result *res)
 {
@@ -349,10 +382,14 @@ const char *smo_click_check(apr_pool_t *p, const smo_click_config *cfg,
     apr_uri_t uri;
     const char *why, *host, *url, *loc;
 
-    if (args && strlen(args) > SMO_CLICK_MAX_QUERY)
+    /* The title is optional and bounded on its own: it does not count
+     * against the query's limit, within a bound for the whole. */
+    if (args && strlen(args) > SMO_CLICK_MAX_WHOLE_QUERY)
         return refuse(res, "too-long");
     if ((why = parse_query(p, args, &q)) != NULL)
         return refuse(res, why);
+    if (q.rest > SMO_CLICK_MAX_QUERY + 1)   /* +1: the '&' counted last */
+        return refuse(res, "too-long");
 
     if (!q.n || q.n_len == 0)
         return refuse(res, "missing-n");
@@ -370,7 +407,14 @@ const char *smo_click_check(apr_pool_t *p, const smo_click_config *cfg,
 
     url = canonical(p, &uri, host, cfg->strip_params);
     memset(&page, 0, sizeof page);
-    page.url = url;
+    /* The network gets the shared URL (SMOShareUTM's parameters on the
+     * canonical one) and the title; nothing else from the query. */
+    page.url = smo_share_utm_url(p, url, cfg->utm, net->name);
+    res->title_dropped = q.t_bad;
+    if (q.t && !q.t_bad)
+        res->title_dropped = smo_click_title_check(q.t, q.t_len);
+    if (q.t && !res->title_dropped && q.t_len > 0)
+        page.title = q.t;
     loc = smo_share_url(p, net, &page);
     if (!loc)
         /* A network whose template cannot be filled is no network. */

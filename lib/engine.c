@@ -261,9 +261,12 @@ static void log_direct_links(smo_engine *e, const char *url)
     const apr_array_header_t *nets = e->cfg.share->networks;
     for (int i = 0; i < nets->nelts; i++) {
         const smo_network *n = APR_ARRAY_IDX(nets, i, const smo_network *);
-        const char *why = smo_click_refuses(e->pool, e->cfg.share->click, n,
-                                            url);
-        if (why)
+        const char *why = smo_share_direct_reason(e->pool, e->cfg.share, n,
+                                                  url);
+        if (why && !strcmp(why, "utm"))
+            elog(e, "share link %s goes direct, not through the click "
+                 "handler: SMOShareUTM differs at SMOClickURL", n->name);
+        else if (why)
             elog(e, "share link %s goes direct, not through the click "
                  "handler: it would refuse it (%s)", n->name,
                  !strcmp(why, "unknown-network")
@@ -1016,7 +1019,9 @@ const char *smo_engine_config_key(apr_pool_t *p, const smo_engine_config *cfg,
             key_str(k, c->mastodon);
             key_list(k, c->own_hosts);
             key_list(k, c->allow_hosts);
+            key_str(k, c->utm);
         }
+        key_str(k, s->utm);
         key_str(k, s->block_template);
         key_num(k, (uint64_t)s->xhtml);
     }

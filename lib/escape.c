@@ -906,3 +906,20 @@ int smo_utf8_valid(const char *s, size_t len)
     }
     return 1;
 }
+
+long smo_utf8_text_chars(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, adv;
+    long chars = 0;
+
+    while (i < len) {
+        long cp = utf8_next(u + i, len - i, &adv);
+        /* C0 (NUL included), DEL and C1: no place in a line of text. */
+        if (cp < 0 || cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+            return -1;
+        i += adv;
+        chars++;
+    }
+    return chars;
+}

@@ -19,8 +19,8 @@
 
 /* ---- the catalogue ---------------------------------------------------- */
 
-/* Each network's documented share intent; docs/networks.md names the
- * vendor page each template comes from. */
+/* Each network's documented share intent; docs/directives.md ("Share
+ * networks") names the vendor page each template comes from. */
 static const smo_network builtins[] = {
     { "x", "https://x.com/intent/tweet?text={title}&url={url}", "X" },
     { "facebook", "https://www.facebook.com/sharer/sharer.php?u={url}",
@@ -411,6 +411,85 @@ const char *smo_share_url(apr_pool_t *p, const smo_network *net,
     return sb_done(&b);
 }
 
+/* ---- SMOShareUTM (SPEC 7) --------------------------------------------- */
+
+const char *smo_share_check_utm(const char *query)
+{
+    const char *s, *pair;
+    int eq = 0;
+
+    if (!query || !*query)
+        return "empty parameters (Off for none)";
+    if (strlen(query) > SMO_SHARE_MAX_UTM)
+        return "over " APR_STRINGIFY(SMO_SHARE_MAX_UTM) " bytes";
+    for (pair = s = query; ; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c == '&' || c == '\0') {
+            if (s == pair || *pair == '=' || !eq)
+                return "not name=value pairs joined by '&'";
+            if (!c)
+                return NULL;
+            pair = s + 1;
+            eq = 0;
+            continue;
+        }
+        if (c == '=')
+            eq = 1;
+        if (c <= 0x20 || c >= 0x7F || c == '"' || c == '\'' || c == '<'
+            || c == '>' || c == '\\' || c == '`' || c == '#' || c == '?')
+            return "a space, quote, '<', '>', backslash, '#', '?', control "
+                   "or non-ASCII character (percent-encode it)";
+        if (c == '%' && !(apr_isxdigit(s[1]) && apr_isxdigit(s[2])))
+            return "a '%' that starts no %-escape";
+        if (c == '{') {
+            if (strncmp(s, "{network}", 9) != 0)
+                return "unknown placeholder (known: {network})";
+            s += 8;
+            continue;
+        }
+        if (c == '}')
+            return "'}' outside a placeholder";
+    }
+}
+
+const char *smo_share_utm_url(apr_pool_t *p, const char *url,
+                              const char *utm, const char *network)
+{
+    const char *frag, *q, *sep, *name;
+    strbuf b = { p, NULL, 0, 0 };
+    size_t base;
+
+    if (!url || !utm || !*utm)
+        return url;
+    /* The parameters end the query, before any fragment. */
+    frag = strchr(url, '#');
+    base = frag ? (size_t)(frag - url) : strlen(url);
+    q = memchr(url, '?', base);
+    if (!q)
+        sep = "?";
+    else if (url[base - 1] == '?' || url[base - 1] == '&')
+        sep = "";
+    else
+        sep = "&";
+    name = smo_percent_encode(p, network ? network : "",
+                              network ? strlen(network) : 0);
+    sb_add(&b, url, base);
+    sb_add(&b, sep, strlen(sep));
+    for (const char *s = utm; *s; ) {
+        const char *ph = strstr(s, "{network}");
+        size_t lit = ph ? (size_t)(ph - s) : strlen(s);
+        sb_add(&b, s, lit);
+        if (!ph)
+            break;
+        sb_add(&b, name, strlen(name));
+        s = ph + 9;
+    }
+    if (frag)
+        sb_add(&b, frag, strlen(frag));
+    return sb_done(&b);
+}
+
 /* ---- the block -------------------------------------------------------- */
 
 const char *smo_share_check_block_template(const char *tmpl)
@@ -441,16 +520,19 @@ const char *smo_share_check_block_template(const char *tmpl)
 #define DEFAULT_CLICK_URL "/smo/click"
 
 /* The href of a link through the click handler, attribute-escaped:
- * CLICK_URL?n=NAME&u=PAGE_URL.  Escaping is byte-local, so the pieces
- * are escaped one by one (the encoded ones need none). */
+ * CLICK_URL?n=NAME&u=PAGE_URL&t=TITLE (SPEC 7).  Escaping is byte-local,
+ * so the pieces are escaped one by one (the encoded ones need none).  A
+ * title the handler would drop is left out, and so is one that would
+ * make the query longer than the handler takes: the link works without
+ * it. */
 static void put_click_href(strbuf *b, const smo_share_config *cfg,
                            const smo_network *net, page_values *v)
 {
     const char *click = cfg->click_url && *cfg->click_url
                         ? cfg->click_url : DEFAULT_CLICK_URL;
     const char *name = smo_percent_encode(b->p, net->name, strlen(net->name));
-    const char *url;
-    size_t url_len;
+    const char *url, *title, *raw = v->raw[F_TITLE];
+    size_t url_len, title_len;
 
     sb_escaped(b, click, strlen(click));
     if (strchr(click, '?'))
@@ -461,6 +543,31 @@ static void put_click_href(strbuf *b, const smo_share_config *cfg,
     SB_LIT(b, "&amp;u=");
     encoded(v, F_URL, &url, &url_len);
     sb_add(b, url, url_len);
+    if (!raw || !*raw || smo_click_title_check(raw, strlen(raw)))
+        return;
+    encoded(v, F_TITLE, &title, &title_len);
+    if (strlen(name) + url_len + title_len + sizeof "n=&u=&t=" - 1
+        <= SMO_CLICK_MAX_QUERY) {
+        SB_LIT(b, "&amp;t=");
+        sb_add(b, title, title_len);
+    }
+}
+
+/* SMOShareUTM strings alike (NULL is Off). */
+static int same_utm(const char *a, const char *b)
+{
+    return (!a || !*a) ? (!b || !*b) : (b && strcmp(a, b) == 0);
+}
+
+const char *smo_share_direct_reason(apr_pool_t *p,
+                                    const smo_share_config *cfg,
+                                    const smo_network *net, const char *url)
+{
+    if (!cfg->track_clicks || !cfg->click)
+        return NULL;
+    if (!same_utm(cfg->utm, cfg->click->utm))
+        return "utm";
+    return smo_click_refuses(p, cfg->click, net, url);
 }
 
 /* One <a> of the block. */
@@ -478,11 +585,22 @@ static void add_link(strbuf *b, const smo_share_config *cfg,
     sb_escaped(b, net->name, strlen(net->name));
     SB_LIT(b, "\" href=\"");
     if (cfg->track_clicks &&
-        (!cfg->click ||
-         !smo_click_refuses(b->p, cfg->click, net, v->raw[F_URL])))
+        !smo_share_direct_reason(b->p, cfg, net, v->raw[F_URL])) {
+        /* The canonical URL: the handler adds SMOShareUTM's parameters. */
         put_click_href(b, cfg, net, v);
-    else
+    }
+    else if (cfg->utm) {
+        /* The shared URL is this network's: the values that hold it are
+         * encoded for this link alone. */
+        page_values mine = *v;
+        mine.raw[F_URL] = smo_share_utm_url(b->p, v->raw[F_URL], cfg->utm,
+                                            net->name);
+        mine.enc[F_URL] = mine.enc[F_TEXT] = NULL;
+        expand(b, net->tmpl, put_escaped, put_field, &mine);
+    }
+    else {
         expand(b, net->tmpl, put_escaped, put_field, v);
+    }
     SB_LIT(b, "\" rel=\"nofollow noopener noreferrer\"");
     if (!mail)
         SB_LIT(b, " target=\"_blank\"");

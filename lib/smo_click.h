@@ -13,10 +13,17 @@
 
 #include "smo_share.h"
 
-/* Limits, in bytes: the whole query string, the decoded n, the decoded u. */
+/* Limits, in bytes: the whole query string, the decoded n, the decoded u;
+ * and in characters, the decoded t (SPEC 7). */
 #define SMO_CLICK_MAX_QUERY   4096
 #define SMO_CLICK_MAX_NETWORK 32
 #define SMO_CLICK_MAX_URL     2048
+#define SMO_CLICK_MAX_TITLE   300
+/* The most bytes SMO_CLICK_MAX_TITLE characters take percent-encoded
+ * (4 bytes of UTF-8 each, 3 bytes per encoded byte). */
+#define SMO_CLICK_MAX_TITLE_RAW (SMO_CLICK_MAX_TITLE * 12)
+/* The whole query, t included: past this the click is refused unread. */
+#define SMO_CLICK_MAX_WHOLE_QUERY (4 * SMO_CLICK_MAX_QUERY)
 
 typedef struct smo_click_config {
     /* Networks defined where the handler runs (const smo_network *).  n
@@ -35,6 +42,9 @@ typedef struct smo_click_config {
     const apr_array_header_t *allow_hosts;
     /* SMOStripParams globs (const char *); may be NULL. */
     const apr_array_header_t *strip_params;
+    /* SMOShareUTM where the handler runs: the parameters put on the
+     * shared URL (smo_share_utm_url()), or NULL for Off. */
+    const char *utm;
 } smo_click_config;
 
 typedef struct {
@@ -51,18 +61,31 @@ typedef struct {
      * NULL on success. */
     const char *reason;
     const char *message;
+    /* On success: why the title (t) was left out of the share, or NULL
+     * when there was none or it was used (for a debug line: the share
+     * goes out without it). */
+    const char *title_dropped;
 } smo_click_result;
 
 /* Decide on a click.  `args` is the raw query string (r->args; NULL is an
  * empty query).  Parameters are split on '&' into name=value and
- * percent-decoded once (names too); parameters other than n and u are
- * ignored.  A '+' is a literal '+', not a space: the share links mod_smo
+ * percent-decoded once (names too); parameters other than n, u and t are
+ * ignored.  t, the page's title (SPEC 7), is optional and never a reason
+ * to refuse: one that smo_click_title_check() refuses, that is malformed
+ * or given twice is left out (res->title_dropped says why) and the share
+ * goes out without a title.  The Location is the network's template
+ * filled with the shared URL (the canonical URL with cfg->utm's
+ * parameters) and the title, each percent-encoded; nothing else of the
+ * query reaches it.  A '+' is a literal '+', not a space: the share links mod_smo
  * writes encode every reserved byte, so a raw '+' was put there by hand
  * and belongs to the URL (in the target's query, where it may mean a
  * space to the target site, it must stay '+' to keep that meaning).
  *
  * Reasons (the first that applies, in this order):
- *   too-long         the query is over SMO_CLICK_MAX_QUERY bytes
+ *   too-long         the query is over SMO_CLICK_MAX_QUERY bytes, its t
+ *                    parameters left out (a t over SMO_CLICK_MAX_TITLE_RAW
+ *                    bytes is dropped unread), or over
+ *                    SMO_CLICK_MAX_WHOLE_QUERY with them
  *   bad-encoding     a '%' not followed by two hex digits in n, u or a
  *                    parameter name (other parameters' values are not read)
  *   duplicate-param  n or u given twice (this and bad-encoding: the
@@ -87,6 +110,11 @@ typedef struct {
  * strings live in `p` or are static. */
 const char *smo_click_check(apr_pool_t *p, const smo_click_config *cfg,
                             const char *args, smo_click_result *res);
+
+/* NULL when `len` bytes at t may be a tracked link's title: valid UTF-8
+ * text of at most SMO_CLICK_MAX_TITLE characters without a control
+ * character; else why not. */
+const char *smo_click_title_check(const char *t, size_t len);
 
 /* Would the handler refuse a click on `net` for `url` (the page URL as
  * the share link carries it, before percent-encoding)?  The reason it

@@ -61,6 +61,12 @@ char *smo_percent_encode(apr_pool_t *p, const char *s, size_t len);
 char *smo_percent_decode(apr_pool_t *p, const char *s, size_t len,
                          size_t *out_len);
 
+/* The number of characters of the `len` bytes at s when they are one
+ * line of plain text: valid UTF-8 (no overlong form, surrogate or value
+ * past U+10FFFF) without a control character (U+0000-U+001F, U+007F,
+ * U+0080-U+009F); else -1. */
+long smo_utf8_text_chars(const char *s, size_t len);
+
 /* Convert `len` bytes in `charset` to UTF-8 (NULL, empty or unknown
  * charset: UTF-8 when the bytes are valid UTF-8, else windows-1252, as
  * SPEC 6 "Which charset" says; a UTF-8 label: invalid sequences become

@@ -61,6 +61,28 @@ typedef struct {
 const char *smo_share_url(apr_pool_t *p, const smo_network *net,
                           const smo_share_page *page);
 
+/* ---- SMOShareUTM (SPEC 7) ------------------------------------------ */
+
+/* SMOShareUTM On: the parameters an analytics tool reads a share's visits
+ * by.  SMOShareUTM QUERY takes parameters of the same form. */
+#define SMO_SHARE_UTM_ON "utm_source={network}&utm_medium=social"
+#define SMO_SHARE_MAX_UTM 512
+
+/* Check an SMOShareUTM QUERY: name=value pairs joined by '&' (every pair
+ * has its '=', a name is not empty), printable ASCII without space, quotes, '<', '>', backslash,
+ * '`', '#' or '?', every '%' starting a %-escape, {network} the only
+ * placeholder; at most SMO_SHARE_MAX_UTM bytes.  NULL if fine, else a
+ * reason. */
+const char *smo_share_check_utm(const char *query);
+
+/* The URL that is shared on `network`: `url` with `utm` (a checked
+ * QUERY, {network} replaced by the network's name percent-encoded)
+ * appended to its query, after '?' when it has none, else after '&'
+ * (none when the query ends in '?' or '&'), before any fragment.  `url`
+ * itself when utm is NULL or empty. */
+const char *smo_share_utm_url(apr_pool_t *p, const char *url,
+                              const char *utm, const char *network);
+
 struct smo_click_config;
 
 typedef struct {
@@ -73,7 +95,21 @@ typedef struct {
      * networks and hosts, smo_click.h), or NULL to track every link.  A
      * link it would refuse (smo_click_refuses()) is written direct. */
     const struct smo_click_config *click;
+    /* SMOShareUTM: the parameters put on the URL that is shared
+     * (smo_share_utm_url()), never on the canonical link; NULL for Off. */
+    const char *utm;
 } smo_share_config;
+
+/* Why the link to `net` for the page URL `url` goes direct although
+ * cfg->track_clicks is on, or NULL when it goes through the handler:
+ * the handler at click_url would refuse it (its reason, as
+ * smo_click_refuses() gives it), or "utm" when the handler's SMOShareUTM
+ * differs from cfg->utm (it would share another URL than the page's
+ * direct link does).  NULL as well when cfg->click is NULL (every link is
+ * tracked). */
+const char *smo_share_direct_reason(apr_pool_t *p,
+                                    const smo_share_config *cfg,
+                                    const smo_network *net, const char *url);
 
 /* The share block's markup for one page (default markup of SPEC 4, or the
  * block template); every attribute value escaped.  NULL if no network.
@@ -86,9 +122,13 @@ typedef struct {
  *   \n</nav>\n
  *
  * target="_blank" is left out for mailto: networks.  With track_clicks
- * the href is CLICK_URL?n=NAME&u=PAGE_URL (both percent-encoded;
- * click_url NULL is /smo/click), but for a link `click` says the handler
- * would refuse, which goes direct.  The markup is well-formed XML, so
+ * the href is CLICK_URL?n=NAME&u=PAGE_URL&t=TITLE (each percent-encoded;
+ * click_url NULL is /smo/click; t only for a title the handler takes,
+ * smo_click_title_check(), and that keeps the query within
+ * SMO_CLICK_MAX_QUERY), but for a link smo_share_direct_reason() sends
+ * direct.  With cfg->utm a direct link shares the page URL with those
+ * parameters; a tracked one carries the page URL, and the handler adds
+ * them.  The markup is well-formed XML, so
  * `xhtml` changes nothing. */
 const char *smo_share_block(apr_pool_t *p, const smo_share_config *cfg,
                             const smo_share_page *page);

@@ -635,6 +635,215 @@ START_TEST(refuses_for_links)
 }
 END_TEST
 
+/* ---- the title, t (SPEC 7) ------------------------------------------------ */
+
+/* The built-in X network, whose intent takes {title} and {url}. */
+static void use_builtin_x(void)
+{
+    apr_array_header_t *nets = apr_array_make(pool, 1,
+                                              sizeof(const smo_network *));
+
+    APR_ARRAY_PUSH(nets, const smo_network *) =
+        smo_share_builtin(pool, "x", NULL);
+    cfg.networks = nets;
+}
+
+#define PAGE "https://www.example.com/menu"
+#define E_PAGE "https%3A%2F%2Fwww.example.com%2Fmenu"
+
+/* A tracked X link for PAGE with t as given (raw, already encoded). */
+static smo_click_result x_click(const char *t_raw)
+{
+    use_builtin_x();
+    return assert_accepted(apr_pstrcat(pool, query("x", PAGE),
+                                       t_raw ? "&t=" : "", t_raw, NULL));
+}
+
+START_TEST(title_carried)
+{
+    /* "Café & crème brûlée", as the filter writes it. */
+    const char *title = "Caf\xC3\xA9 & cr\xC3\xA8me br\xC3\xBBl\xC3\xA9" "e";
+    smo_click_result res = x_click(smo_percent_encode(pool, title,
+                                                      strlen(title)));
+
+    ck_assert_str_eq(res.location, "https://x.com/intent/tweet?text="
+                     "Caf%C3%A9%20%26%20cr%C3%A8me%20br%C3%BBl%C3%A9e"
+                     "&url=" E_PAGE);
+    ck_assert_ptr_null(res.title_dropped);
+    /* SMO_URL is the page, never the title. */
+    ck_assert_str_eq(res.url, PAGE);
+}
+END_TEST
+
+START_TEST(title_in_text)
+{
+    const smo_network *wa = smo_share_builtin(pool, "whatsapp", NULL);
+    apr_array_header_t *nets = apr_array_make(pool, 1,
+                                              sizeof(const smo_network *));
+    smo_click_result res;
+
+    APR_ARRAY_PUSH(nets, const smo_network *) = wa;
+    cfg.networks = nets;
+    res = assert_accepted(apr_pstrcat(pool, query("whatsapp", PAGE),
+                                      "&t=Green%20tea", NULL));
+    /* {text}: the title, a space, the URL. */
+    ck_assert_str_eq(res.location,
+                     "https://wa.me/?text=Green%20tea%20" E_PAGE);
+    res = assert_accepted(query("whatsapp", PAGE));
+    ck_assert_str_eq(res.location, "https://wa.me/?text=" E_PAGE);
+}
+END_TEST
+
+START_TEST(title_optional)
+{
+    smo_click_result res = x_click(NULL);
+
+    ck_assert_str_eq(res.location,
+                     "https://x.com/intent/tweet?text=&url=" E_PAGE);
+    ck_assert_ptr_null(res.title_dropped);
+    res = x_click("");
+    ck_assert_str_eq(res.location,
+                     "https://x.com/intent/tweet?text=&url=" E_PAGE);
+}
+END_TEST
+
+/* Every t the handler cannot use: the click still counts and redirects,
+ * without the title, and nothing of t reaches the Location. */
+static const struct {
+    const char *t;
+    const char *why;    /* a word of res.title_dropped */
+} bad_titles[] = {
+    { "a%00b", "control" },                 /* NUL */
+    { "line%0D%0ASet-Cookie:%20x=1", "control" },
+    { "tab%09here", "control" },
+    { "del%7F", "control" },
+    { "c1%C2%85", "control" },              /* U+0085 NEL */
+    { "%FF%FE", "UTF-8" },                  /* not UTF-8 */
+    { "%C3", "UTF-8" },                     /* truncated */
+    { "%C0%AF", "UTF-8" },                  /* overlong '/' */
+    { "%ED%A0%80", "UTF-8" },               /* a surrogate */
+    { "50%", "%-escape" },                  /* malformed */
+    { "%zz", "%-escape" },
+};
+
+START_TEST(title_dropped_table)
+{
+    smo_click_result res = x_click(bad_titles[_i].t);
+
+    ck_assert_str_eq(res.location,
+                     "https://x.com/intent/tweet?text=&url=" E_PAGE);
+    ck_assert_ptr_nonnull(res.title_dropped);
+    ck_assert_msg(strstr(res.title_dropped, bad_titles[_i].why) != NULL,
+                  "t=%s: %s", bad_titles[_i].t, res.title_dropped);
+}
+END_TEST
+
+START_TEST(title_twice)
+{
+    smo_click_result res;
+
+    use_builtin_x();
+    res = assert_accepted(apr_pstrcat(pool, query("x", PAGE),
+                                      "&t=One&t=Two", NULL));
+    ck_assert_str_eq(res.location,
+                     "https://x.com/intent/tweet?text=&url=" E_PAGE);
+    ck_assert_str_eq(res.title_dropped, "given twice");
+}
+END_TEST
+
+/* Quotes, '<', '&', '=', '#' and '+' are text: encoded, never markup,
+ * a header or a parameter of their own. */
+START_TEST(title_encoded)
+{
+    smo_click_result res = x_click("%22Tea%22%20%3Cb%3E%26x%3D1%23y+z");
+
+    ck_assert_str_eq(res.location, "https://x.com/intent/tweet?text="
+                     "%22Tea%22%20%3Cb%3E%26x%3D1%23y%2Bz&url=" E_PAGE);
+}
+END_TEST
+
+START_TEST(title_length)
+{
+    /* 300 characters is the most; they may be 2 bytes each. */
+    char *t = apr_palloc(pool, 2 * 301 + 1);
+    smo_click_result res;
+    const char *enc;
+
+    for (int i = 0; i < 300; i++)
+        memcpy(t + 2 * i, "\xC3\xA9", 2);
+    t[600] = '\0';
+    enc = smo_percent_encode(pool, t, 600);
+    res = x_click(enc);
+    ck_assert_ptr_null(res.title_dropped);
+    ck_assert_ptr_nonnull(strstr(res.location, "text=%C3%A9"));
+    /* One character more (in ASCII, so that the query stays short). */
+    memset(t, 'a', 301);
+    t[301] = '\0';
+    res = x_click(t);
+    ck_assert_str_eq(res.title_dropped, "over 300 characters");
+    ck_assert_str_eq(res.location,
+                     "https://x.com/intent/tweet?text=&url=" E_PAGE);
+}
+END_TEST
+
+/* A 10 KB t: dropped unread, the click redirects (Apache's own
+ * LimitRequestLine, 8190 bytes by default, comes first in a server).  t
+ * does not count against the query's limit, within a bound. */
+START_TEST(title_huge)
+{
+    size_t n = 10 * 1024;
+    char *t = apr_palloc(pool, n + 1);
+    smo_click_result res;
+
+    memset(t, 'a', n);
+    t[n] = '\0';
+    res = x_click(t);
+    ck_assert_str_eq(res.title_dropped, "over 300 characters");
+    ck_assert_str_eq(res.location,
+                     "https://x.com/intent/tweet?text=&url=" E_PAGE);
+    n = SMO_CLICK_MAX_WHOLE_QUERY;
+    t = apr_palloc(pool, n + 1);
+    memset(t, 'a', n);
+    t[n] = '\0';
+    assert_refused(apr_pstrcat(pool, query("x", PAGE), "&t=", t, NULL),
+                   "too-long");
+}
+END_TEST
+
+START_TEST(title_check)
+{
+    ck_assert_ptr_null(smo_click_title_check("", 0));
+    ck_assert_ptr_null(smo_click_title_check("Tea", 3));
+    ck_assert_ptr_null(smo_click_title_check("\xE2\x80\x94", 3));
+    ck_assert_ptr_nonnull(smo_click_title_check("a\0b", 3));
+    ck_assert_ptr_nonnull(smo_click_title_check("a\nb", 3));
+    ck_assert_ptr_nonnull(smo_click_title_check("\xE2\x80", 2));
+}
+END_TEST
+
+/* ---- SMOShareUTM at the handler (SPEC 7) ---------------------------------- */
+
+START_TEST(utm_on_shared_url)
+{
+    smo_click_result res;
+
+    use_builtin_x();
+    cfg.utm = "utm_source={network}&utm_medium=social";
+    /* The page's own utm_* go (SMOStripParams); the handler's come on. */
+    res = assert_accepted(apr_pstrcat(pool,
+        query("x", "https://www.example.com/menu?id=7&utm_source=old"),
+        "&t=Menu", NULL));
+    ck_assert_str_eq(res.url, "https://www.example.com/menu?id=7");
+    ck_assert_str_eq(res.location, "https://x.com/intent/tweet?text=Menu&url="
+                     "https%3A%2F%2Fwww.example.com%2Fmenu%3Fid%3D7"
+                     "%26utm_source%3Dx%26utm_medium%3Dsocial");
+    res = assert_accepted(query("x", PAGE));
+    ck_assert_str_eq(res.url, PAGE);
+    ck_assert_str_eq(res.location, "https://x.com/intent/tweet?text=&url="
+                     E_PAGE "%3Futm_source%3Dx%26utm_medium%3Dsocial");
+}
+END_TEST
+
 static Suite *click_suite(void)
 {
     Suite *s = suite_create("click");
@@ -652,6 +861,20 @@ static Suite *click_suite(void)
     tcase_add_test(tc, refuses_for_links);
     tcase_add_test(tc, limits);
     tcase_add_test(tc, query_too_long);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("title");
+    tcase_add_checked_fixture(tc, setup, tk_pool_teardown);
+    tcase_add_test(tc, title_carried);
+    tcase_add_test(tc, title_in_text);
+    tcase_add_test(tc, title_optional);
+    tcase_add_loop_test(tc, title_dropped_table, 0, N(bad_titles));
+    tcase_add_test(tc, title_twice);
+    tcase_add_test(tc, title_encoded);
+    tcase_add_test(tc, title_length);
+    tcase_add_test(tc, title_huge);
+    tcase_add_test(tc, title_check);
+    tcase_add_test(tc, utm_on_shared_url);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("refuse");

@@ -573,6 +573,29 @@ START_TEST(unwritable_charsets)
 }
 END_TEST
 
+/* One line of plain text: characters counted, controls and bad UTF-8
+ * refused (the click handler's test of a title, SPEC 7). */
+START_TEST(utf8_text_chars)
+{
+    ck_assert_int_eq(smo_utf8_text_chars("", 0), 0);
+    ck_assert_int_eq(smo_utf8_text_chars("Tea", 3), 3);
+    ck_assert_int_eq(smo_utf8_text_chars("caf\xC3\xA9", 5), 4);
+    ck_assert_int_eq(smo_utf8_text_chars("\xF0\x9F\x8D\xB5", 4), 1);
+    ck_assert_int_eq(smo_utf8_text_chars("\xC2\xA0", 2), 1);   /* NBSP */
+    ck_assert_int_eq(smo_utf8_text_chars("a\0b", 3), -1);
+    ck_assert_int_eq(smo_utf8_text_chars("a\tb", 3), -1);
+    ck_assert_int_eq(smo_utf8_text_chars("a\r\nb", 4), -1);
+    ck_assert_int_eq(smo_utf8_text_chars("\x7F", 1), -1);
+    ck_assert_int_eq(smo_utf8_text_chars("\xC2\x80", 2), -1);  /* U+0080 */
+    ck_assert_int_eq(smo_utf8_text_chars("\xC2\x9F", 2), -1);  /* U+009F */
+    ck_assert_int_eq(smo_utf8_text_chars("\xC3", 1), -1);
+    ck_assert_int_eq(smo_utf8_text_chars("\xC0\xAF", 2), -1);
+    ck_assert_int_eq(smo_utf8_text_chars("\xED\xA0\x80", 3), -1);
+    ck_assert_int_eq(smo_utf8_text_chars("\xF4\x90\x80\x80", 4), -1);
+    ck_assert_int_eq(smo_utf8_text_chars("\xFF", 1), -1);
+}
+END_TEST
+
 static Suite *escape_suite(void)
 {
     Suite *s = suite_create("escape");
@@ -622,6 +645,7 @@ static Suite *escape_suite(void)
     tcase_add_test(tc, utf8_validity);
     tcase_add_test(tc, query_in_charset);
     tcase_add_test(tc, unwritable_charsets);
+    tcase_add_test(tc, utf8_text_chars);
     suite_add_tcase(s, tc);
     return s;
 }

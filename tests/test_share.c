@@ -104,7 +104,7 @@ START_TEST(test_twitter_alias)
     const smo_network *t = smo_share_builtin(pool, "twitter", NULL);
     const smo_network *x = smo_share_builtin(pool, "X", NULL);
     apr_array_header_t *nets = apr_array_make(pool, 1, sizeof(t));
-    smo_share_config cfg = { nets, 0, NULL, NULL, 0, NULL };
+    smo_share_config cfg = { nets, 0, NULL, NULL, 0, NULL, NULL };
     const char *block;
 
     ck_assert_ptr_nonnull(t);
@@ -180,7 +180,7 @@ START_TEST(test_custom_network)
                          "https://digg.com/submit?url={url}&title={title}",
                          "digg this" };
     apr_array_header_t *nets = apr_array_make(pool, 1, sizeof(smo_network *));
-    smo_share_config cfg = { nets, 0, NULL, NULL, 0, NULL };
+    smo_share_config cfg = { nets, 0, NULL, NULL, 0, NULL, NULL };
     const char *block;
 
     ck_assert_ptr_null(smo_share_check_template(digg.tmpl));
@@ -267,7 +267,7 @@ static apr_array_header_t *networks(const char *a, const char *b)
 
 START_TEST(test_block_default_markup)
 {
-    smo_share_config cfg = { networks("facebook", "email"), 0, NULL, NULL, 0, NULL };
+    smo_share_config cfg = { networks("facebook", "email"), 0, NULL, NULL, 0, NULL, NULL };
     ck_assert_str_eq(smo_share_block(pool, &cfg, &page),
         "\n<nav class=\"smo-share\" aria-label=\"Share\">\n"
         "<a class=\"smo-share-link smo-share-facebook\" "
@@ -284,15 +284,15 @@ END_TEST
 
 START_TEST(test_block_track_clicks)
 {
-    smo_share_config cfg = { networks("x", "reddit"), 1, NULL, NULL, 0, NULL };
+    smo_share_config cfg = { networks("x", "reddit"), 1, NULL, NULL, 0, NULL, NULL };
     const char *want =
         "\n<nav class=\"smo-share\" aria-label=\"Share\">\n"
         "<a class=\"smo-share-link smo-share-x\" "
-        "href=\"/smo/click?n=x&amp;u=" E_URL "\" "
+        "href=\"/smo/click?n=x&amp;u=" E_URL "&amp;t=" E_TITLE "\" "
         "rel=\"nofollow noopener noreferrer\" target=\"_blank\" "
         "aria-label=\"Share on X\">X</a>\n"
         "<a class=\"smo-share-link smo-share-reddit\" "
-        "href=\"/smo/click?n=reddit&amp;u=" E_URL "\" "
+        "href=\"/smo/click?n=reddit&amp;u=" E_URL "&amp;t=" E_TITLE "\" "
         "rel=\"nofollow noopener noreferrer\" target=\"_blank\" "
         "aria-label=\"Share on Reddit\">Reddit</a>\n"
         "</nav>\n";
@@ -303,7 +303,7 @@ START_TEST(test_block_track_clicks)
     cfg.click_url = "/go/share";
     block = smo_share_block(pool, &cfg, &page);
     ck_assert_ptr_nonnull(strstr(block, "href=\"/go/share?n=x&amp;u=" E_URL
-                                        "\""));
+                                        "&amp;t=" E_TITLE "\""));
     ck_assert_ptr_null(strstr(block, "/smo/click"));
     /* Not the network's URL: nothing leaves before the handler logs it. */
     ck_assert_ptr_null(strstr(block, "x.com"));
@@ -324,7 +324,7 @@ START_TEST(test_block_track_only_accepted)
     apr_array_header_t *nets = networks("x", "reddit");
     apr_array_header_t *own = apr_array_make(pool, 1, sizeof(const char *));
     smo_click_config cc;
-    smo_share_config cfg = { nets, 1, NULL, NULL, 0, &cc };
+    smo_share_config cfg = { nets, 1, NULL, NULL, 0, &cc, NULL };
     smo_share_page off = page;
     const char *block;
 
@@ -337,9 +337,9 @@ START_TEST(test_block_track_only_accepted)
 
     block = smo_share_block(pool, &cfg, &page);
     ck_assert_ptr_nonnull(strstr(block, "href=\"/smo/click?n=x&amp;u="
-                                        E_URL "\""));
+                                        E_URL "&amp;t=" E_TITLE "\""));
     ck_assert_ptr_nonnull(strstr(block, "href=\"/smo/click?n=reddit&amp;u="
-                                        E_URL "\""));
+                                        E_URL "&amp;t=" E_TITLE "\""));
     ck_assert_ptr_nonnull(strstr(block, "href=\"https://digg.com/submit?"
                                         "url=" E_URL "\""));
     ck_assert_ptr_null(strstr(block, "n=digg"));
@@ -369,7 +369,7 @@ START_TEST(test_block_escaping)
     smo_network evil = { "evil", "https://example.com/?t={title}",
                          "<b>\"Evil\" & co</b>" };
     apr_array_header_t *nets = networks("x", NULL);
-    smo_share_config cfg = { nets, 0, NULL, NULL, 0, NULL };
+    smo_share_config cfg = { nets, 0, NULL, NULL, 0, NULL, NULL };
     smo_share_page p = page;
     const char *block, *inner;
 
@@ -408,7 +408,7 @@ START_TEST(test_block_xhtml_well_formed)
     smo_network fr = { "partage", "https://example.com/?u={url}&t={text}",
                        "Partager \xE2\x9C\x93" };
     apr_array_header_t *nets = networks("pinterest", "email");
-    smo_share_config cfg = { nets, 0, NULL, NULL, 1, NULL };
+    smo_share_config cfg = { nets, 0, NULL, NULL, 1, NULL, NULL };
     xmlDocPtr doc;
     xmlNodePtr nav, a;
     xmlChar *href, *text;
@@ -455,7 +455,7 @@ END_TEST
 START_TEST(test_block_no_network)
 {
     apr_array_header_t *nets = apr_array_make(pool, 1, sizeof(smo_network *));
-    smo_share_config cfg = { nets, 0, NULL, NULL, 0, NULL };
+    smo_share_config cfg = { nets, 0, NULL, NULL, 0, NULL, NULL };
 
     ck_assert_ptr_null(smo_share_block(pool, &cfg, &page));
     cfg.networks = NULL;
@@ -470,7 +470,7 @@ START_TEST(test_block_template)
         "<style>.share a{margin:0 1ex}</style>\n"
         "<h2>Share \xE2\x80\x9C{title}\xE2\x80\x9D</h2>\n{links}\n</aside>\n";
     smo_share_config cfg = { networks("linkedin", "hackernews"), 0, NULL,
-                             tmpl, 0, NULL };
+                             tmpl, 0, NULL, NULL };
     const char *got;
 
     ck_assert_ptr_null(smo_share_check_block_template(tmpl));
@@ -787,7 +787,7 @@ START_TEST(test_controls_percent_encoded)
         NULL, NULL,
     };
     apr_array_header_t *nets = apr_array_make(pool, 1, sizeof(smo_network *));
-    smo_share_config sc = { nets, 0, NULL, NULL, 0, NULL };
+    smo_share_config sc = { nets, 0, NULL, NULL, 0, NULL, NULL };
     const char *u = smo_share_url(pool, smo_share_builtin(pool, "x", NULL),
                                   &ctl), *block;
 
@@ -813,7 +813,7 @@ START_TEST(test_share_urls_from_raw_canonical)
                                       "http://www.example.com/News Feed/a.aspx");
     smo_share_page pg = { url, "News", NULL, NULL };
     apr_array_header_t *nets = apr_array_make(pool, 1, sizeof(smo_network *));
-    smo_share_config sc = { nets, 1, NULL, NULL, 0, NULL };
+    smo_share_config sc = { nets, 1, NULL, NULL, 0, NULL, NULL };
     const char *block, *u;
     size_t n;
 
@@ -826,11 +826,176 @@ START_TEST(test_share_urls_from_raw_canonical)
         smo_share_builtin(pool, "x", NULL);
     block = smo_share_block(pool, &sc, &pg);
     ck_assert_ptr_nonnull(strstr(block, "href=\"/smo/click?n=x&amp;u="
-        "http%3A%2F%2Fwww.example.com%2FNews%2520Feed%2Fa.aspx\""));
+        "http%3A%2F%2Fwww.example.com%2FNews%2520Feed%2Fa.aspx&amp;t=News\""));
     u = smo_percent_decode(pool, "http%3A%2F%2Fwww.example.com%2FNews%2520Feed"
                            "%2Fa.aspx", 53, &n);
     ck_assert_str_eq(u, url);
     ck_assert_str_eq(smo_url_host(pool, u, NULL), "www.example.com");
+}
+END_TEST
+
+/* ---- SMOShareUTM and the tracked title (SPEC 7) ------------------------ */
+
+START_TEST(test_utm_checks)
+{
+    static const char *const good[] = {
+        SMO_SHARE_UTM_ON, "a=1", "utm_campaign=spring%202026&utm_source={network}",
+        "x=", "a=b=c", "utm_content={network}-{network}", NULL
+    };
+    static const char *const bad[] = {
+        "", "a", "=x", "a=1&", "&a=1", "a=1&&b=2", "a b=1", "a=\"x\"",
+        "a=<b>", "a=1#f", "?a=1", "a=%zz", "a=50%", "a={url}", "a=}",
+        "a=caf\xC3\xA9", "a=\t", "a=\\", NULL
+    };
+    char big[SMO_SHARE_MAX_UTM + 2];
+
+    for (const char *const *g = good; *g; g++)
+        ck_assert_msg(smo_share_check_utm(*g) == NULL, "refused: %s", *g);
+    for (const char *const *b = bad; *b; b++)
+        ck_assert_msg(smo_share_check_utm(*b) != NULL, "accepted: %s", *b);
+    ck_assert_ptr_nonnull(smo_share_check_utm(NULL));
+    memset(big, 'a', sizeof big - 1);
+    big[0] = 'a'; big[1] = '=';
+    big[sizeof big - 1] = '\0';
+    ck_assert_ptr_nonnull(smo_share_check_utm(big));
+    big[sizeof big - 2] = '\0';
+    ck_assert_ptr_null(smo_share_check_utm(big));
+}
+END_TEST
+
+START_TEST(test_utm_url)
+{
+    const char *on = SMO_SHARE_UTM_ON;
+
+    /* The separator the query needs. */
+    ck_assert_str_eq(smo_share_utm_url(pool, "https://e.com/p", on, "x"),
+                     "https://e.com/p?utm_source=x&utm_medium=social");
+    ck_assert_str_eq(smo_share_utm_url(pool, "https://e.com/p?id=7", on, "x"),
+                     "https://e.com/p?id=7&utm_source=x&utm_medium=social");
+    ck_assert_str_eq(smo_share_utm_url(pool, "https://e.com/p?", on, "x"),
+                     "https://e.com/p?utm_source=x&utm_medium=social");
+    ck_assert_str_eq(smo_share_utm_url(pool, "https://e.com/p?a=1&", on, "x"),
+                     "https://e.com/p?a=1&utm_source=x&utm_medium=social");
+    /* Before a fragment (a page's own canonical may carry one). */
+    ck_assert_str_eq(smo_share_utm_url(pool, "https://e.com/p#top", on,
+                                       "reddit"),
+                     "https://e.com/p?utm_source=reddit&utm_medium=social#top");
+    ck_assert_str_eq(smo_share_utm_url(pool, "https://e.com/p?a=1#q?r", on,
+                                       "x"),
+                     "https://e.com/p?a=1&utm_source=x&utm_medium=social#q?r");
+    /* The name percent-encoded, each time it appears. */
+    ck_assert_str_eq(smo_share_utm_url(pool, "https://e.com/",
+                                       "s={network}&c={network}", "my net"),
+                     "https://e.com/?s=my%20net&c=my%20net");
+    /* Off. */
+    ck_assert_str_eq(smo_share_utm_url(pool, "https://e.com/", NULL, "x"),
+                     "https://e.com/");
+    ck_assert_str_eq(smo_share_utm_url(pool, "https://e.com/", "", "x"),
+                     "https://e.com/");
+    ck_assert_ptr_null(smo_share_utm_url(pool, NULL, on, "x"));
+}
+END_TEST
+
+#define E_UTM(net) "%3Futm_source%3D" net "%26utm_medium%3Dsocial"
+#define E_PLAIN "https%3A%2F%2Fexample.com%2Fp"
+
+/* Direct links share the URL with the parameters, each network its own;
+ * {text} carries it too. */
+START_TEST(test_block_utm_direct)
+{
+    smo_share_page pg = { "https://example.com/p", "Tea", NULL, NULL };
+    smo_share_config cfg = { networks("x", "whatsapp"), 0, NULL, NULL, 0,
+                             NULL, SMO_SHARE_UTM_ON };
+    const char *block = smo_share_block(pool, &cfg, &pg);
+
+    ck_assert_ptr_nonnull(strstr(block,
+        "href=\"https://x.com/intent/tweet?text=Tea&amp;url=" E_PLAIN
+        E_UTM("x") "\""));
+    ck_assert_ptr_nonnull(strstr(block,
+        "href=\"https://wa.me/?text=Tea%20" E_PLAIN E_UTM("whatsapp") "\""));
+    /* The page values are not changed for the next block. */
+    cfg.utm = NULL;
+    block = smo_share_block(pool, &cfg, &pg);
+    ck_assert_ptr_null(strstr(block, "utm_"));
+}
+END_TEST
+
+/* Tracked links carry the canonical URL and the title; the handler adds
+ * the parameters, when its SMOShareUTM is the page's. */
+START_TEST(test_block_utm_tracked)
+{
+    smo_share_page pg = { "https://example.com/p", "Tea", NULL, NULL };
+    apr_array_header_t *own = apr_array_make(pool, 1, sizeof(const char *));
+    smo_click_config cc;
+    smo_share_config cfg = { networks("x", "reddit"), 1, NULL, NULL, 0, &cc,
+                             SMO_SHARE_UTM_ON };
+    const char *block;
+
+    APR_ARRAY_PUSH(own, const char *) = "example.com";
+    memset(&cc, 0, sizeof cc);
+    cc.networks = apr_array_make(pool, 1, sizeof(const smo_network *));
+    cc.builtins = 1;
+    cc.own_hosts = own;
+    cc.utm = SMO_SHARE_UTM_ON;
+    block = smo_share_block(pool, &cfg, &pg);
+    ck_assert_ptr_nonnull(strstr(block,
+        "href=\"/smo/click?n=x&amp;u=" E_PLAIN "&amp;t=Tea\""));
+    ck_assert_ptr_null(strstr(block, "utm_"));
+    ck_assert_ptr_null(smo_share_direct_reason(pool, &cfg, APR_ARRAY_IDX(
+        cfg.networks, 0, const smo_network *), pg.url));
+
+    /* The handler would share another URL: the links go direct. */
+    cc.utm = "utm_source={network}";
+    ck_assert_str_eq(smo_share_direct_reason(pool, &cfg, APR_ARRAY_IDX(
+        cfg.networks, 0, const smo_network *), pg.url), "utm");
+    block = smo_share_block(pool, &cfg, &pg);
+    ck_assert_ptr_null(strstr(block, "/smo/click"));
+    ck_assert_ptr_nonnull(strstr(block, E_PLAIN E_UTM("reddit")));
+    cc.utm = NULL;
+    cfg.utm = NULL;
+    ck_assert_ptr_null(smo_share_direct_reason(pool, &cfg, APR_ARRAY_IDX(
+        cfg.networks, 0, const smo_network *), pg.url));
+}
+END_TEST
+
+/* A title the handler would drop is not written into the tracked link,
+ * nor one that would make the query too long; the link still works. */
+START_TEST(test_block_tracked_title_left_out)
+{
+    smo_share_page pg = { "https://example.com/p", "a\x01" "b", NULL, NULL };
+    smo_share_config cfg = { networks("x", "email"), 1, NULL, NULL, 0, NULL,
+                             NULL };
+    char *longer = apr_palloc(pool, 302), *url;
+    const char *block;
+    size_t n;
+
+    block = smo_share_block(pool, &cfg, &pg);
+    ck_assert_ptr_nonnull(strstr(block, "u=" E_PLAIN "\""));
+    ck_assert_ptr_null(strstr(block, "&amp;t="));
+
+    memset(longer, 'a', 301);
+    longer[301] = '\0';
+    pg.title = longer;
+    block = smo_share_block(pool, &cfg, &pg);
+    ck_assert_ptr_null(strstr(block, "&amp;t="));
+    longer[300] = '\0';
+    block = smo_share_block(pool, &cfg, &pg);
+    ck_assert_ptr_nonnull(strstr(block, "&amp;t=aaa"));
+
+    /* A URL near the limit: the title would not fit. */
+    n = SMO_CLICK_MAX_QUERY - 300;
+    url = apr_palloc(pool, n + 1);
+    memcpy(url, "https://example.com/", 20);
+    memset(url + 20, 'p', n - 20);
+    url[n] = '\0';
+    pg.url = url;
+    pg.title = "Tea";
+    block = smo_share_block(pool, &cfg, &pg);
+    ck_assert_ptr_nonnull(strstr(block, "&amp;t=Tea"));
+    pg.title = longer;
+    block = smo_share_block(pool, &cfg, &pg);
+    ck_assert_ptr_null(strstr(block, "&amp;t="));
+    ck_assert_ptr_nonnull(strstr(block, "/smo/click?n=x&amp;u="));
 }
 END_TEST
 
@@ -869,6 +1034,11 @@ static Suite *share_suite(void)
     tcase_add_test(tc, test_marker);
     tcase_add_test(tc, test_controls_percent_encoded);
     tcase_add_test(tc, test_share_urls_from_raw_canonical);
+    tcase_add_test(tc, test_utm_checks);
+    tcase_add_test(tc, test_utm_url);
+    tcase_add_test(tc, test_block_utm_direct);
+    tcase_add_test(tc, test_block_utm_tracked);
+    tcase_add_test(tc, test_block_tracked_title_left_out);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -13,7 +13,8 @@
  *     userinfo, and holds no whitespace, control, quote, '<', '>', '\'
  *     or non-ASCII byte, nor a tracking parameter;
  *   - the Location starts with the network's share URL (its template up
- *     to the first placeholder) and is header-safe;
+ *     to the first placeholder), is header-safe and has the template's
+ *     '?', '&', '#' and '=' and no more (u and t add no parameter);
  * and for a refusal: no URL or Location, a documented reason token and
  * the fixed message for it (nothing from the request echoed).
  *
@@ -57,6 +58,16 @@ static char *lower_host(apr_pool_t *p, const char *h)
     if (n && s[n - 1] == '.')
         s[n - 1] = '\0';
     return s;
+}
+
+/* How many bytes of s are in set. */
+static size_t count_of(const char *s, const char *set)
+{
+    size_t n = 0;
+
+    for (; *s; s++)
+        n += strchr(set, *s) != NULL;
+    return n;
 }
 
 static void check_accepted(apr_pool_t *p, const smo_click_result *res)
@@ -111,6 +122,12 @@ static void check_accepted(apr_pool_t *p, const smo_click_result *res)
     FUZZ_CHECK(!strncmp(res->location, prefix, strlen(prefix)),
                "Location %s is not the %s share URL (%s...)", res->location,
                res->network->name, prefix);
+    /* The values (the URL, the title t) are percent-encoded: they add no
+     * parameter, no fragment, no query of their own (SPEC 7). */
+    FUZZ_CHECK(count_of(res->location, "?&#=") ==
+                   count_of(res->network->tmpl, "?&#="),
+               "Location %s has other delimiters than its template %s",
+               res->location, res->network->tmpl);
 }
 
 static void check_refused(const char *why, const smo_click_result *res)

@@ -18,41 +18,12 @@ import zlib from 'node:zlib';
 import { start } from './lib/apache.mjs';
 import { parseClickLine, readLines, settle, runAb } from './lib/clicklog.mjs';
 import { missing } from './lib/tools.mjs';
+import { recipe, sh, uniqCounts } from './lib/recipes.mjs';
 
 const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SHIPPED_CONF = path.join(TOP, 'conf', 'smo-click.conf');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// The recipes as docs/click-log.md gives them: a recipe is the indented code
-// block whose first line is its "# label" comment.
-function recipe(label) {
-  for (const file of [path.join(TOP, 'docs', 'click-log.md')]) {
-    let text;
-    try { text = fs.readFileSync(file, 'utf8'); } catch { continue; }
-    const lines = text.split('\n');
-    const at = lines.findIndex((l) => l === `    # ${label}`);
-    if (at < 0) continue;
-    const block = [];
-    for (let i = at; i < lines.length && lines[i].startsWith('    '); i++) block.push(lines[i].slice(4));
-    return block.join('\n') + '\n';
-  }
-  throw new Error(`no recipe "# ${label}" in docs/click-log.md`);
-}
-
-// Run a shell recipe in `cwd`; the output of `uniq -c` as {key: count}.
-function sh(script, cwd) {
-  return execFileSync('/bin/sh', ['-c', script], { cwd, encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, LC_ALL: 'C' } });
-}
-function uniqCounts(out) {
-  const counts = {};
-  for (const line of out.split('\n').filter(Boolean)) {
-    const m = /^\s*(\d+) (.*)$/.exec(line);
-    assert.ok(m, `not a "uniq -c" line: ${JSON.stringify(line)}`);
-    assert.equal(counts[m[2]], undefined, `key twice in ${out}`);
-    counts[m[2]] = Number(m[1]);
-  }
-  return counts;
-}
 function tally(keys) {
   const counts = {};
   for (const k of keys) counts[k] = (counts[k] || 0) + 1;
