@@ -523,8 +523,8 @@ const char *smo_share_check_block_template(const char *tmpl)
  * CLICK_URL?n=NAME&u=PAGE_URL&t=TITLE (SPEC 7).  Escaping is byte-local,
  * so the pieces are escaped one by one (the encoded ones need none).  A
  * title the handler would drop is left out, and so is one that would
- * make the query longer than the handler takes: the link works without
- * it. */
+ * make the query longer than SMO_CLICK_MAX_QUERY (the link must stay well
+ * within Apache's LimitRequestLine): the link works without it. */
 static void put_click_href(strbuf *b, const smo_share_config *cfg,
                            const smo_network *net, page_values *v)
 {
