@@ -2,6 +2,7 @@
  * of PNG, JPEG, GIF and WebP images, from headers built here byte by
  * byte, every truncation of them, and the corrupt variants a strict
  * reader must refuse. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -761,6 +762,53 @@ START_TEST(not_images)
 }
 END_TEST
 
+/* ---- real files --------------------------------------------------------- */
+
+/* tests/data/images/ (see its SOURCE): files other programs wrote, read
+ * as the glue will, min(size, SMO_IMAGE_HEAD_MAX) bytes. */
+static const struct {
+    const char *name;
+    smo_image_type type;
+    uint32_t w, h;
+} real_files[] = {
+    { "python.png", SMO_IMAGE_PNG, 16, 16 },
+    { "python.jpg", SMO_IMAGE_JPEG, 16, 16 },
+    { "python.gif", SMO_IMAGE_GIF, 16, 16 },
+    { "python.webp", SMO_IMAGE_WEBP, 16, 16 },
+};
+
+START_TEST(real_file)
+{
+    char path[1024];
+    static unsigned char b[SMO_IMAGE_HEAD_MAX];
+    img m = { .n = 0 };
+    size_t n;
+    FILE *f;
+    const char *why;
+    smo_image_info info;
+
+    snprintf(path, sizeof path, "%s/%s", SMO_IMAGE_DIR, real_files[_i].name);
+    f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    why = smo_image_read(b, n, &info);
+    ck_assert_msg(why == NULL, "%s: %s", path, why);
+    ck_assert_int_eq(info.type, real_files[_i].type);
+    ck_assert_uint_eq(info.width, real_files[_i].w);
+    ck_assert_uint_eq(info.height, real_files[_i].h);
+    if (n <= sizeof m.b) { /* and every prefix */
+        memcpy(m.b, b, n);
+        m.n = n;
+        for (m.need = 0; m.need < n; m.need++)
+            if (!smo_image_read(b, m.need, &info))
+                break;
+        expect(&m, real_files[_i].type, real_files[_i].w, real_files[_i].h);
+        mutate(&m);
+    }
+}
+END_TEST
+
 START_TEST(mime_types)
 {
     ck_assert_str_eq(smo_image_mime(SMO_IMAGE_PNG), "image/png");
@@ -808,6 +856,8 @@ static Suite *image_suite(void)
     tc = tcase_create("other");
     tcase_add_test(tc, not_images);
     tcase_add_test(tc, mime_types);
+    tcase_add_loop_test(tc, real_file, 0,
+                        (int)(sizeof real_files / sizeof real_files[0]));
     suite_add_tcase(s, tc);
     return s;
 }
