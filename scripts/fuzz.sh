@@ -5,7 +5,8 @@
 # temporary copy.  Exits non-zero when a target crashes or breaks an
 # invariant, leaving the input under $FUZZ_OUT/<target>/.
 #
-#   scripts/fuzz.sh [TARGET...]      (default: fuzz_engine fuzz_url fuzz_click)
+#   scripts/fuzz.sh [TARGET...]
+#     (default: fuzz_engine fuzz_url fuzz_click fuzz_image)
 #
 # Environment:
 #   FUZZ_SECONDS  seconds per target (default 60)
@@ -30,7 +31,7 @@ case "$("$cc" --version 2>/dev/null | head -n1)" in
   *) cc=clang ;;
 esac
 if [ $# -gt 0 ]; then targets=("$@"); else
-  targets=(fuzz_engine fuzz_url fuzz_click)
+  targets=(fuzz_engine fuzz_url fuzz_click fuzz_image)
 fi
 
 if ! command -v "$cc" >/dev/null 2>&1; then
