@@ -16,6 +16,7 @@
 #include "apr_strings.h"
 
 #include "smo_escape.h"
+#include "smo_imagecache.h"
 
 static const char smo_filter_name[] = "SMO";
 /* The same filter placed after mod_headers' output fixups (see
@@ -244,17 +245,21 @@ static void smo_insert_error_filter(request_rec *r)
     smo_fix_304_etag(r);
 }
 
-/* One plan cache per child process, made after the fork (its mutex and
- * its memory are the child's), for every virtual host. */
+/* One plan cache and one image facts cache per child process, made after
+ * the fork (their mutexes and memory are the child's), for every virtual
+ * host. */
 static void smo_child_init(apr_pool_t *pchild, server_rec *s)
 {
     smo_plan_cache *plans = smo_plan_cache_create(
         pchild, SMO_PLAN_CACHE_ENTRIES, SMO_PLAN_MAX);
+    smo_image_cache *images = smo_image_cache_create(
+        pchild, SMO_IMAGE_CACHE_ENTRIES);
 
     for (; s; s = s->next) {
         smo_server_conf *sc = ap_get_module_config(s->module_config,
                                                    &smo_module);
         sc->plans = plans;
+        sc->images = images;
     }
 }
 

@@ -15,7 +15,7 @@
 
 /* This server's host names: ServerName, every ServerAlias (wildcards
  * included) and the SMOBaseURL host. */
-static apr_array_header_t *own_hosts(request_rec *r, const smo_dir_conf *conf)
+apr_array_header_t *smo_own_hosts(request_rec *r, const smo_dir_conf *conf)
 {
     const server_rec *s = r->server;
     apr_array_header_t *hosts = apr_array_make(r->pool, 8,
@@ -65,7 +65,7 @@ static void click_config(request_rec *r, const smo_dir_conf *conf,
     cc->networks = nets;
     cc->builtins = 1;
     cc->mastodon = conf->mastodon;
-    cc->own_hosts = own_hosts(r, conf);
+    cc->own_hosts = smo_own_hosts(r, conf);
     cc->allow_hosts = conf->click_allow;
     cc->strip_params = smo_strip_globs(conf);
     cc->utm = conf->share_utm && *conf->share_utm ? conf->share_utm : NULL;

@@ -58,6 +58,7 @@ void *smo_create_dir_conf(apr_pool_t *p, char *dir)
     c->share_at = SMO_UNSET;
     c->track_clicks = SMO_UNSET;
     c->plan_cache = SMO_UNSET;
+    c->image_info = SMO_UNSET;
     return c;
 }
 
@@ -171,6 +172,8 @@ void *smo_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->click_allow = add->click_allow ? add->click_allow : base->click_allow;
     c->plan_cache = add->plan_cache != SMO_UNSET ? add->plan_cache
                                                  : base->plan_cache;
+    c->image_info = add->image_info != SMO_UNSET ? add->image_info
+                                                 : base->image_info;
     return c;
 }
 
@@ -723,6 +726,11 @@ static const char *set_plan_cache(cmd_parms *cmd, void *dcfg, const char *arg)
     return on_off(cmd, arg, &((smo_dir_conf *)dcfg)->plan_cache);
 }
 
+static const char *set_image_info(cmd_parms *cmd, void *dcfg, const char *arg)
+{
+    return on_off(cmd, arg, &((smo_dir_conf *)dcfg)->image_info);
+}
+
 /* A path on this server: the share links append ?n=...&u=... to it. */
 static const char *set_click_url(cmd_parms *cmd, void *dcfg, const char *arg)
 {
@@ -850,6 +858,9 @@ const command_rec smo_cmds[] = {
     AP_INIT_ITERATE("SMOClickAllowHost", set_click_allow, NULL, SMO_CONTEXT,
                     "Hosts besides this server's whose pages the click "
                     "handler accepts, or 'none'"),
+    AP_INIT_TAKE1("SMOImageInfo", set_image_info, NULL, SMO_CONTEXT,
+                  "Off not to read og:image's width, height and type from "
+                  "the image file (default On)"),
     AP_INIT_TAKE1("SMOPlanCache", set_plan_cache, NULL, SMO_CONTEXT,
                  "Off to parse every response of a static file again "
                  "instead of reusing the edits of the first (default On)"),

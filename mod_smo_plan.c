@@ -75,6 +75,15 @@ void smo_cached_plan_keep(smo_filter_ctx *ctx)
         ctx->recorder = NULL;
         return;
     }
+    if (smo_engine_asked_image(ctx->engine)) {
+        /* The image facts belong to the image file, which the key does
+         * not name: a replay would repeat them after the image changed. */
+        ctx->recorder = NULL;
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, ctx->r,
+                      "SMO: plan for %s not kept: it holds facts of its "
+                      "og:image (SMOImageInfo)", ctx->r->uri);
+        return;
+    }
     plan = smo_plan_recorded(ctx->recorder);
     ctx->recorder = NULL;
     if (plan && smo_plan_cache_put(ctx->plans, ctx->plan_key,

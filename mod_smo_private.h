@@ -11,6 +11,7 @@
  *   mod_smo_plan.c     SMOPlanCache: plan key, keep, replay
  *   mod_smo_etag.c     the filtered ETag and conditional requests
  *   mod_smo_click.c    the smo-click handler
+ *   mod_smo_image.c    SMOImageInfo: the og:image's size and type
  */
 #ifndef MOD_SMO_PRIVATE_H
 #define MOD_SMO_PRIVATE_H
@@ -41,6 +42,9 @@ APLOG_USE_MODULE(smo);
  * (key, edits and inserted markup; the markup is 1-2 KiB as a rule). */
 #define SMO_PLAN_CACHE_ENTRIES 256
 #define SMO_PLAN_MAX (16 * 1024)
+
+/* The image facts cache (SMOImageInfo): files per child process. */
+#define SMO_IMAGE_CACHE_ENTRIES 256
 
 /* Built-in defaults applied where the values are used. */
 #define SMO_CLICK_URL_DEFAULT "/smo/click"
@@ -90,12 +94,14 @@ typedef struct {
     apr_array_header_t *click_allow;  /* SMOClickAllowHost (const char *);
                                        * empty after `none` */
     int plan_cache;                   /* SMOPlanCache */
+    int image_info;                   /* SMOImageInfo */
 } smo_dir_conf;
 
 /* Per-server state: the plan cache of this child process, shared by every
  * virtual host (its keys name all the settings), set in child_init. */
 typedef struct {
     smo_plan_cache *plans;
+    struct smo_image_cache *images;   /* SMOImageInfo's (mod_smo_image.c) */
 } smo_server_conf;
 
 /* ---- mod_smo_config.c ---- */
@@ -216,5 +222,17 @@ int smo_click_handler(request_rec *r);
 /* What the smo-click handler at `click_url` accepts, or NULL. */
 const smo_click_config *smo_click_view(request_rec *r, const char *click_url,
                                        int *no_handler);
+
+/* ---- mod_smo_image.c ---- */
+
+/* The smo_meta_image_fn of SMOImageInfo (1 facts, 0 none for a URL of
+ * this server, -1 not a URL of this server); ctx is the request. */
+int smo_image_lookup(void *ctx, const char *url, smo_meta_image *out);
+
+/* ---- mod_smo_click.c: this server's hosts ---- */
+
+/* ServerName, every ServerAlias (wildcards included) and the SMOBaseURL
+ * host, in r->pool. */
+apr_array_header_t *smo_own_hosts(request_rec *r, const smo_dir_conf *conf);
 
 #endif

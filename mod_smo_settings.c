@@ -121,6 +121,10 @@ static const smo_meta_config *meta_config(request_rec *r,
     mc->strip_globs = smo_strip_globs(conf);
     mc->http_charset = smo_sent_charset(r);
     mc->xhtml = xhtml;
+    if (conf->image_info != 0) {               /* On or unset */
+        mc->image_facts = smo_image_lookup;
+        mc->image_ctx = r;
+    }
     return mc;
 }
 

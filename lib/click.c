@@ -338,6 +338,14 @@ static const char *check_u(apr_pool_t *p, const smo_click_config *cfg,
     return NULL;
 }
 
+const char *smo_click_check_url(apr_pool_t *p, const smo_click_config *cfg,
+                                const char *url, apr_uri_t *uri)
+{
+    const char *host;
+
+    return check_u(p, cfg, url, strlen(url), uri, &host);
+}
+
 const char *smo_click_refuses(apr_pool_t *p, const smo_click_config *cfg,
                               const smo_network *net, const char *url)
 {

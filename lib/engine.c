@@ -138,9 +138,9 @@ static const char *unwritable_charset(smo_engine *e, uint64_t head_end)
  * open_at_end()) where markup written at the end would not be markup. */
 static int apply_head_rules(smo_engine *e, uint64_t head_end, int open_end)
 {
-    uint64_t at, held_from = smo_rewriter_released(e->rw);
+    uint64_t at, image_at = 0, held_from = smo_rewriter_released(e->rw);
     apr_array_header_t *removals;
-    const char *markup, *why;
+    const char *markup, *image, *why;
     int fallback, rv;
 
     e->head_done = 1;
@@ -174,15 +174,26 @@ static int apply_head_rules(smo_engine *e, uint64_t head_end, int open_end)
         if ((rv = smo_rewriter_remove(e->rw, sp->start, sp->end)) != 0)
             return rv;
     }
-    if (!markup) {
+    if (fallback)
+        at = head_end;
+    image = e->meta ? smo_meta_image_markup(e->meta, &image_at) : NULL;
+    if (image) {
+        /* Right after the page's own og:image; once that has gone out,
+         * where the rest goes, which is after it too. */
+        if (image_at < held_from)
+            image_at = at;
+    }
+    if (!markup && !image) {
         elog(e, "the page declares everything: nothing inserted");
         return 0;
     }
-    if (fallback) {
+    if (fallback)
         elog(e, "head was not held back: inserting where the head ends");
-        at = head_end;
-    }
-    return smo_rewriter_insert(e->rw, at, markup, strlen(markup));
+    if (markup && (rv = smo_rewriter_insert(e->rw, at, markup,
+                                            strlen(markup))) != 0)
+        return rv;
+    return image ? smo_rewriter_insert(e->rw, image_at, image, strlen(image))
+                 : 0;
 }
 
 /* ---- token stream ------------------------------------------------------- */
@@ -908,6 +919,11 @@ int smo_engine_done(const smo_engine *e)
     return e->done;
 }
 
+int smo_engine_asked_image(const smo_engine *e)
+{
+    return e->meta && smo_meta_asked_image(e->meta);
+}
+
 const char *smo_engine_gave_up(const smo_engine *e)
 {
     return e->gave_up;
@@ -1005,6 +1021,7 @@ const char *smo_engine_config_key(apr_pool_t *p, const smo_engine_config *cfg,
         key_list(k, m->strip_globs);
         key_str(k, m->http_charset);
         key_num(k, (uint64_t)m->xhtml);
+        key_num(k, m->image_facts != NULL);
     }
     key_num(k, s != NULL);
     if (s) {

@@ -42,6 +42,13 @@ static const char *const fixed_order[] = {
 static const char *const tracked_fixed[] = {
     "og:title", "og:description", "og:url", "og:type", "og:locale",
     "og:image", "og:image:url", "twitter:card", "description",
+    "og:image:width", "og:image:height", "og:image:type",
+    "twitter:image:alt",
+};
+
+/* The image facts (SPEC 8), in the order they follow og:image. */
+static const char *const image_facts[] = {
+    "og:image:width", "og:image:height", "og:image:type",
 };
 
 /* URL-valued properties: made absolute, dropped when they cannot be. */
@@ -124,6 +131,9 @@ struct smo_meta {
     rawval base;                 /* first <base href> */
     rawval description;          /* first non-empty <meta name=description> */
     rawval canonical;            /* first non-empty rel=canonical href */
+    rawval image;                /* first non-empty og:image (or
+                                  * og:image:url) content */
+    uint64_t image_end;          /* where that tag ends */
     const char *meta_charset;    /* first charset declaration, decoded */
     const char *bom_charset;     /* the byte order mark's, or NULL */
     int unknown_tag;             /* a meta/link too long to read */
@@ -135,6 +145,9 @@ struct smo_meta {
 
     unsigned long facts;         /* bumped by every token: cache validity */
     derived_cache *cache;
+    const char *image_markup;    /* image facts for after the page's own
+                                  * og:image tag, or NULL */
+    int asked_image;             /* the image facts callback was called */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -477,6 +490,12 @@ static void on_meta(smo_meta *m, const smo_token *t)
         if (ci_equal_n(names[i], lens[i], "description", 11) && nonempty[i]
             && !m->description.set)
             keep_raw(m->pool, &m->description, t, ma.content);
+        if ((ci_equal_n(names[i], lens[i], "og:image", 8)
+             || ci_equal_n(names[i], lens[i], "og:image:url", 12))
+            && nonempty[i] && ma.content && !m->image.set) {
+            keep_raw(m->pool, &m->image, t, ma.content);
+            m->image_end = t->end;
+        }
     }
 }
 
@@ -943,6 +962,57 @@ static int property(const smo_meta *m, const char *name, uint64_t held_from,
     return 1;
 }
 
+/* The og:image the page ends up with (ours when we wrote one, else the
+ * page's own), absolute; NULL if none. */
+static const char *image_url(const smo_meta *m, int ours)
+{
+    if (ours)
+        return smo_meta_value(m, "og:image");
+    if (!m->image.set)
+        return NULL;
+    return smo_url_resolve_in(m->pool, page_base(m),
+                              page_text(m, m->image.s, m->image.len, 1),
+                              page_charset(m));
+}
+
+/* SPEC 8: og:image:width, og:image:height and og:image:type read from the
+ * image, each where neither the page nor SMOMeta gives it, appended to
+ * `out`. */
+static void put_image_facts(smo_meta *m, const char *url,
+                            apr_array_header_t *out)
+{
+    smo_meta_image img;
+    const char *values[3];
+    int rc;
+
+    if (!url || !m->cfg.image_facts)
+        return;
+    rc = m->cfg.image_facts(m->cfg.image_ctx, url, &img);
+    /* A URL on another server has no file: the answer is the page's. */
+    if (rc >= 0)
+        m->asked_image = 1;
+    if (rc <= 0)
+        return;
+    values[0] = apr_psprintf(m->pool, "%lu", img.width);
+    values[1] = apr_psprintf(m->pool, "%lu", img.height);
+    values[2] = img.type;
+    for (int i = 0; i < 3; i++)
+        if (values[i] && configured_index(m, image_facts[i]) < 0 &&
+            !page_declares(m, image_facts[i]))
+            put_meta(m, out, image_facts[i], values[i]);
+}
+
+int smo_meta_asked_image(const smo_meta *m)
+{
+    return m->asked_image;
+}
+
+const char *smo_meta_image_markup(smo_meta *m, uint64_t *at)
+{
+    *at = m->image_end;
+    return m->image_markup;
+}
+
 static int span_cmp(const void *a, const void *b)
 {
     const smo_span *x = a, *y = b;
@@ -978,6 +1048,19 @@ const char *smo_meta_markup(smo_meta *m, uint64_t held_from,
             !strcmp(fixed_order[i], "og:image"))
             image = 1;
 
+    /* The image facts follow their og:image: in this block when it is
+     * ours, else right after the page's own tag (smo_meta_image_markup),
+     * as Open Graph readers take a structured property for the image
+     * before it. */
+    if (image) {
+        put_image_facts(m, image_url(m, 1), out);
+    } else if (page_declares(m, "og:image") || page_declares(m, "og:image:url")) {
+        apr_array_header_t *after = apr_array_make(m->pool, 3, sizeof(char *));
+        put_image_facts(m, image_url(m, 0), after);
+        m->image_markup = after->nelts
+                          ? apr_array_pstrcat(m->pool, after, '\0') : NULL;
+    }
+
     if (m->cfg.props) {
         for (int i = 0; i < m->cfg.props->nelts; i++) {
             const smo_meta_prop *p = &APR_ARRAY_IDX(m->cfg.props, i,
@@ -997,6 +1080,18 @@ const char *smo_meta_markup(smo_meta *m, uint64_t held_from,
                 !strcasecmp(p->name, "og:image:url"))
                 image = 1;
         }
+    }
+
+    /* SPEC 8: with SMOAutoMeta, SMOMeta's og:image:alt also describes the
+     * image to X, where nothing else does. */
+    {
+        int alt = configured_index(m, "og:image:alt");
+        const char *v = alt >= 0 ? configured_at(m, alt) : NULL;
+        if (m->cfg.auto_meta && v && !blank(v) &&
+            configured_index(m, "twitter:image:alt") < 0 &&
+            !page_declares(m, "twitter:image:alt"))
+            put_meta(m, out, "twitter:image:alt",
+                     configured_value(m, "og:image:alt", alt));
     }
 
     /* twitter:card: a large image card when there is an image to show. */

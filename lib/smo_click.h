@@ -10,6 +10,7 @@
 
 #include <apr_pools.h>
 #include <apr_tables.h>
+#include <apr_uri.h>
 
 #include "smo_share.h"
 
@@ -110,6 +111,13 @@ typedef struct {
  * strings live in `p` or are static. */
 const char *smo_click_check(apr_pool_t *p, const smo_click_config *cfg,
                             const char *args, smo_click_result *res);
+
+/* The checks smo_click_check() makes on u, on `url` as it is (not
+ * percent-decoded): NULL when it is an http(s) URL on cfg's hosts, with
+ * *uri parsed, else the reason (bad-char, not-absolute, foreign-host...).
+ * SMOImageInfo asks this of an og:image. */
+const char *smo_click_check_url(apr_pool_t *p, const smo_click_config *cfg,
+                                const char *url, apr_uri_t *uri);
 
 /* NULL when `len` bytes at t may be a tracked link's title: valid UTF-8
  * text of at most SMO_CLICK_MAX_TITLE characters without a control

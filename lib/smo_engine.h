@@ -64,6 +64,11 @@ int smo_engine_finish(smo_engine *e);
  * response untouched (after everything released so far). */
 int smo_engine_done(const smo_engine *e);
 
+/* Whether the metadata rules asked for image facts (SMOImageInfo): what
+ * they learned belongs to the image file, not to the page, so a plan of
+ * this response must not be kept. */
+int smo_engine_asked_image(const smo_engine *e);
+
 /* Why the engine stopped rewriting early (a limit hit), or NULL. */
 const char *smo_engine_gave_up(const smo_engine *e);
 

@@ -20,6 +20,21 @@ typedef struct {
     const char *value;
 } smo_meta_prop;
 
+/* What the image of og:image is (SPEC 8): its size in pixels as shown,
+ * and its media type ("image/png"...). */
+typedef struct {
+    unsigned long width, height;
+    const char *type;
+} smo_meta_image;
+
+/* The facts of the image at the absolute `url`: 1 and *out filled when it
+ * is a readable image of this server; 0 when it is a URL of this server
+ * but no image can be read there (missing, unreadable, not an image: the
+ * callback says why, once per file); -1 when it is no URL of this server
+ * (nothing to read, whatever the files). */
+typedef int (*smo_meta_image_fn)(void *ctx, const char *url,
+                                 smo_meta_image *out);
+
 typedef struct {
     const apr_array_header_t *props; /* smo_meta_prop, in configuration order */
     int override;                    /* SMOMetaPolicy override */
@@ -33,6 +48,10 @@ typedef struct {
     const apr_array_header_t *strip_globs; /* SMOStripParams (const char *) */
     const char *http_charset;        /* charset of the Content-Type, or NULL */
     int xhtml;                       /* write void elements as " />" */
+    /* SMOImageInfo: og:image:width, og:image:height and og:image:type
+     * from the image where the page and SMOMeta give none; NULL for Off. */
+    smo_meta_image_fn image_facts;
+    void *image_ctx;
 } smo_meta_config;
 
 /* A byte range of the page to remove (a page tag the rules replace). */
@@ -60,6 +79,16 @@ void smo_meta_token(smo_meta *m, const smo_token *tok);
  * was too long to read (its attributes are unknown). */
 const char *smo_meta_markup(smo_meta *m, uint64_t held_from,
                             apr_array_header_t *removals);
+
+/* After smo_meta_markup(): the image facts of the page's own og:image, to
+ * insert at *at (the end of its tag; written after any og:image of the
+ * page, since structured properties follow their image), or NULL. */
+const char *smo_meta_image_markup(smo_meta *m, uint64_t *at);
+
+/* Whether smo_meta_markup() asked the image facts callback about a URL of
+ * this server (the answer may change while the page does not: a plan of
+ * this response would replay a stale one). */
+int smo_meta_asked_image(const smo_meta *m);
 
 /* The page's title, decoded to UTF-8 with whitespace collapsed, or NULL
  * (for the share links' {title}).  Its first 4 KiB; meant for after the

@@ -249,7 +249,8 @@ page_title=$(grep -io '<title>[^<]*' "$page" | head -n 1 | sed 's/<title>//I' | 
 
 e2e=$tmp/e2e
 mkdir -p "$e2e/htdocs"
-configs=(nofilter substitute proxy proxyhtml smometa smoshare smometa_parse smoshare_parse)
+configs=(nofilter substitute proxy proxyhtml smometa smoshare smometa_parse smoshare_parse
+         smoimage smoimage_off)
 declare -A label=(
   [nofilter]="no filter"
   [substitute]="mod_substitute, one tag before </head>"
@@ -259,6 +260,8 @@ declare -A label=(
   [smoshare]="mod_smo metadata + share block (x facebook linkedin, body-end)"
   [smometa_parse]="mod_smo metadata only, every request parsed (SMOPlanCache Off)"
   [smoshare_parse]="mod_smo metadata + share block, every request parsed (SMOPlanCache Off)"
+  [smoimage]="mod_smo metadata, og:image a local 1200x630 PNG, SMOImageInfo On (the default)"
+  [smoimage_off]="mod_smo metadata, og:image a local 1200x630 PNG, SMOImageInfo Off"
 )
 for c in "${configs[@]}"; do
   mkdir -p "$e2e/htdocs/$c"
@@ -275,7 +278,14 @@ EOF
   touch -d '1 hour ago' "$e2e/htdocs/$c/page.html"
 done
 
+# The page's picture, a real 1200x630 PNG (the demo's).  The rows above
+# smoimage leave SMOImageInfo Off, as they were measured before it came.
+mkdir -p "$e2e/htdocs/img"
+cp "$top/demo/site/img/share.png" "$e2e/htdocs/img/share.png"
+chmod 755 "$e2e/htdocs/img"
+chmod 644 "$e2e/htdocs/img/share.png"
 smo_meta='    SMOEngine On
+    SMOImageInfo Off
     SMOMeta og:site_name "Example News"
     SMOMeta og:image /img/share.png'
 share_conf="<Location /smoshare/>
@@ -323,6 +333,13 @@ $smo_meta
 <Location /smometa_parse/>
 $smo_meta
     SMOPlanCache Off
+</Location>
+<Location /smoimage/>
+$smo_meta
+    SMOImageInfo On
+</Location>
+<Location /smoimage_off/>
+$smo_meta
 </Location>"
 
 share_ok=1
@@ -372,6 +389,12 @@ elif start_httpd "$e2e" event "$e2e_conf"; then
           check[$c]="NO LINK REWRITTEN" ;;
       smometa*) [ "$delta" -gt 0 ] && check[$c]="+$delta bytes of metadata" ||
                  check[$c]="NOTHING INSERTED" ;;
+      smoimage) grep -q '<meta property="og:image:width" content="1200">' "$got" &&
+                 check[$c]="+$delta bytes, og:image:width/height/type read" ||
+                 check[$c]="NO IMAGE FACTS" ;;
+      smoimage_off) [ "$delta" -gt 0 ] && ! grep -q 'og:image:width' "$got" &&
+                 check[$c]="+$delta bytes, no image facts" ||
+                 check[$c]="UNEXPECTED OUTPUT" ;;
       smoshare*) grep -q 'class="smo-share"' "$got" &&
                   check[$c]="+$delta bytes (metadata, share block)" ||
                   check[$c]="NO SHARE BLOCK" ;;

@@ -917,6 +917,140 @@ START_TEST(test_value_follows_later_tokens)
 }
 END_TEST
 
+/* ---- image facts (SPEC 8) ------------------------------------------------ */
+
+/* A stand-in for the glue's lookup: the images of example.com it knows,
+ * and every URL it was asked about. */
+static const char *asked[8];
+static int n_asked;
+
+static int facts_of(void *ctx, const char *url, smo_meta_image *out)
+{
+    (void)ctx;
+    if (n_asked < 8)
+        asked[n_asked++] = apr_pstrdup(pool, url);
+    if (strncmp(url, "https://example.com/", 20) != 0)
+        return -1;
+    if (strcmp(url, "https://example.com/img/card.png") != 0)
+        return 0;
+    out->width = 1200;
+    out->height = 630;
+    out->type = "image/png";
+    return 1;
+}
+
+static void image_setup(void)
+{
+    setup();
+    cfg.image_facts = facts_of;
+    n_asked = 0;
+}
+
+START_TEST(test_image_facts_configured)
+{
+    smo_meta *m;
+    const char *mk;
+    uint64_t at;
+
+    conf("og:image", "/img/card.png");
+    m = feed("<html><head><title>T</title></head>");
+    mk = smo_meta_markup(m, 0, removals);
+    ck_assert_int_eq(n_asked, 1);
+    ck_assert_str_eq(asked[0], "https://example.com/img/card.png");
+    ck_assert_ptr_nonnull(strstr(mk,
+        "<meta property=\"og:image\" content=\"https://example.com/img/card.png\">\n"
+        "<meta property=\"og:image:width\" content=\"1200\">\n"
+        "<meta property=\"og:image:height\" content=\"630\">\n"
+        "<meta property=\"og:image:type\" content=\"image/png\">\n"));
+    ck_assert_ptr_null(smo_meta_image_markup(m, &at));
+    ck_assert_int_eq(smo_meta_asked_image(m), 1);
+}
+END_TEST
+
+/* The page's own og:image: the facts go right after its tag, only those
+ * the page lacks. */
+START_TEST(test_image_facts_after_page_tag)
+{
+    static const char page[] =
+        "<html><head><title>T</title>"
+        "<meta property=\"og:image\" content=\"../img/card.png\">"
+        "<meta property=\"og:image:width\" content=\"1200\"></head>";
+    smo_meta *m = feed(page);
+    const char *mk = smo_meta_markup(m, 0, removals), *after;
+    uint64_t at;
+
+    ck_assert_ptr_null(strstr(mk, "og:image"));
+    after = smo_meta_image_markup(m, &at);
+    ck_assert_str_eq(after,
+        "<meta property=\"og:image:height\" content=\"630\">\n"
+        "<meta property=\"og:image:type\" content=\"image/png\">\n");
+    ck_assert_uint_eq(at, (uint64_t)(strstr(page, "<meta property=\"og:image:width\"") - page));
+    ck_assert_str_eq(asked[0], "https://example.com/img/card.png");
+}
+END_TEST
+
+START_TEST(test_image_facts_none)
+{
+    smo_meta *m;
+    uint64_t at;
+
+    /* Another server's image: nothing, and nothing depends on a file. */
+    m = feed("<head><meta property=\"og:image\" content=\"https://cdn.example.net/a.png\"></head>");
+    ck_assert_ptr_null(strstr(smo_meta_markup(m, 0, removals), "og:image:"));
+    ck_assert_ptr_null(smo_meta_image_markup(m, &at));
+    ck_assert_int_eq(smo_meta_asked_image(m), 0);
+    /* This server's, but no image there: nothing invented. */
+    m = feed("<head><meta property=\"og:image\" content=\"/gone.png\"></head>");
+    ck_assert_ptr_null(strstr(smo_meta_markup(m, 0, removals), "og:image:"));
+    ck_assert_ptr_null(smo_meta_image_markup(m, &at));
+    ck_assert_int_eq(smo_meta_asked_image(m), 1);
+    /* SMOImageInfo Off. */
+    cfg.image_facts = NULL;
+    n_asked = 0;
+    conf("og:image", "/img/card.png");
+    m = feed("<head></head>");
+    ck_assert_ptr_null(strstr(smo_meta_markup(m, 0, removals), "og:image:width"));
+    ck_assert_int_eq(n_asked, 0);
+    ck_assert_int_eq(smo_meta_asked_image(m), 0);
+}
+END_TEST
+
+/* SMOMeta gives og:image:width: SMOMeta's, once; no image, no question. */
+START_TEST(test_image_facts_configured_wins)
+{
+    const char *mk;
+
+    conf("og:image", "/img/card.png");
+    conf("og:image:width", "600");
+    mk = markup("<head></head>");
+    ck_assert_int_eq(count(mk, "og:image:width"), 1);
+    ck_assert_str_eq(content_of(mk, "og:image:width"), "600");
+    ck_assert_str_eq(content_of(mk, "og:image:height"), "630");
+    n_asked = 0;
+    setup();
+    cfg.image_facts = facts_of;
+    mk = markup("<head><title>No image</title></head>");
+    ck_assert_int_eq(n_asked, 0);
+}
+END_TEST
+
+START_TEST(test_twitter_image_alt)
+{
+    const char *mk;
+
+    conf("og:image:alt", "A teapot");
+    mk = markup("<head></head>");
+    ck_assert_str_eq(content_of(mk, "og:image:alt"), "A teapot");
+    ck_assert_str_eq(content_of(mk, "twitter:image:alt"), "A teapot");
+    /* The page's own is kept; SMOAutoMeta Off derives nothing. */
+    mk = markup("<head><meta name=\"twitter:image:alt\" content=\"Ours\"></head>");
+    ck_assert_int_eq(count(mk, "twitter:image:alt"), 0);
+    cfg.auto_meta = 0;
+    mk = markup("<head></head>");
+    ck_assert_int_eq(count(mk, "twitter:image:alt"), 0);
+}
+END_TEST
+
 static Suite *meta_suite(void)
 {
     Suite *s = suite_create("meta");
@@ -965,6 +1099,15 @@ static Suite *meta_suite(void)
     tcase_add_test(tc, test_many_declarations_bounded);
     tcase_add_test(tc, test_value_matches_markup);
     tcase_add_test(tc, test_value_follows_later_tokens);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("image");
+    tcase_add_checked_fixture(tc, image_setup, tk_pool_teardown);
+    tcase_add_test(tc, test_image_facts_configured);
+    tcase_add_test(tc, test_image_facts_after_page_tag);
+    tcase_add_test(tc, test_image_facts_none);
+    tcase_add_test(tc, test_image_facts_configured_wins);
+    tcase_add_test(tc, test_twitter_image_alt);
     suite_add_tcase(s, tc);
     return s;
 }
