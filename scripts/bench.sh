@@ -279,7 +279,8 @@ EOF
 done
 
 # The page's picture, a real 1200x630 PNG (the demo's).  The rows above
-# smoimage leave SMOImageInfo Off, as they were measured before it came.
+# smoimage leave SMOImageInfo Off, as they were measured before it came;
+# the smoimage rows put it in place of the page's own (remote) og:image.
 mkdir -p "$e2e/htdocs/img"
 cp "$top/demo/site/img/share.png" "$e2e/htdocs/img/share.png"
 chmod 755 "$e2e/htdocs/img"
@@ -336,10 +337,12 @@ $smo_meta
 </Location>
 <Location /smoimage/>
 $smo_meta
+    SMOMetaPolicy override
     SMOImageInfo On
 </Location>
 <Location /smoimage_off/>
 $smo_meta
+    SMOMetaPolicy override
 </Location>"
 
 share_ok=1

@@ -337,6 +337,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* SMOImageInfo's answer, made up: every image of www.example.com is a
+ * 1200x630 PNG but those under /gone/, which are missing; other hosts
+ * are remote. */
+static int fake_facts(void *ctx, const char *url, smo_meta_image *out)
+{
+    (void)ctx;
+    if (strncmp(url, "https://www.example.com/", 24) != 0)
+        return -1;
+    if (strstr(url, "/gone/"))
+        return 0;
+    out->width = 1200;
+    out->height = 630;
+    out->type = "image/png";
+    return 1;
+}
+
 static const char *const share_at[] = {
     NULL, "body-end", "marker", "body-start", "after nav.main", "before #x",
     "append [data-share]", "prepend main"
@@ -391,6 +407,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mc.page_url = "https://www.example.com/a/page";
     mc.strip_globs = globs;
     mc.xhtml = cfg.xhtml;
+    mc.image_facts = (seed & 1) ? fake_facts : NULL;
     if (mc.canonical || mc.auto_meta || props->nelts)
         cfg.meta = &mc;
     else
@@ -406,6 +423,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             smo_share_builtin(p, "facebook", NULL);
         sc.networks = nets;
         sc.track_clicks = !!(c1 & 16);
+        sc.utm = (seed & 2) ? SMO_SHARE_UTM_ON : NULL;
         sc.xhtml = cfg.xhtml;
         cfg.share = &sc;
         err = smo_share_parse_at(p, share_at[c1 & 7], &cfg.share_at,
