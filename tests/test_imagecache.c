@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include <check.h>
-#include <apr_thread_proc.h>
 
 #include "../lib/smo_imagecache.h"
 #include "toolkit.h"
@@ -131,21 +130,16 @@ static void *APR_THREAD_FUNC hammer(apr_thread_t *th, void *data)
 START_TEST(shared_by_threads)
 {
     smo_image_cache *c = smo_image_cache_create(pool, 31);
-    apr_thread_t *th[4];
     worker w[4];
 
     for (int i = 0; i < 4; i++) {
         w[i].cache = c;
         w[i].id = i;
         w[i].errors = 0;
-        ck_assert_int_eq(apr_thread_create(&th[i], NULL, hammer, &w[i], pool),
-                         APR_SUCCESS);
     }
-    for (int i = 0; i < 4; i++) {
-        apr_status_t rv;
-        apr_thread_join(&rv, th[i]);
+    tk_run_threads(4, hammer, w, sizeof w[0]);
+    for (int i = 0; i < 4; i++)
         ck_assert_int_eq(w[i].errors, 0);
-    }
 }
 END_TEST
 

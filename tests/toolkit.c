@@ -335,3 +335,19 @@ int main(void)
     xmlCleanupParser();
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+void tk_run_threads(int n, apr_thread_start_t fn, void *data, size_t size)
+{
+    apr_thread_t *th[16];
+
+    ck_assert_int_le(n, 16);
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq(apr_thread_create(&th[i], NULL, fn,
+                                           (char *)data + (size_t)i * size,
+                                           pool),
+                         APR_SUCCESS);
+    for (int i = 0; i < n; i++) {
+        apr_status_t rv;
+        apr_thread_join(&rv, th[i]);
+    }
+}

@@ -16,6 +16,7 @@
 
 #include <check.h>
 #include <apr_pools.h>
+#include <apr_thread_proc.h>
 
 #include "smo_engine.h"
 #include "smo_rewriter.h"
@@ -122,6 +123,13 @@ void tk_chunks_free(tk_chunks *c);
 /* Deterministic xorshift64*: the same documents and chunkings each run. */
 uint64_t tk_rnd(uint64_t *st);
 size_t tk_rnd_below(uint64_t *st, size_t n);
+
+/* Run `fn` on `n` threads at once (at most 16), the i-th given
+ * (char *)data + i * size, and wait for them all (the worker and event
+ * MPMs share a child's caches between threads).  `fn` must return, not
+ * call apr_thread_exit(): ASan takes pthread_exit() unwinding past live
+ * stack objects for a use after scope. */
+void tk_run_threads(int n, apr_thread_start_t fn, void *data, size_t size);
 
 /* Feed `in` to a new engine by the chunks, each from a scratch copy that
  * is wiped and freed after the call (an engine keeping a pointer into a
