@@ -1022,6 +1022,8 @@ const char *smo_engine_config_key(apr_pool_t *p, const smo_engine_config *cfg,
         key_str(k, m->http_charset);
         key_num(k, (uint64_t)m->xhtml);
         key_num(k, m->image_facts != NULL);
+        key_num(k, m->card_url != NULL);
+        key_str(k, m->card_key);
     }
     key_num(k, s != NULL);
     if (s) {

@@ -134,6 +134,9 @@ struct smo_meta {
     rawval image;                /* first non-empty og:image (or
                                   * og:image:url) content */
     uint64_t image_end;          /* where that tag ends */
+    rawval og_title;             /* first non-empty og:title content */
+    rawval og_site;              /* first non-empty og:site_name content */
+    int wrote_card;              /* a generated card is the og:image */
     const char *meta_charset;    /* first charset declaration, decoded */
     const char *bom_charset;     /* the byte order mark's, or NULL */
     int unknown_tag;             /* a meta/link too long to read */
@@ -496,6 +499,12 @@ static void on_meta(smo_meta *m, const smo_token *t)
             keep_raw(m->pool, &m->image, t, ma.content);
             m->image_end = t->end;
         }
+        if (ci_equal_n(names[i], lens[i], "og:title", 8) && nonempty[i] &&
+            ma.content && !m->og_title.set)
+            keep_raw(m->pool, &m->og_title, t, ma.content);
+        if (ci_equal_n(names[i], lens[i], "og:site_name", 12) &&
+            nonempty[i] && ma.content && !m->og_site.set)
+            keep_raw(m->pool, &m->og_site, t, ma.content);
     }
 }
 
@@ -1002,6 +1011,61 @@ static void put_image_facts(smo_meta *m, const char *url,
             put_meta(m, out, image_facts[i], values[i]);
 }
 
+/* What a property ends up as, for the card: the page's own value, unless
+ * SMOMeta overrides it, else SMOMeta's or the derived one. */
+static const char *ends_up(const smo_meta *m, const char *name,
+                           const rawval *page)
+{
+    const char *conf = configured(m, name);
+
+    if (page->set && !(conf && !blank(conf) && m->cfg.override)) {
+        char *v = smo_collapse_ws(page_text(m, page->s, page->len, 1));
+        if (*v)
+            return v;
+    }
+    return smo_meta_value(m, name);
+}
+
+/* SPEC 9: a page that ends up with no og:image gets a generated card,
+ * with its size, its type and the large card on X; appended to `out`.
+ * An SMOMeta og:image, even an empty one (no image wanted), rules it
+ * out.  Returns whether it was written. */
+static int put_card(smo_meta *m, apr_array_header_t *out)
+{
+    static const char *const facts[][2] = {
+        { "og:image:width", "1200" }, { "og:image:height", "630" },
+        { "og:image:type", "image/png" },
+    };
+    const char *title, *url;
+
+    if (!m->cfg.card_url || page_declares(m, "og:image") ||
+        page_declares(m, "og:image:url") ||
+        configured_index(m, "og:image") >= 0 ||
+        configured_index(m, "og:image:url") >= 0)
+        return 0;
+    title = ends_up(m, "og:title", &m->og_title);
+    if (!title)
+        title = smo_meta_title(m);
+    url = m->cfg.card_url(m->cfg.card_ctx, title,
+                          ends_up(m, "og:site_name", &m->og_site));
+    if (url && m->cfg.page_url)
+        url = smo_url_resolve(m->pool, m->cfg.page_url, url);
+    if (!url)
+        return 0;
+    put_meta(m, out, "og:image", url);
+    for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++)
+        if (configured_index(m, facts[i][0]) < 0 &&
+            !page_declares(m, facts[i][0]))
+            put_meta(m, out, facts[i][0], facts[i][1]);
+    m->wrote_card = 1;
+    return 1;
+}
+
+int smo_meta_wrote_card(const smo_meta *m)
+{
+    return m->wrote_card;
+}
+
 int smo_meta_asked_image(const smo_meta *m)
 {
     return m->asked_image;
@@ -1054,6 +1118,8 @@ const char *smo_meta_markup(smo_meta *m, uint64_t held_from,
      * before it. */
     if (image) {
         put_image_facts(m, image_url(m, 1), out);
+    } else if (put_card(m, out)) {
+        image = 1;
     } else if (page_declares(m, "og:image") || page_declares(m, "og:image:url")) {
         apr_array_header_t *after = apr_array_make(m->pool, 3, sizeof(char *));
         put_image_facts(m, image_url(m, 0), after);
@@ -1096,7 +1162,7 @@ const char *smo_meta_markup(smo_meta *m, uint64_t held_from,
 
     /* twitter:card: a large image card when there is an image to show. */
     card = configured(m, "twitter:card");
-    if (!card && m->cfg.auto_meta)
+    if (!card && (m->cfg.auto_meta || m->wrote_card))
         card = image || page_declares(m, "og:image") ||
                        page_declares(m, "og:image:url")
                    ? "summary_large_image" : "summary";

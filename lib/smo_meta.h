@@ -52,6 +52,15 @@ typedef struct {
      * from the image where the page and SMOMeta give none; NULL for Off. */
     smo_meta_image_fn image_facts;
     void *image_ctx;
+    /* SMOCard (SPEC 9): for a page that ends up with no og:image, the URL
+     * (absolute, or relative to page_url) of a generated card showing
+     * `title` (og:title as it ends up; NULL if the page has none) and
+     * `site` (og:site_name as it ends up, or NULL); the callback returns
+     * NULL for no card.  NULL for Off.  `card_key` names everything
+     * besides the page that goes into the URL (for the plan key). */
+    const char *(*card_url)(void *ctx, const char *title, const char *site);
+    void *card_ctx;
+    const char *card_key;
 } smo_meta_config;
 
 /* A byte range of the page to remove (a page tag the rules replace). */
@@ -84,6 +93,9 @@ const char *smo_meta_markup(smo_meta *m, uint64_t held_from,
  * insert at *at (the end of its tag; written after any og:image of the
  * page, since structured properties follow their image), or NULL. */
 const char *smo_meta_image_markup(smo_meta *m, uint64_t *at);
+
+/* Whether smo_meta_markup() wrote a generated card's og:image. */
+int smo_meta_wrote_card(const smo_meta *m);
 
 /* Whether smo_meta_markup() asked the image facts callback about a URL of
  * this server (the answer may change while the page does not: a plan of

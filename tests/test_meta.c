@@ -1051,6 +1051,131 @@ START_TEST(test_twitter_image_alt)
 }
 END_TEST
 
+/* ---- generated cards (SPEC 9) -------------------------------------------- */
+
+/* A stand-in for the glue's card URL: what it was asked to show. */
+static const char *card_title, *card_site;
+static int card_calls;
+
+static const char *card_of(void *ctx, const char *title, const char *site)
+{
+    (void)ctx;
+    card_calls++;
+    card_title = title ? apr_pstrdup(pool, title) : NULL;
+    card_site = site ? apr_pstrdup(pool, site) : NULL;
+    return title ? "/smo/card/ID.png?t=x" : NULL;
+}
+
+static void card_setup(void)
+{
+    setup();
+    cfg.card_url = card_of;
+    card_calls = 0;
+    card_title = card_site = NULL;
+}
+
+START_TEST(test_card_for_page_without_image)
+{
+    smo_meta *m = feed("<html><head><title>Brewing  green tea &amp; more</title></head>");
+    const char *mk = smo_meta_markup(m, 0, removals);
+
+    ck_assert_int_eq(card_calls, 1);
+    ck_assert_str_eq(card_title, "Brewing green tea & more");
+    ck_assert_ptr_null(card_site);
+    ck_assert_ptr_nonnull(strstr(mk,
+        "<meta property=\"og:image\" content=\"https://example.com/smo/card/ID.png?t=x\">\n"
+        "<meta property=\"og:image:width\" content=\"1200\">\n"
+        "<meta property=\"og:image:height\" content=\"630\">\n"
+        "<meta property=\"og:image:type\" content=\"image/png\">\n"));
+    ck_assert_ptr_nonnull(strstr(mk, "<meta name=\"twitter:card\" content=\"summary_large_image\">"));
+    ck_assert_int_eq(smo_meta_wrote_card(m), 1);
+}
+END_TEST
+
+/* The title and site name as they end up: the page's own og:title and
+ * og:site_name, else SMOMeta's. */
+START_TEST(test_card_shows_what_ends_up)
+{
+    smo_meta *m = feed("<head><title>Page title</title>"
+                       "<meta property=\"og:title\" content=\"OG &quot;title&quot;\">"
+                       "<meta property=\"og:site_name\" content=\"  Tea   Journal \"></head>");
+    smo_meta_markup(m, 0, removals);
+    ck_assert_str_eq(card_title, "OG \"title\"");
+    ck_assert_str_eq(card_site, "Tea Journal");
+
+    conf("og:site_name", "Configured site");
+    conf("og:title", "Configured title");
+    m = feed("<head><title>Page title</title></head>");
+    smo_meta_markup(m, 0, removals);
+    ck_assert_str_eq(card_title, "Configured title");
+    ck_assert_str_eq(card_site, "Configured site");
+
+    /* SMOMetaPolicy override: SMOMeta's og:title replaces the page's. */
+    cfg.override = 1;
+    m = feed("<head><meta property=\"og:title\" content=\"Page OG\"></head>");
+    smo_meta_markup(m, 0, removals);
+    ck_assert_str_eq(card_title, "Configured title");
+}
+END_TEST
+
+START_TEST(test_no_card_when_image)
+{
+    smo_meta *m;
+    const char *mk;
+
+    /* The page has an image. */
+    m = feed("<head><title>T</title><meta property=\"og:image\" content=\"/a.png\"></head>");
+    mk = smo_meta_markup(m, 0, removals);
+    ck_assert_int_eq(card_calls, 0);
+    ck_assert_ptr_null(strstr(mk ? mk : "", "og:image"));
+    ck_assert_int_eq(smo_meta_wrote_card(m), 0);
+    m = feed("<head><title>T</title><meta property=\"og:image:url\" content=\"/a.png\"></head>");
+    smo_meta_markup(m, 0, removals);
+    ck_assert_int_eq(card_calls, 0);
+    /* No title at all: the callback says no card; nothing written. */
+    m = feed("<head></head>");
+    mk = smo_meta_markup(m, 0, removals);
+    ck_assert_int_eq(card_calls, 1);
+    ck_assert_ptr_null(card_title);
+    ck_assert_ptr_null(strstr(mk ? mk : "", "og:image"));
+    ck_assert_ptr_nonnull(strstr(mk, "content=\"summary\""));
+    /* SMOMeta gives an image, or says none (empty value). */
+    conf("og:image", "/cover.png");
+    m = feed("<head><title>T</title></head>");
+    mk = smo_meta_markup(m, 0, removals);
+    ck_assert_int_eq(card_calls, 1);
+    ck_assert_ptr_nonnull(strstr(mk, "https://example.com/cover.png"));
+    ck_assert_ptr_null(strstr(mk, "smo/card"));
+    APR_ARRAY_IDX(props, props->nelts - 1, smo_meta_prop).value = "";
+    m = feed("<head><title>T</title></head>");
+    mk = smo_meta_markup(m, 0, removals);
+    ck_assert_int_eq(card_calls, 1);
+    ck_assert_ptr_null(strstr(mk ? mk : "", "og:image"));
+}
+END_TEST
+
+/* SMOMeta's image facts and the page's twitter:card stay as given. */
+START_TEST(test_card_keeps_declared)
+{
+    smo_meta *m;
+    const char *mk;
+
+    conf("og:image:type", "image/x-custom");
+    m = feed("<head><title>T</title><meta name=\"twitter:card\" content=\"summary\"></head>");
+    mk = smo_meta_markup(m, 0, removals);
+    ck_assert_ptr_nonnull(strstr(mk, "smo/card/ID.png"));
+    ck_assert_ptr_nonnull(strstr(mk, "content=\"image/x-custom\""));
+    ck_assert_ptr_null(strstr(mk, "content=\"image/png\""));
+    ck_assert_ptr_null(strstr(mk, "twitter:card"));
+    /* Without SMOAutoMeta the card still comes with the large card. */
+    cfg.auto_meta = 0;
+    m = feed("<head><title>T</title></head>");
+    mk = smo_meta_markup(m, 0, removals);
+    ck_assert_ptr_nonnull(strstr(mk, "smo/card/ID.png"));
+    ck_assert_ptr_nonnull(strstr(mk, "summary_large_image"));
+}
+END_TEST
+
 static Suite *meta_suite(void)
 {
     Suite *s = suite_create("meta");
@@ -1108,6 +1233,14 @@ static Suite *meta_suite(void)
     tcase_add_test(tc, test_image_facts_none);
     tcase_add_test(tc, test_image_facts_configured_wins);
     tcase_add_test(tc, test_twitter_image_alt);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("card");
+    tcase_add_checked_fixture(tc, card_setup, tk_pool_teardown);
+    tcase_add_test(tc, test_card_for_page_without_image);
+    tcase_add_test(tc, test_card_shows_what_ends_up);
+    tcase_add_test(tc, test_no_card_when_image);
+    tcase_add_test(tc, test_card_keeps_declared);
     suite_add_tcase(s, tc);
     return s;
 }
