@@ -245,9 +245,9 @@ static void smo_insert_error_filter(request_rec *r)
     smo_fix_304_etag(r);
 }
 
-/* One plan cache and one image facts cache per child process, made after
- * the fork (their mutexes and memory are the child's), for every virtual
- * host. */
+/* One plan cache, one image facts cache and one card cache per child
+ * process, made after the fork (their mutexes and memory are the
+ * child's), for every virtual host. */
 static void smo_child_init(apr_pool_t *pchild, server_rec *s)
 {
     smo_plan_cache *plans = smo_plan_cache_create(
@@ -255,12 +255,15 @@ static void smo_child_init(apr_pool_t *pchild, server_rec *s)
     smo_image_cache *images = smo_image_cache_create(
         pchild, SMO_IMAGE_CACHE_ENTRIES);
 
-    for (; s; s = s->next) {
-        smo_server_conf *sc = ap_get_module_config(s->module_config,
+    server_rec *v;
+
+    for (v = s; v; v = v->next) {
+        smo_server_conf *sc = ap_get_module_config(v->module_config,
                                                    &smo_module);
         sc->plans = plans;
         sc->images = images;
     }
+    smo_card_child_init(pchild, s);
 }
 
 static void register_hooks(apr_pool_t *p)
@@ -278,6 +281,8 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_insert_error_filter(smo_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
     ap_hook_handler(smo_click_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(smo_card_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(smo_card_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(smo_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(smo_child_init, NULL, NULL, APR_HOOK_MIDDLE);
 }
@@ -287,7 +292,7 @@ module AP_MODULE_DECLARE_DATA smo_module = {
     smo_create_dir_conf,
     smo_merge_dir_conf,
     smo_create_server_conf,
-    NULL,
+    smo_merge_server_conf,
     smo_cmds,
     register_hooks
 #if defined(AP_MODULE_HAS_FLAGS)

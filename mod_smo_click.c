@@ -141,7 +141,7 @@ const smo_click_config *smo_click_view(request_rec *r,
 }
 
 /* A short plain-text answer that holds nothing from the request. */
-static int click_answer(request_rec *r, int status, const char *text)
+int smo_plain_answer(request_rec *r, int status, const char *text)
 {
     r->status = status;
     ap_set_content_type(r, "text/plain; charset=utf-8");
@@ -178,7 +178,7 @@ int smo_click_handler(request_rec *r)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "SMO: click refused: method (%s)",
                       ap_escape_logitem(r->pool, r->method));
-        return click_answer(r, HTTP_METHOD_NOT_ALLOWED,
+        return smo_plain_answer(r, HTTP_METHOD_NOT_ALLOWED,
                             "Only GET and HEAD are allowed here.");
     }
 
@@ -191,7 +191,7 @@ int smo_click_handler(request_rec *r)
         apr_table_setn(r->subprocess_env, "SMO_REJECT", res.reason);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "SMO: click refused: %s", res.reason);
-        return click_answer(r, HTTP_BAD_REQUEST, res.message);
+        return smo_plain_answer(r, HTTP_BAD_REQUEST, res.message);
     }
 
     /* A HEAD is answered like a GET but is no click. */
@@ -209,6 +209,6 @@ int smo_click_handler(request_rec *r)
                       res.network->name, res.title_dropped);
     }
     apr_table_setn(r->headers_out, "Location", res.location);
-    return click_answer(r, HTTP_MOVED_TEMPORARILY,
+    return smo_plain_answer(r, HTTP_MOVED_TEMPORARILY,
                         "Redirecting to the share page.");
 }

@@ -59,6 +59,7 @@ void *smo_create_dir_conf(apr_pool_t *p, char *dir)
     c->track_clicks = SMO_UNSET;
     c->plan_cache = SMO_UNSET;
     c->image_info = SMO_UNSET;
+    c->card = SMO_UNSET;
     return c;
 }
 
@@ -174,6 +175,8 @@ void *smo_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                                                  : base->plan_cache;
     c->image_info = add->image_info != SMO_UNSET ? add->image_info
                                                  : base->image_info;
+    c->card = add->card != SMO_UNSET ? add->card : base->card;
+    c->card_url = add->card_url ? add->card_url : base->card_url;
     return c;
 }
 
@@ -181,6 +184,28 @@ void *smo_create_server_conf(apr_pool_t *p, server_rec *s)
 {
     (void)s;
     return apr_pcalloc(p, sizeof(smo_server_conf));
+}
+
+/* A virtual host has the main server's card look and directory unless it
+ * sets its own.  (The caches and the card state are set later, for
+ * every server.) */
+void *smo_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const smo_server_conf *base = basev, *add = addv;
+    smo_server_conf *c = apr_pcalloc(p, sizeof(*c));
+    const smo_card_settings *b = &base->card, *a = &add->card;
+
+    c->card.dir = a->dir ? a->dir : b->dir;
+    c->card.memory_set = a->memory_set || b->memory_set;
+    c->card.memory = a->memory_set ? a->memory : b->memory;
+    c->card.font = a->font ? a->font : b->font;
+    c->card.colors_set = a->colors_set || b->colors_set;
+    memcpy(c->card.colors, a->colors_set ? a->colors : b->colors,
+           sizeof c->card.colors);
+    c->card.logo = a->logo ? a->logo : b->logo;
+    c->card.background = a->background ? a->background : b->background;
+    c->card_used = add->card_used || base->card_used;
+    return c;
 }
 
 /* ------------------------------------------------------------------ */
@@ -731,8 +756,9 @@ static const char *set_image_info(cmd_parms *cmd, void *dcfg, const char *arg)
     return on_off(cmd, arg, &((smo_dir_conf *)dcfg)->image_info);
 }
 
-/* A path on this server: the share links append ?n=...&u=... to it. */
-static const char *set_click_url(cmd_parms *cmd, void *dcfg, const char *arg)
+/* A path on this server, e.g. SMOClickURL (the share links append
+ * ?n=...&u=... to it) or SMOCardURL (/<id>.png?t=...); NULL if it is. */
+static const char *check_path(cmd_parms *cmd, const char *arg)
 {
     const unsigned char *s = (const unsigned char *)arg;
 
@@ -749,8 +775,151 @@ static const char *set_click_url(cmd_parms *cmd, void *dcfg, const char *arg)
                                 "non-ASCII character)", cmd->cmd->name, arg);
         }
     }
-    ((smo_dir_conf *)dcfg)->click_url = arg;
     return NULL;
+}
+
+static const char *set_click_url(cmd_parms *cmd, void *dcfg, const char *arg)
+{
+    const char *why = check_path(cmd, arg);
+
+    if (why == NULL) {
+        ((smo_dir_conf *)dcfg)->click_url = arg;
+    }
+    return why;
+}
+
+static const char *set_card_url(cmd_parms *cmd, void *dcfg, const char *arg)
+{
+    const char *why = check_path(cmd, arg);
+
+    if (why == NULL) {
+        ((smo_dir_conf *)dcfg)->card_url = arg;
+    }
+    return why;
+}
+
+static smo_server_conf *server_conf(cmd_parms *cmd)
+{
+    return ap_get_module_config(cmd->server->module_config, &smo_module);
+}
+
+static const char *set_card(cmd_parms *cmd, void *dcfg, const char *arg)
+{
+    int *card = &((smo_dir_conf *)dcfg)->card;
+    const char *why = on_off(cmd, arg, card);
+
+    if (why) {
+        return why;
+    }
+#ifndef HAVE_SMO_CARDS
+    if (*card == 1) {
+        return "SMOCard: this mod_smo was built without cards (configure "
+               "--without-cards, or cairo and Pango were missing): "
+               "rebuild it with libcairo2-dev and libpango1.0-dev "
+               "installed, or remove SMOCard On";
+    }
+#endif
+    if (*card == 1) {
+        server_conf(cmd)->card_used = 1;
+    }
+    return NULL;
+}
+
+/* SMOCardCache DIRECTORY [BYTES] */
+static const char *set_card_cache(cmd_parms *cmd, void *dcfg,
+                                  const char *dir, const char *bytes)
+{
+    smo_card_settings *cs = &server_conf(cmd)->card;
+
+    (void)dcfg;
+    cs->dir = ap_server_root_relative(cmd->pool, dir);
+    if (cs->dir == NULL) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid path",
+                            cmd->cmd->name, dir);
+    }
+    if (bytes) {
+        uint64_t n;
+        if (smo_parse_size(bytes, (uint64_t)1 << 32, &n) != SMO_SIZE_OK) {
+            return apr_psprintf(cmd->pool, "%s: '%s' is not a size of at "
+                                "most 4G (bytes, or with K or M: 8M)",
+                                cmd->cmd->name, bytes);
+        }
+        cs->memory = (apr_size_t)n;
+        cs->memory_set = 1;
+    }
+    return NULL;
+}
+
+static const char *set_card_font(cmd_parms *cmd, void *dcfg, const char *arg)
+{
+    (void)dcfg;
+    if (*arg == '\0' || strpbrk(arg, "\"<>\\\r\n")) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a font family list "
+                            "(e.g. \"Noto Sans, DejaVu Sans\")",
+                            cmd->cmd->name, arg);
+    }
+    server_conf(cmd)->card.font = arg;
+    return NULL;
+}
+
+/* SMOCardColors BACKGROUND TEXT ACCENT, each #RRGGBB. */
+static const char *set_card_colors(cmd_parms *cmd, void *dcfg,
+                                   const char *bg, const char *fg,
+                                   const char *accent)
+{
+    smo_card_settings *cs = &server_conf(cmd)->card;
+    const char *args[3] = { bg, fg, accent };
+
+    (void)dcfg;
+    for (int i = 0; i < 3; i++) {
+        if (args[i] == NULL || smo_parse_color(args[i], &cs->colors[i])) {
+            return apr_psprintf(cmd->pool, "%s takes three colours, "
+                                "background, text and accent, each "
+                                "#RRGGBB (e.g. #0b1f33 #ffffff #f2a541)%s%s",
+                                cmd->cmd->name, args[i] ? ": not " : "",
+                                args[i] ? args[i] : "");
+        }
+    }
+    cs->colors_set = 1;
+    return NULL;
+}
+
+/* SMOCardLogo and SMOCardBackground: a PNG file, there at start-up. */
+static const char *card_png(cmd_parms *cmd, const char *arg,
+                            const char **out)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    apr_file_t *f;
+    unsigned char sig[8];
+    apr_size_t n = sizeof sig;
+
+    if (path == NULL || apr_file_open(&f, path, APR_READ | APR_BINARY, 0,
+                                      cmd->temp_pool) != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: cannot open '%s'",
+                            cmd->cmd->name, path ? path : arg);
+    }
+    if (apr_file_read_full(f, sig, n, &n) != APR_SUCCESS
+        || memcmp(sig, "\x89PNG\r\n\x1a\n", 8) != 0) {
+        apr_file_close(f);
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a PNG file",
+                            cmd->cmd->name, path);
+    }
+    apr_file_close(f);
+    *out = path;
+    return NULL;
+}
+
+static const char *set_card_logo(cmd_parms *cmd, void *dcfg, const char *arg)
+{
+    (void)dcfg;
+    return card_png(cmd, arg, &server_conf(cmd)->card.logo);
+}
+
+static const char *set_card_background(cmd_parms *cmd, void *dcfg,
+                                       const char *arg)
+{
+    (void)dcfg;
+    return card_png(cmd, arg, &server_conf(cmd)->card.background);
 }
 
 static const char *set_mastodon(cmd_parms *cmd, void *dcfg, const char *arg)
@@ -861,6 +1030,24 @@ const command_rec smo_cmds[] = {
     AP_INIT_TAKE1("SMOImageInfo", set_image_info, NULL, SMO_CONTEXT,
                   "Off not to read og:image's width, height and type from "
                   "the image file (default On)"),
+    AP_INIT_TAKE1("SMOCard", set_card, NULL, SMO_CONTEXT,
+                  "On to give pages without og:image a generated 1200x630 "
+                  "card (default Off)"),
+    AP_INIT_TAKE1("SMOCardURL", set_card_url, NULL, SMO_CONTEXT,
+                  "Path of the smo-card handler (default /smo/card)"),
+    AP_INIT_TAKE12("SMOCardCache", set_card_cache, NULL, RSRC_CONF,
+                   "Directory where rendered cards (and the card key) are "
+                   "kept, and the bytes of cards kept in memory per "
+                   "process (default 8M)"),
+    AP_INIT_TAKE1("SMOCardFont", set_card_font, NULL, RSRC_CONF,
+                  "Font families of the cards, in order of preference"),
+    AP_INIT_TAKE3("SMOCardColors", set_card_colors, NULL, RSRC_CONF,
+                  "Background, text and accent colours of the cards, "
+                  "#RRGGBB each"),
+    AP_INIT_TAKE1("SMOCardLogo", set_card_logo, NULL, RSRC_CONF,
+                  "PNG file drawn on every card"),
+    AP_INIT_TAKE1("SMOCardBackground", set_card_background, NULL, RSRC_CONF,
+                  "PNG file drawn behind the text of every card"),
     AP_INIT_TAKE1("SMOPlanCache", set_plan_cache, NULL, SMO_CONTEXT,
                  "Off to parse every response of a static file again "
                  "instead of reusing the edits of the first (default On)"),

@@ -12,6 +12,7 @@
  *   mod_smo_etag.c     the filtered ETag and conditional requests
  *   mod_smo_click.c    the smo-click handler
  *   mod_smo_image.c    SMOImageInfo: the og:image's size and type
+ *   mod_smo_card.c     SMOCard: card URLs, the key, the smo-card handler
  */
 #ifndef MOD_SMO_PRIVATE_H
 #define MOD_SMO_PRIVATE_H
@@ -49,6 +50,10 @@ APLOG_USE_MODULE(smo);
 /* Built-in defaults applied where the values are used. */
 #define SMO_CLICK_URL_DEFAULT "/smo/click"
 #define SMO_CLICK_HANDLER "smo-click"
+#define SMO_CARD_URL_DEFAULT "/smo/card"
+#define SMO_CARD_HANDLER "smo-card"
+/* Rendered cards kept per child process by default (SMOCardCache). */
+#define SMO_CARD_MEMORY_DEFAULT ((apr_size_t)8 * 1024 * 1024)
 
 /* Set on r->notes by the SMO filter that rewrites the response, so that
  * a second instance (e.g. SMOEngine On plus AddOutputFilterByType SMO,
@@ -95,13 +100,36 @@ typedef struct {
                                        * empty after `none` */
     int plan_cache;                   /* SMOPlanCache */
     int image_info;                   /* SMOImageInfo */
+    int card;                         /* SMOCard */
+    const char *card_url;             /* SMOCardURL */
 } smo_dir_conf;
 
 /* Per-server state: the plan cache of this child process, shared by every
  * virtual host (its keys name all the settings), set in child_init. */
+/* The look of the cards (SMOCardFont, SMOCardColors, SMOCardLogo,
+ * SMOCardBackground) and where they are kept (SMOCardCache): per server,
+ * a virtual host inheriting what it does not set. */
+typedef struct {
+    const char *dir;                  /* SMOCardCache directory */
+    apr_size_t memory;                /* ... bytes kept per process */
+    int memory_set;
+    const char *font;
+    unsigned long colors[3];          /* background, text, accent */
+    int colors_set;
+    const char *logo, *background;    /* PNG files, or NULL */
+} smo_card_settings;
+
+/* What mod_smo_card.c makes of them: the key and the look at start-up
+ * (post_config, in the parent), the renderer and the memory cache in
+ * each child. */
+typedef struct smo_card_state smo_card_state;
+
 typedef struct {
     smo_plan_cache *plans;
     struct smo_image_cache *images;   /* SMOImageInfo's (mod_smo_image.c) */
+    smo_card_settings card;
+    int card_used;                    /* SMOCard On in this server's config */
+    smo_card_state *cards;            /* NULL: no card is made */
 } smo_server_conf;
 
 /* ---- mod_smo_config.c ---- */
@@ -109,6 +137,7 @@ typedef struct {
 void *smo_create_dir_conf(apr_pool_t *p, char *dir);
 void *smo_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 void *smo_create_server_conf(apr_pool_t *p, server_rec *s);
+void *smo_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
 extern const command_rec smo_cmds[];
 
 /* The check_config hook: the SMOShare names no SMONetwork line defines. */
@@ -216,6 +245,10 @@ apr_status_t smo_cached_plan_replay(ap_filter_t *f, smo_filter_ctx *ctx,
 
 /* ---- mod_smo_click.c ---- */
 
+/* A short plain-text answer with `status` that holds nothing from the
+ * request (no-store, noindex); returns OK. */
+int smo_plain_answer(request_rec *r, int status, const char *text);
+
 /* The handler hook: requests for the smo-click handler. */
 int smo_click_handler(request_rec *r);
 
@@ -228,6 +261,21 @@ const smo_click_config *smo_click_view(request_rec *r, const char *click_url,
 /* The smo_meta_image_fn of SMOImageInfo (1 facts, 0 none for a URL of
  * this server, -1 not a URL of this server); ctx is the request. */
 int smo_image_lookup(void *ctx, const char *url, smo_meta_image *out);
+
+/* ---- mod_smo_card.c ---- */
+
+/* post_config: the card key (read from, or first written to, the card
+ * directory) and the look of every server, when SMOCard is used. */
+int smo_card_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                         apr_pool_t *ptemp, server_rec *s);
+/* child_init: the memory cache and the render lock of this process. */
+void smo_card_child_init(apr_pool_t *pchild, server_rec *s);
+/* The handler hook: requests for the smo-card handler. */
+int smo_card_handler(request_rec *r);
+/* For the metadata rules: the card URL callback and its context for
+ * this request (SMOCard On), or 0 when no card can be made. */
+int smo_card_settings_for(request_rec *r, const smo_dir_conf *conf,
+                          smo_meta_config *mc);
 
 /* ---- mod_smo_click.c: this server's hosts ---- */
 

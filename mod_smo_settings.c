@@ -125,6 +125,7 @@ static const smo_meta_config *meta_config(request_rec *r,
         mc->image_facts = smo_image_lookup;
         mc->image_ctx = r;
     }
+    smo_card_settings_for(r, conf, mc);
     return mc;
 }
 

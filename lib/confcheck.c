@@ -145,3 +145,22 @@ const char *smo_content_type_charset(apr_pool_t *p, const char *ct)
     }
     return NULL;
 }
+
+int smo_parse_color(const char *s, unsigned long *out)
+{
+    unsigned long v = 0;
+
+    if (s[0] != '#' || strlen(s) != 7)
+        return -1;
+    for (int i = 1; i < 7; i++) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9' ? c - '0'
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return -1;
+        v = v << 4 | (unsigned long)d;
+    }
+    *out = v;
+    return 0;
+}

@@ -39,6 +39,10 @@ const char *smo_check_meta_name(const char *name);
  * port, path or user information. */
 const char *smo_check_host(const char *h);
 
+/* A colour as SMOCardColors takes it: '#' and six hex digits (either
+ * case).  0 and *out (0xRRGGBB) when it is one, else -1. */
+int smo_parse_color(const char *s, unsigned long *out);
+
 /* The charset parameter of a Content-Type header value (`ct`, may be
  * NULL), unquoted, as written (case kept), or NULL when there is none or
  * it is empty.  The parameter name is matched in any case; the media

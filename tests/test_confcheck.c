@@ -268,6 +268,30 @@ START_TEST(ct_copy)
 }
 END_TEST
 
+/* ---- SMOCardColors ------------------------------------------------------ */
+
+START_TEST(colors)
+{
+    static const char *const bad[] = {
+        "", "#", "0b1f33", "#0b1f3", "#0b1f334", "#0b1g33", "# b1f33",
+        "#0b1f33 ", "red", "rgb(1,2,3)",
+    };
+    unsigned long v = 7;
+
+    ck_assert_int_eq(smo_parse_color("#0b1f33", &v), 0);
+    ck_assert_uint_eq(v, 0x0b1f33);
+    ck_assert_int_eq(smo_parse_color("#FFFFFF", &v), 0);
+    ck_assert_uint_eq(v, 0xffffff);
+    ck_assert_int_eq(smo_parse_color("#F2a541", &v), 0);
+    ck_assert_uint_eq(v, 0xf2a541);
+    for (size_t i = 0; i < N(bad); i++) {
+        v = 7;
+        ck_assert_msg(smo_parse_color(bad[i], &v) == -1, "accepted '%s'", bad[i]);
+        ck_assert_uint_eq(v, 7);
+    }
+}
+END_TEST
+
 static Suite *confcheck_suite(void)
 {
     Suite *s = suite_create("confcheck");
@@ -293,6 +317,10 @@ static Suite *confcheck_suite(void)
     tcase_add_loop_test(tc, ct_table, 0, N(ct_cases));
     tcase_add_test(tc, ct_null);
     tcase_add_test(tc, ct_copy);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("color");
+    tcase_add_test(tc, colors);
     suite_add_tcase(s, tc);
     return s;
 }
