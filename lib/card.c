@@ -331,12 +331,13 @@ static void fit_title(PangoLayout *l, PangoFontDescription *desc,
 }
 
 /* The title, centred in its box between the logo's area and the site
- * line, with the accent bar above it on its starting side.  Auto-dir
+ * line, with the accent bar above it on its starting side (unless a logo
+ * is there to head the card).  Auto-dir
  * aligns a right-to-left title to the right (Pango swaps PANGO_ALIGN_LEFT
  * for such a paragraph). */
 static void draw_title(cairo_t *cr, PangoContext *ctx,
                        const smo_card_look *look, const char *title,
-                       smo_card_layout *out)
+                       int bar, smo_card_layout *out)
 {
     PangoFontDescription *desc;
     PangoLayout *l = new_layout(ctx, look->font, &desc);
@@ -351,9 +352,11 @@ static void draw_title(cairo_t *cr, PangoContext *ctx,
     h = layout_height(l);
     y = TITLE_TOP + (TITLE_BOTTOM - TITLE_TOP - h) / 2.0;
     bar_x = out->rtl ? SMO_CARD_WIDTH - MARGIN - BAR_W : MARGIN;
-    set_rgb(cr, look->accent, 1);
-    cairo_rectangle(cr, bar_x, y - BAR_H - 20, BAR_W, BAR_H);
-    cairo_fill(cr);
+    if (bar) {
+        set_rgb(cr, look->accent, 1);
+        cairo_rectangle(cr, bar_x, y - BAR_H - 20, BAR_W, BAR_H);
+        cairo_fill(cr);
+    }
     set_rgb(cr, look->foreground, 1);
     cairo_move_to(cr, MARGIN, y);
     pango_cairo_show_layout(cr, l);
@@ -361,8 +364,24 @@ static void draw_title(cairo_t *cr, PangoContext *ctx,
     g_object_unref(l);
 }
 
+/* Add `a` to `attrs` over bytes [start, end). */
+static void add_attr(PangoAttrList *attrs, PangoAttribute *a, size_t start,
+                     size_t end)
+{
+    a->start_index = (guint)start;
+    a->end_index = (guint)end;
+    pango_attr_list_insert(attrs, a);
+}
+
+static PangoAttribute *colour_attr(unsigned long rgb)
+{
+    return pango_attr_foreground_new((guint16)((rgb >> 16 & 0xff) * 257),
+                                     (guint16)((rgb >> 8 & 0xff) * 257),
+                                     (guint16)((rgb & 0xff) * 257));
+}
+
 /* "Site · host" on one line: the name in the accent colour, the host
- * muted; on the title's side. */
+ * muted; on the title's side.  Without a name the host is the name. */
 static void draw_site(cairo_t *cr, apr_pool_t *p, PangoContext *ctx,
                       const smo_card_look *look, const char *site,
                       const char *host, smo_card_layout *out)
@@ -370,43 +389,30 @@ static void draw_site(cairo_t *cr, apr_pool_t *p, PangoContext *ctx,
     PangoFontDescription *desc;
     PangoLayout *l;
     PangoAttrList *attrs;
-    PangoAttribute *a;
-    unsigned long muted = mix(look->foreground, look->background, 0.4);
     const char *text;
-    size_t name_len;
+    size_t name;
     int w, h;
 
-    if (site && host && strcasecmp(site, host) == 0)
-        host = NULL;
-    if (!site && !host)
+    if (!site)
+        site = host, host = NULL;
+    if (!site)
         return;
-    text = site && host ? apr_pstrcat(p, site, "  \xc2\xb7  ", host, NULL)
-                        : site ? site : host;
-    name_len = site ? strlen(site) : 0;
+    if (host && strcasecmp(site, host) == 0)
+        host = NULL;
+    text = host ? apr_pstrcat(p, site, "  \xc2\xb7  ", host, NULL) : site;
+    name = strlen(site);
     l = new_layout(ctx, look->font, &desc);
     pango_font_description_set_absolute_size(desc, HOST_SIZE * PANGO_SCALE);
     pango_layout_set_font_description(l, desc);
     pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_END);
     pango_layout_set_text(l, text, -1);
     attrs = pango_attr_list_new();
-    a = pango_attr_foreground_new((guint16)((muted >> 16 & 0xff) * 257),
-                                  (guint16)((muted >> 8 & 0xff) * 257),
-                                  (guint16)((muted & 0xff) * 257));
-    pango_attr_list_insert(attrs, a);
-    if (name_len) {
-        a = pango_attr_foreground_new(
-            (guint16)((look->accent >> 16 & 0xff) * 257),
-            (guint16)((look->accent >> 8 & 0xff) * 257),
-            (guint16)((look->accent & 0xff) * 257));
-        a->start_index = 0, a->end_index = (guint)name_len;
-        pango_attr_list_insert(attrs, a);
-        a = pango_attr_weight_new(PANGO_WEIGHT_BOLD);
-        a->start_index = 0, a->end_index = (guint)name_len;
-        pango_attr_list_insert(attrs, a);
-        a = pango_attr_size_new_absolute(SITE_SIZE * PANGO_SCALE);
-        a->start_index = 0, a->end_index = (guint)name_len;
-        pango_attr_list_insert(attrs, a);
-    }
+    add_attr(attrs, colour_attr(mix(look->foreground, look->background, 0.4)),
+             0, strlen(text));
+    add_attr(attrs, colour_attr(look->accent), 0, name);
+    add_attr(attrs, pango_attr_weight_new(PANGO_WEIGHT_BOLD), 0, name);
+    add_attr(attrs, pango_attr_size_new_absolute(SITE_SIZE * PANGO_SCALE), 0,
+             name);
     pango_layout_set_attributes(l, attrs);
     pango_attr_list_unref(attrs);
     /* Auto-dir swaps left and right for a right-to-left paragraph: the
@@ -416,7 +422,8 @@ static void draw_site(cairo_t *cr, apr_pool_t *p, PangoContext *ctx,
         pango_layout_set_alignment(l, PANGO_ALIGN_RIGHT);
     out->unknown_glyphs += pango_layout_get_unknown_glyphs_count(l);
     pango_layout_get_pixel_size(l, &w, &h);
-    cairo_move_to(cr, MARGIN, SITE_Y + (SMO_CARD_HEIGHT - BAND_H - SITE_Y - h) / 2.0);
+    cairo_move_to(cr, MARGIN,
+                  SITE_Y + (SMO_CARD_HEIGHT - BAND_H - SITE_Y - h) / 2.0);
     pango_cairo_show_layout(cr, l);
     pango_font_description_free(desc);
     g_object_unref(l);
@@ -519,7 +526,7 @@ const char *smo_card_render(smo_card_renderer *r, apr_pool_t *p,
         draw_logo(cr, logo);
     ctx = new_context(r, cr);
     if (title)
-        draw_title(cr, ctx, &look, title, layout);
+        draw_title(cr, ctx, &look, title, logo == NULL, layout);
     draw_site(cr, p, ctx, &look, site, host, layout);
     g_object_unref(ctx);
     cairo_surface_flush(s);

@@ -466,6 +466,9 @@ START_TEST(site_and_host)
     none = render_look(&look, MEDIUM, NULL, NULL);
     site = render_look(&look, MEDIUM, "Tea Notes", "tea.example");
     ck_assert(same(&both, &once));
+    /* Without a site name the host is shown as the name. */
+    both = render_look(&look, MEDIUM, NULL, "tea.example");
+    ck_assert(same(&both, &once));
     ck_assert_int_gt(differing(&once, &none, 0, 500, 1200, 616), 500);
     ck_assert(!same(&site, &once));
     /* The title is the same whatever the site line says. */
