@@ -7,16 +7,18 @@
 #                           wrk), then the npm packages of the integration
 #                           tests and of bench/ (the real-page corpus)
 #   scripts/deps.sh --demo  only what the demo needs (scripts/demo.sh): the
-#                           build tools, apache2 and its headers, libxml2, curl
+#                           build tools, apache2 and its headers, libxml2, curl,
+#                           cairo, Pango and a font (the share cards)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-}
 
 pkgs=(build-essential autoconf automake libtool pkg-config apache2 apache2-dev
-      libxml2-dev curl)
+      libxml2-dev curl libcairo2-dev libpango1.0-dev fonts-dejavu-core)
 if [ "$mode" != --demo ]; then
+  # fonts-noto-cjk: the card tests render Japanese titles.
   pkgs+=(libxml2-utils check apache2-utils chromium goaccess rsyslog wrk clang
-         libclang-rt-14-dev)
+         libclang-rt-14-dev fonts-noto-cjk)
   # A node from elsewhere (e.g. NodeSource, which bundles npm) is fine:
   # Debian's npm package would conflict with it.
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
