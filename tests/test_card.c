@@ -480,19 +480,35 @@ END_TEST
 
 START_TEST(bench)
 {
+    static const char *const titles[][2] = {
+        { "Latin", MEDIUM }, { "Japanese", JAPANESE }, { "Arabic", ARABIC },
+        { "100 KB", NULL },
+    };
     const char *n_s = getenv("SMO_CARD_BENCH");
+    char *huge = apr_palloc(pool, 100 * 1024 + 1);
     int n = n_s ? atoi(n_s) : 0, i;
+    size_t k;
     apr_time_t t0;
-    card c;
 
     if (n <= 0)
         return;
-    render(MEDIUM); /* fonts loaded */
+    memset(huge, 'x', 100 * 1024);
+    huge[100 * 1024] = '\0';
     t0 = apr_time_now();
-    for (i = 0; i < n; i++)
-        c = render(i % 2 ? MEDIUM : JAPANESE);
-    printf("card: %.2f ms per render (%d renders, %zu bytes)\n",
-           (double)(apr_time_now() - t0) / 1000.0 / n, n, c.len);
+    render(MEDIUM);
+    printf("card: first render %.1f ms (fonts loaded)\n",
+           (double)(apr_time_now() - t0) / 1000.0);
+    for (k = 0; k < sizeof titles / sizeof titles[0]; k++) {
+        const char *t = titles[k][1] ? titles[k][1] : huge;
+        size_t bytes = 0;
+
+        t0 = apr_time_now();
+        for (i = 0; i < n; i++)
+            bytes = render(t).len;
+        printf("card: %-8s %.2f ms per render (%d renders, %zu bytes)\n",
+               titles[k][0], (double)(apr_time_now() - t0) / 1000.0 / n, n,
+               bytes);
+    }
 }
 END_TEST
 
