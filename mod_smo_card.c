@@ -550,7 +550,9 @@ int smo_card_handler(request_rec *r)
                       "at start-up)");
         return smo_plain_answer(r, HTTP_NOT_FOUND, "No such card.");
     }
-    why = smo_card_verify(r->pool, &sc->cards->signer, r->path_info,
+    /* The last segment of the path: r->path_info depends on what the
+     * document root holds under SMOCardURL. */
+    why = smo_card_verify(r->pool, &sc->cards->signer, strrchr(r->uri, '/'),
                           r->args, &txt, &id);
     if (why) {
         /* The reason only: the texts asked for are not logged. */

@@ -1028,8 +1028,9 @@ static const char *ends_up(const smo_meta *m, const char *name,
 
 /* SPEC 9: a page that ends up with no og:image gets a generated card,
  * with its size, its type and the large card on X; appended to `out`.
- * An SMOMeta og:image, even an empty one (no image wanted), rules it
- * out.  Returns whether it was written. */
+ * An empty SMOMeta og:image ("") only drops an inherited picture: a
+ * section that wants no card says SMOCard Off.  Returns whether it was
+ * written. */
 static int put_card(smo_meta *m, apr_array_header_t *out)
 {
     static const char *const facts[][2] = {
@@ -1038,10 +1039,12 @@ static int put_card(smo_meta *m, apr_array_header_t *out)
     };
     const char *title, *url;
 
+    const char *conf_image = configured(m, "og:image"),
+               *conf_url = configured(m, "og:image:url");
+
     if (!m->cfg.card_url || page_declares(m, "og:image") ||
         page_declares(m, "og:image:url") ||
-        configured_index(m, "og:image") >= 0 ||
-        configured_index(m, "og:image:url") >= 0)
+        (conf_image && !blank(conf_image)) || (conf_url && !blank(conf_url)))
         return 0;
     title = ends_up(m, "og:title", &m->og_title);
     if (!title)

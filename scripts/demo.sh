@@ -128,6 +128,20 @@ check() {
     fi
   done
 
+  # The article has no picture: its og:image is a generated card, served
+  # as a 1200x630 PNG.
+  local card type
+  page=$(curl -fsS "$base/article.html") || page=
+  card=$(grep -o '<meta property="og:image" content="[^"]*/smo/card/[^"]*"' <<<"$page" |
+         sed -e 's/.*content="//' -e 's/"$//' -e 's/&amp;/\&/g')
+  type=$([ -n "$card" ] && curl -fsS -o /dev/null -w '%{http_code} %{content_type}' "$card")
+  if [ "$type" = "200 image/png" ]; then
+    echo "ok   card: $card -> 200 image/png"
+  else
+    echo "FAIL card: the article's og:image ${card:-(none)} -> ${type:-no answer}"
+    fails=$((fails + 1))
+  fi
+
   # Click the article's X link as a reader would: the handler redirects to
   # x.com and the click lands in the click log.
   page=$(curl -fsS "$base/article.html?utm_source=demo&id=42") || page=

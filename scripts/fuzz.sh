@@ -46,6 +46,13 @@ cflags="-g -O1 -std=c11 -Wall -Wextra -fno-omit-frame-pointer
 libs="$(apu-1-config --link-ld --libs) $(apr-1-config --link-ld --libs)
   $(pkgconf --libs libxml-2.0)"
 
+# The engine's sources, without the card renderer (cairo and Pango draw
+# from what cardsign.c verified; no harness feeds them).
+srcs=()
+for f in "$top"/lib/*.c; do
+  [ "$(basename "$f")" = card.c ] || srcs+=("$f")
+done
+
 mkdir -p "$out/bin"
 status=0
 summary=()
@@ -59,7 +66,7 @@ for t in "${targets[@]}"; do
   fi
   echo "== $t: building"
   # shellcheck disable=SC2086
-  if ! "$cc" $cflags "$src" "$top"/lib/*.c -o "$out/bin/$t" $libs \
+  if ! "$cc" $cflags "$src" "${srcs[@]}" -o "$out/bin/$t" $libs \
        2> "$out/$t.build.log"; then
     cat "$out/$t.build.log" >&2
     echo "fuzz.sh: building $t failed; if the link cannot find" \

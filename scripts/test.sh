@@ -3,7 +3,8 @@
 #   1. dependencies (scripts/deps.sh), autoreconf
 #   2. build/asan: --enable-sanitizers, `make check-unit` (ASan + UBSan)
 #   3. build/main: --enable-werror, `make`, `make check` (unit + integration)
-#   4. scripts/demo.sh --check (the demo site, non-interactive)
+#   4. build/nocards: --without-cards, SMOCard On refused (nocards-check.sh)
+#   5. scripts/demo.sh --check (the demo site, non-interactive)
 # Ends with one line "N passed, M failed" over all of them; exit status 0
 # only if everything built and passed.
 set -uo pipefail
@@ -54,6 +55,24 @@ run asan --enable-sanitizers --disable-integration-tests -- check-unit
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 run main --enable-werror -- check
+
+# The module built without cairo and Pango: it refuses SMOCard On at
+# configtest, and works otherwise.
+echo "=== build/nocards: configure --without-cards, SMOCard On refused"
+nocards_log=$top/build/nocards.log
+mkdir -p "$top/build/nocards"
+( (cd "$top/build/nocards" && "$top/configure" -q --without-cards \
+     --disable-integration-tests --enable-werror && make -j"$jobs" mod_smo.la) &&
+  "$top/scripts/nocards-check.sh" "$top/build/nocards" ) 2>&1 | tee "$nocards_log"
+ncrc=${PIPESTATUS[0]}
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$nocards_log" | tail -n 1)
+if [ -n "$line" ]; then
+  total_pass=$((total_pass + ${line%% passed*})); line=${line#*, }
+  total_fail=$((total_fail + ${line%% failed*}))
+else
+  echo "build/nocards: no summary (the build broke)"; total_fail=$((total_fail + 1))
+fi
+[ "$ncrc" -eq 0 ] || status=1
 
 # The README's first command, in its non-interactive mode: the demo site
 # from build/main, every page and a click checked.  Counts as one test.

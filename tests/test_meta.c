@@ -1139,18 +1139,20 @@ START_TEST(test_no_card_when_image)
     ck_assert_ptr_null(card_title);
     ck_assert_ptr_null(strstr(mk ? mk : "", "og:image"));
     ck_assert_ptr_nonnull(strstr(mk, "content=\"summary\""));
-    /* SMOMeta gives an image, or says none (empty value). */
+    /* SMOMeta gives an image: no card. */
     conf("og:image", "/cover.png");
     m = feed("<head><title>T</title></head>");
     mk = smo_meta_markup(m, 0, removals);
     ck_assert_int_eq(card_calls, 1);
     ck_assert_ptr_nonnull(strstr(mk, "https://example.com/cover.png"));
     ck_assert_ptr_null(strstr(mk, "smo/card"));
+    /* An empty one drops an inherited picture: the card takes its place. */
     APR_ARRAY_IDX(props, props->nelts - 1, smo_meta_prop).value = "";
     m = feed("<head><title>T</title></head>");
     mk = smo_meta_markup(m, 0, removals);
-    ck_assert_int_eq(card_calls, 1);
-    ck_assert_ptr_null(strstr(mk ? mk : "", "og:image"));
+    ck_assert_int_eq(card_calls, 2);
+    ck_assert_ptr_nonnull(strstr(mk, "<meta property=\"og:image\" content=\"https://example.com/smo/card/ID.png?t=x\">"));
+    ck_assert_ptr_null(strstr(mk, "cover.png"));
 }
 END_TEST
 

@@ -40,6 +40,7 @@
 #include <apr_tables.h>
 #include <libxml/parser.h>
 
+#include "smo_cardsign.h"
 #include "smo_engine.h"
 #include "smo_escape.h"
 #include "fuzz_util.h"
@@ -353,6 +354,36 @@ static int fake_facts(void *ctx, const char *url, smo_meta_image *out)
     return 1;
 }
 
+/* SMOCard: a real signed URL for what the page shows.  Whatever the page,
+ * the URL the filter writes must verify and give back the same texts. */
+static const char *fake_card(void *ctx, const char *title, const char *site)
+{
+    static const smo_card_signer sg = {
+        (const unsigned char *)"fuzz key of thirty-two bytes....", 32, "look"
+    };
+    apr_pool_t *p = ctx;
+    smo_card_text t, got;
+    const char *url, *q, *id;
+
+    if (!title)
+        return NULL;
+    t.title = smo_card_cut(p, title, SMO_CARD_TEXT_MAX);
+    t.site = smo_card_cut(p, site, SMO_CARD_SITE_MAX);
+    t.host = "www.example.com";
+    if (!*t.title)
+        return NULL;
+    url = smo_card_url(p, &sg, "/smo/card", &t);
+    q = strchr(url, '?');
+    if (!q || smo_card_verify(p, &sg, apr_pstrndup(p, url + 9, (size_t)(q - url - 9)),
+                              q + 1, &got, &id) ||
+        strcmp(got.title, t.title) || strcmp(got.site, t.site) ||
+        strcmp(got.host, t.host)) {
+        fprintf(stderr, "card URL does not verify: %s\n", url);
+        abort();
+    }
+    return url;
+}
+
 static const char *const share_at[] = {
     NULL, "body-end", "marker", "body-start", "after nav.main", "before #x",
     "append [data-share]", "prepend main"
@@ -408,6 +439,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mc.strip_globs = globs;
     mc.xhtml = cfg.xhtml;
     mc.image_facts = (seed & 1) ? fake_facts : NULL;
+    if (seed & 4) {
+        mc.card_url = fake_card;
+        mc.card_ctx = p;
+        mc.card_key = "fuzz";
+    }
     if (mc.canonical || mc.auto_meta || props->nelts)
         cfg.meta = &mc;
     else

@@ -81,7 +81,7 @@ const PAGES = [
     path: '/article.html?utm_source=demo&id=42', source: 'article.html', canonical: '/article.html?id=42',
     title: 'Brewing green tea & why the water temperature matters',
     description: 'Green tea turns bitter in boiling water: 70 to 80 °C brings out its sweetness.',
-    place: 'body-end',
+    place: 'body-end', image: 'card',
   },
   {
     path: '/product.html', source: 'product.html', title: 'Cast-iron teapot, 0.8 l', type: 'product',
@@ -158,8 +158,21 @@ describe('open-graph-scraper reads the preview of every demo page', () => {
       else assert.ok(result.ogDescription, 'no og:description');
       const url = p.url || srv.origin + (p.canonical || p.path);
       assert.equal(result.ogUrl, url);
-      const image = p.image?.startsWith('http') ? p.image : srv.origin + (p.image || '/img/share.png');
-      assert.equal(result.ogImage?.[0]?.url, image);
+      if (p.image === 'card') {
+        // A generated card (SMOCard): its URL names the title and site.
+        const u = result.ogImage?.[0]?.url;
+        assert.match(u, new RegExp(`^${srv.origin.replace(/\./g, '\\.')}/smo/card/[A-Za-z0-9_-]{22}\\.png\\?t=Brewing%20green%20tea%20%26%20why`));
+        assert.equal(result.ogImage[0].width, '1200');
+        assert.equal(result.ogImage[0].height, '630');
+        const card = await srv.get(new URL(u).pathname + new URL(u).search);
+        assert.equal(card.status, 200);
+        assert.equal(card.headers['content-type'], 'image/png');
+        assert.equal(card.body.readUInt32BE(16), 1200);
+        assert.equal(card.body.readUInt32BE(20), 630);
+      } else {
+        const image = p.image?.startsWith('http') ? p.image : srv.origin + (p.image || '/img/share.png');
+        assert.equal(result.ogImage?.[0]?.url, image);
+      }
       assert.equal(result.ogType, p.type || 'website');
       assert.equal(result.ogSiteName, 'The mod_smo tea shop');
       assert.equal(result.twitterCard, 'summary_large_image');
