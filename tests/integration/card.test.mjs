@@ -45,6 +45,8 @@ const FILES = {
   'tea/no-title.html': '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><p>x</p></body></html>\n',
   'off/page.html': page('Cards are off here'),
 };
+// Pages whose cards are first asked for all at once.
+for (let i = 1; i <= 5; i++) FILES[`burst/${i}.html`] = page(`Burst ${i}: oolong, sencha and gyokuro compared`);
 
 let cardDir;
 const conf = () => `
@@ -193,6 +195,24 @@ describe('the smo-card handler', () => {
     const key = fs.statSync(path.join(cardDir, 'card.key'));
     assert.equal(key.mode & 0o777, 0o600);
     assert.deepEqual(fs.readdirSync(cardDir).filter((f) => f.startsWith('.')), [], 'temporary files left');
+  });
+
+  it('a burst of requests for new cards: each rendered at most once per child, every answer the same PNG', async () => {
+    const paths = [];
+    for (let i = 1; i <= 5; i++) paths.push((await cardOf(`/burst/${i}.html`)).path);
+    // 8 requests for each card at once, across the threads of both children.
+    const answers = await Promise.all(paths.flatMap((p) => Array.from({ length: 8 }, () => srv.get(p))));
+    answers.forEach((a) => assert.equal(a.status, 200));
+    const log = srv.errorLog();
+    paths.forEach((p, i) => {
+      const mine = answers.slice(i * 8, i * 8 + 8);
+      mine.forEach((a) => assert.ok(a.body.equals(mine[0].body), 'two answers for one card differ'));
+      assert.deepEqual(pngSize(mine[0].body), [1200, 630]);
+      const renders = count(log, new RegExp(`SMO: card ${idOf(p)} rendered`, 'g'));
+      // Two child processes (lib/apache.mjs): one render each at most;
+      // the threads of a child wait for its render.
+      assert.ok(renders >= 1 && renders <= 2, `card ${i + 1} rendered ${renders} times`);
+    });
   });
 
   it('answers If-None-Match with 304 and HEAD without a body', async () => {
