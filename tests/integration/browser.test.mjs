@@ -10,20 +10,17 @@
 // Screenshots go to tests/integration/output/.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 import { start } from './lib/apache.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, loadPlaywright, findValidator, unavailable, validate } from './lib/browser.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUTPUT = path.join(here, 'output');
 const SMO_CSS = path.join(here, '..', '..', 'conf', 'smo.css');
-const CHROMIUM = process.env.SMO_CHROMIUM || '/usr/bin/chromium';
-const IN_CI = process.env.CI === 'true';
 
 // The networks of the test, in the configured order, and how each one's
 // link is recognised: where it points and what its name says.
@@ -185,43 +182,8 @@ const files = {
 // ---------------------------------------------------------------------------
 // What the environment provides.
 
-/** playwright-core, or a reason why not. */
-async function loadPlaywright() {
-  if (!fs.existsSync(CHROMIUM)) return { why: `${CHROMIUM} not found (apt-get install chromium)` };
-  try {
-    return { pw: await import('playwright-core') };
-  } catch (err) {
-    return { why: `playwright-core not installed (npm ci in tests/integration): ${err.message}` };
-  }
-}
-
-/** [java, vnu.jar], or a reason why not. */
-function findValidator() {
-  let jar;
-  try {
-    jar = String(createRequire(import.meta.url)('vnu-jar'));
-  } catch (err) {
-    return { why: `vnu-jar not installed (npm ci in tests/integration): ${err.message}` };
-  }
-  const java = process.env.JAVA || 'java';
-  const v = spawnSync(java, ['-version'], { encoding: 'utf8' });
-  if (v.error || v.status !== 0) return { why: `${java} not runnable (apt-get install default-jre-headless)` };
-  return { java, jar };
-}
-
-/** Skip `t` for `why`, or fail under CI. */
-function unavailable(t, why) {
-  if (IN_CI) assert.fail(`required under CI=true: ${why}`);
-  t.skip(why);
-}
-
 // ---------------------------------------------------------------------------
 // The browser.
-
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 /** Everything the page reads, as facts about the share bar (run in the page). */
 function readShareBar() {
@@ -558,22 +520,6 @@ describe('the share bar in headless Chromium', () => {
 
 // ---------------------------------------------------------------------------
 // The Nu Html Checker.
-
-/** Error messages per file: Map(file -> Set(message)). One JVM for all. */
-function validate(java, jar, fileList) {
-  const r = spawnSync(java, ['-jar', jar, '--format', 'json', '--errors-only', '--stdout',
-    '--exit-zero-always', '--also-check-css', ...fileList], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, `vnu failed (${r.status}):\n${r.stderr}`);
-  const { messages } = JSON.parse(r.stdout);
-  const byFile = new Map(fileList.map((f) => [f, new Set()]));
-  for (const m of messages) {
-    const file = fileURLToPath(m.url);
-    assert.ok(byFile.has(file), `vnu reported on an unknown file: ${JSON.stringify(m)}`);
-    // Anything that is not a markup error (I/O, a fatal parse) counts too.
-    byFile.get(file).add(`${m.type}${m.subType ? `/${m.subType}` : ''}: ${m.message}`);
-  }
-  return byFile;
-}
 
 describe('the Nu Html Checker on served pages', () => {
   let srv;
