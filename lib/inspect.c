@@ -598,7 +598,7 @@ void smo_inspect_preview_of(apr_pool_t *p, const smo_inspect_net *n,
     out->description = out->net.desc_cut
         ? smo_inspect_cut(p, r->description, out->net.desc_cut) : NULL;
     out->site = out->net.shows_site ? r->site : NULL;
-    out->no_image = !r->image ||
+    out->no_image = !is_absolute(r->image) ||
         (r->image_width && (r->image_width < out->net.min_w ||
                             r->image_height < out->net.min_h));
     /* A square-box network (X summary) always shows a thumbnail. */

@@ -103,6 +103,7 @@ static const char style[] =
     ".title{font-weight:600}.desc{color:var(--mute);font-size:.88rem}"
     ".small .frame{display:flex}"
     ".small .img{flex:0 0 96px;width:96px;height:96px;aspect-ratio:auto}"
+    ".small .text{flex:1}"
     ".note{margin:.3rem 0 0;font-size:.75rem;color:var(--mute)}"
     /* The networks' own looks. */
     ".net-facebook .domain{text-transform:uppercase;order:-1}"
@@ -134,7 +135,7 @@ static const char style[] =
     "table{border-collapse:collapse;width:100%;background:var(--card)}"
     "th,td{border:1px solid var(--line);padding:.35rem .5rem;text-align:left;"
     "vertical-align:top;overflow-wrap:anywhere}"
-    "td.value{min-width:12rem}"
+    "td.value{min-width:12rem}th,td.nw{white-space:nowrap;overflow-wrap:normal}"
     ".links{padding-left:1.2rem}.links a{color:var(--link);word-break:break-all}"
     "footer{color:var(--mute);font-size:.8rem}";
 
@@ -161,15 +162,15 @@ static void put_preview(buf *b, const smo_inspect_report *r,
         LIT(b, " small");
     LIT(b, "\"><h3>");
     puts_(b, pv->net.name);
-    LIT(b, "</h3><div class=\"frame\"><div class=\"img\">");
+    LIT(b, "</h3><div class=\"frame\">");
+    /* A network that would show no image draws a text-only card. */
     if (!pv->no_image && is_http(r->image)) {
-        LIT(b, "<img src=\"");
+        LIT(b, "<div class=\"img\"><img src=\"");
         esc(b, r->image);
-        LIT(b, "\" alt=\"\" loading=\"lazy\" referrerpolicy=\"no-referrer\">");
-    } else {
-        LIT(b, "<span>No image</span>");
+        LIT(b, "\" alt=\"\" loading=\"lazy\" referrerpolicy=\"no-referrer\">"
+            "</div>");
     }
-    LIT(b, "</div><div class=\"text\">");
+    LIT(b, "<div class=\"text\">");
     if (pv->site) {
         LIT(b, "<p class=\"site\">");
         esc(b, pv->site);
@@ -191,9 +192,14 @@ static void put_preview(buf *b, const smo_inspect_report *r,
         esc(b, pv->description);
         LIT(b, "</p>");
     }
-    putf(b, "</div></div><p class=\"note\">Image %s%s; title cut at %u "
-         "characters", pv->small ? "thumbnail, box " : "box ", pv->net.ratio,
-         pv->net.title_cut);
+    LIT(b, "</div></div><p class=\"note\">");
+    if (pv->no_image || !is_http(r->image))
+        LIT(b, "No image shown");
+    else if (pv->small)
+        LIT(b, "Image as a small square thumbnail");
+    else
+        putf(b, "Image at %s", pv->net.ratio);
+    putf(b, "; title cut at %u characters", pv->net.title_cut);
     if (pv->net.desc_cut)
         putf(b, ", description at %u", pv->net.desc_cut);
     else
@@ -241,9 +247,10 @@ static void put_props(buf *b, const smo_inspect_report *r)
         esc(b, pr->name);
         LIT(b, "</code></td><td class=\"value\">");
         esc(b, pr->value);
-        LIT(b, "</td><td>");
+        LIT(b, "</td><td class=\"nw\">");
         puts_(b, smo_inspect_origin_name(pr->origin));
-        putf(b, "</td><td>%" APR_UINT64_T_FMT "</td></tr>\n", pr->offset);
+        putf(b, "</td><td class=\"nw\">%" APR_UINT64_T_FMT "</td></tr>\n",
+             pr->offset);
     }
     LIT(b, "</tbody></table></div></section>\n");
 }
