@@ -315,9 +315,13 @@ int smo_inspect_handler(request_rec *r)
 
     tconf = ap_get_module_config(rr->per_dir_config, &smo_module);
     names = apr_array_make(r->pool, 8, sizeof(const char *));
+    /* The names SMOMeta gives a value here (an empty one only takes an
+     * inherited value away). */
     for (int i = 0; tconf->meta && i < tconf->meta->nelts; i++) {
-        APR_ARRAY_PUSH(names, const char *) = apr_pstrdup(
-            r->pool, APR_ARRAY_IDX(tconf->meta, i, smo_conf_meta).name);
+        const smo_conf_meta *m = &APR_ARRAY_IDX(tconf->meta, i, smo_conf_meta);
+        if (m->expr) {
+            APR_ARRAY_PUSH(names, const char *) = apr_pstrdup(r->pool, m->name);
+        }
     }
     memset(&in, 0, sizeof(in));
     in.page_url = page_url;

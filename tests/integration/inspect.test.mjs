@@ -50,8 +50,11 @@ const FILES = {
   'hostile.html': page('<title>&lt;script&gt;alert(1)&lt;/script&gt; "quoted" &amp; more</title>\n' +
     '<meta name="description" content="&lt;img src=x onerror=alert(2)&gt;">'),
   'late.html': page(`<title>Late</title>\n<script>/*${'x'.repeat(40 * 1024)}*/</script>\n` +
-    '<meta name="description" content="after 40 KiB of script">'),
+    '<meta property="og:title" content="Declared after 40 KiB of script">'),
 };
+// Pages that name their image by its absolute URL, as they should: the
+// port is known once the server runs (written then, see before()).
+const ABSOLUTE = ['full.html', 'dup.html', 'tiny.html'];
 
 const conf = () => `
 SMOEngine On
@@ -77,7 +80,12 @@ LogLevel smo:debug
 `;
 
 let srv;
-before(async () => { srv = await start({ conf, files: FILES }); });
+before(async () => {
+  srv = await start({ conf, files: FILES, modules: ['authz_host'] });
+  for (const f of ABSOLUTE) {
+    fs.writeFileSync(srv.docPath(f), FILES[f].replace(/content="\/img\//g, `content="${srv.origin}/img/`));
+  }
+});
 after(async () => { await srv?.stop(); });
 
 const inspectUrl = (u, json = true) => `/smo/inspect?u=${encodeURIComponent(u)}${json ? '&format=json' : ''}`;
@@ -117,6 +125,7 @@ describe('the inspector\'s facts (format=json)', () => {
     assert.deepEqual(rep.previews.map((p) => p.network).sort(),
       ['bluesky', 'discord', 'facebook', 'linkedin', 'mastodon', 'slack', 'whatsapp', 'x']);
     for (const p of rep.previews) assert.equal(p.image, `${srv.origin}/img/share.png`, p.network);
+    assert.deepEqual(prop(rep, 'og:image').map((p) => p.value), [`${srv.origin}/img/share.png`]);
     // The share links the page carries.
     assert.deepEqual(rep.links.map((l) => l.network), ['x', 'linkedin', 'email']);
     assert.match(rep.links[0].href, /^https:\/\/x\.com\/intent\/tweet\?/);
@@ -263,6 +272,10 @@ describe('the inspector\'s page (HTML)', () => {
         await p.setViewportSize({ width, height });
         await p.emulateMedia({ colorScheme: scheme });
         await p.goto(srv.origin + inspectUrl('/full.html', false));
+        // The previews' images may load lazily: bring each into view.
+        for (const img of await p.locator('img').all()) await img.scrollIntoViewIfNeeded();
+        await p.waitForFunction(() => [...document.images].every((i) => i.complete));
+        await p.evaluate(() => window.scrollTo(0, 0));
         const facts = await p.evaluate(() => ({
           scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
           bg: getComputedStyle(document.body).backgroundColor,
