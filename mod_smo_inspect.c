@@ -271,6 +271,13 @@ int smo_inspect_handler(request_rec *r)
         return smo_plain_answer(r, HTTP_METHOD_NOT_ALLOWED,
                                 "Only GET and HEAD are allowed here.");
     }
+    /* The inspector inspecting itself would fetch itself, twice a level. */
+    if (r->main) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "SMO: inspect refused: the inspector itself");
+        return smo_plain_answer(r, HTTP_BAD_REQUEST,
+                                "Bad request: the inspector itself.");
+    }
     conf = ap_get_module_config(r->per_dir_config, &smo_module);
     u = param(r, r->args, "u", &bad);
     format = param(r, r->args, "format", &bad);

@@ -187,6 +187,11 @@ describe('the inspector\'s facts (format=json)', () => {
     assert.equal((await srv.get('/smo/inspect?u=/full.html&u=/dup.html')).status, 400);
     assert.equal((await srv.get('/smo/inspect?u=/full.html&format=xml')).status, 400);
     assert.equal((await srv.get('/smo/inspect?u=/full.html', { method: 'POST' })).status, 405);
+    // The inspector of the inspector: refused at the first level, not
+    // a recursion of subrequests.
+    const self = await srv.get(inspectUrl('/smo/inspect?u=/full.html'));
+    assert.equal(self.status, 502);
+    assert.match(srv.errorLog(), /SMO: inspect refused: the inspector itself/);
     const missing = await srv.get(inspectUrl('/nowhere.html'));
     assert.equal(missing.status, 502);
     assert.match(srv.errorLog(), /SMO: inspect refused: u is not a page of this server \(foreign-host\)/);
