@@ -168,6 +168,21 @@ static int is_social(const char *name)
     return !strncmp(name, "og:", 3) || !strncmp(name, "twitter:", 8);
 }
 
+/* Does the attribute's value start with og: or twitter: (any case)? */
+static int social_attr(const smo_token *t, const smo_attr *a)
+{
+    size_t len;
+    const char *v;
+
+    if (!a)
+        return 0;
+    v = attr_raw(t, a, &len);
+    while (len && smo_ascii_is_space((unsigned char)*v))
+        v++, len--;
+    return (len >= 3 && smo_ascii_ci_eq(v, "og:", 3)) ||
+           (len >= 8 && smo_ascii_ci_eq(v, "twitter:", 8));
+}
+
 static void add_prop(page_scan *s, const char *name, const char *value,
                      uint64_t off)
 {
@@ -218,6 +233,15 @@ static void on_meta(page_scan *s, const smo_token *t)
 
     if (cs && !s->http_charset && !s->charset)
         s->charset = attr_name(s->p, t, cs);
+    if (s->props->nelts >= SMO_INSPECT_MAX_PROPS) {
+        /* Past the cap only the 32 KiB check still looks, and it needs
+         * no copy. */
+        if (social_attr(t, prop) || social_attr(t, name)) {
+            s->any_social = 1;
+            s->last_social = t->start;
+        }
+        return;
+    }
     if (prop)
         names[n++] = attr_name(s->p, t, prop);
     if (name) {
@@ -236,10 +260,7 @@ static void on_meta(page_scan *s, const smo_token *t)
             continue;
         if (a)
             raw = attr_raw(t, a, &len);
-        if (s->props->nelts < SMO_INSPECT_MAX_PROPS)
-            add_prop(s, names[i], decode(s, raw, len, 1), t->start);
-        else
-            add_prop(s, names[i], "", t->start);
+        add_prop(s, names[i], decode(s, raw, len, 1), t->start);
     }
 }
 

@@ -271,11 +271,20 @@ static void put_links(buf *b, const smo_inspect_report *r)
         esc(b, *l->label ? l->label : l->network);
         LIT(b, "</strong> (");
         esc(b, l->network);
-        LIT(b, "): <a href=\"");
-        esc(b, l->href);
-        LIT(b, "\" rel=\"nofollow noreferrer\">");
-        esc(b, l->href);
-        LIT(b, "</a></li>\n");
+        LIT(b, "): ");
+        /* Only what is safe to follow is a link (no javascript:). */
+        if (is_http(l->href) || !strncasecmp(l->href, "mailto:", 7)) {
+            LIT(b, "<a href=\"");
+            esc(b, l->href);
+            LIT(b, "\" rel=\"nofollow noreferrer\">");
+            esc(b, l->href);
+            LIT(b, "</a>");
+        } else {
+            LIT(b, "<code>");
+            esc(b, l->href);
+            LIT(b, "</code>");
+        }
+        LIT(b, "</li>\n");
     }
     LIT(b, "</ul></section>\n");
 }

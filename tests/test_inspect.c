@@ -467,7 +467,8 @@ START_TEST(html_escapes_the_page)
         "<meta property=\"og:title\" content=\"&lt;script&gt;alert(2)"
         "&lt;/script&gt; &quot;q&quot;\">"
         "<meta property=\"og:image\" content=\"https://e.org/a.png?a=1&amp;"
-        "b=&quot;x\">");
+        "b=&quot;x\"></head><body><a class=\"smo-share-link smo-share-evil\" "
+        "href=\"javascript:alert(3)\">E<b>vi</b>l</a>");
     const char *html = smo_inspect_html(pool, r);
 
     ck_assert_str_eq(r->title, "<script>alert(2)</script> \"q\"");
@@ -479,6 +480,12 @@ START_TEST(html_escapes_the_page)
                                  "b=&quot;x\""));
     ck_assert(strncmp(html, "<!DOCTYPE html>\n<html lang=\"en\">", 31) == 0);
     ck_assert_ptr_null(strstr(html, " style="));
+    /* A share link that is no http(s) or mailto: URL is shown, not linked. */
+    ck_assert_int_eq(r->links->nelts, 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(r->links, 0, smo_inspect_link).label,
+                     "Evil");
+    ck_assert_ptr_null(strstr(html, "href=\"javascript:"));
+    ck_assert_ptr_nonnull(strstr(html, "<code>javascript:alert(3)</code>"));
     /* One style sheet, and the page's markup brought none. */
     ck_assert_ptr_null(strstr(strstr(html, "<style>") + 1, "<style"));
 }
