@@ -584,6 +584,52 @@ START_TEST(previews_cut_titles)
 }
 END_TEST
 
+/* Pages made of random pieces (tags cut short, references, bytes that
+ * are not UTF-8, NULs): the JSON always parses, the HTML never carries
+ * the page's markup. */
+START_TEST(random_pages_stay_valid)
+{
+    static const char *const pieces[] = {
+        "<meta property=\"og:title\" content=\"", "<meta name=\"twitter:card\" "
+        "content=\"summary", "\">", "<title>", "</title>", "&amp;", "&#0;",
+        "&#x110000;", "&lt;script&gt;", "<script>", "</script>", "\xC3",
+        "\xFF\xFE", "\xE2\x80\xA8", "\x01", "\"", "'", "<", ">",
+        "<link rel=canonical href=", "<a class=\"smo-share-link smo-share-",
+        "<body>", "</head>", "<!--", "-->", "<svg>", "<template>",
+        "og:image\" content=\"https://e.org/i.png", " ", "\n", "\\",
+    };
+    uint64_t st = 0x9E3779B97F4A7C15ull;
+    size_t n = sizeof pieces / sizeof pieces[0];
+
+    for (int round = 0; round < 300; round++) {
+        tk_buf b = { NULL, 0, 0, pool };
+        smo_inspect_report *r;
+        const char *json, *html, *err = NULL;
+        size_t len = 1 + tk_rnd_below(&st, 60);
+
+        for (size_t i = 0; i < len; i++) {
+            const char *pc = pieces[tk_rnd_below(&st, n)];
+            tk_buf_add(&b, pc, strlen(pc));
+            if (tk_rnd_below(&st, 8) == 0)
+                tk_buf_add(&b, "\0", 1);
+        }
+        {
+            smo_inspect_input in = input(tk_rnd_below(&st, 2) ? NULL : "",
+                                         "");
+            in.served = b.s;
+            in.served_len = b.len;
+            r = smo_inspect(pool, &in);
+        }
+        json = smo_inspect_json(pool, r);
+        ck_assert_msg(json_parse(pool, json, strlen(json), &err) != NULL,
+                      "round %d: %s\n%s", round, err, json);
+        html = smo_inspect_html(pool, r);
+        ck_assert_msg(!strstr(html, "<script") && !strstr(html, "<svg") &&
+                      !strstr(html, "<template"), "round %d", round);
+    }
+}
+END_TEST
+
 /* A page like the demo's article, rendered for a look or a validator. */
 START_TEST(demo_page_saved)
 {
@@ -675,6 +721,7 @@ static Suite *inspect_suite(void)
     tcase_add_test(tc2, html_escapes_the_page);
     tcase_add_test(tc2, json_holds_the_report);
     tcase_add_test(tc2, previews_cut_titles);
+    tcase_add_test(tc2, random_pages_stay_valid);
     tcase_add_test(tc2, demo_page_saved);
     suite_add_tcase(s, tc2);
     return s;
