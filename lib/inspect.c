@@ -586,6 +586,12 @@ static size_source image_size(apr_pool_t *p, const smo_inspect_input *in,
     return SIZE_NONE;
 }
 
+/* Where networks look for the image, in their order. */
+static const char *const image_names[] = { "og:image", "og:image:url",
+                                           "og:image:secure_url",
+                                           "twitter:image",
+                                           "twitter:image:src", NULL };
+
 static void set_values(apr_pool_t *p, const smo_inspect_input *in,
                        smo_inspect_report *r)
 {
@@ -594,15 +600,11 @@ static void set_values(apr_pool_t *p, const smo_inspect_input *in,
     static const char *const descs[] = { "og:description",
                                          "twitter:description",
                                          "description", NULL };
-    static const char *const images[] = { "og:image", "og:image:url",
-                                          "og:image:secure_url",
-                                          "twitter:image",
-                                          "twitter:image:src", NULL };
     const char *url = first(r->props, "og:url");
 
     r->title = first_of(r->props, titles);
     r->description = first_of(r->props, descs);
-    r->image = first_of(r->props, images);
+    r->image = first_of(r->props, image_names);
     r->site = first(r->props, "og:site_name");
     r->twitter_card = first(r->props, "twitter:card");
     if (!is_absolute(url))
@@ -635,6 +637,7 @@ typedef struct {
     apr_pool_t *p;
     smo_inspect_report *r;
     size_source size_from;
+    const char *image_name;       /* the property the image came from */
     const page_scan *scan;
 } check_ctx;
 
@@ -715,15 +718,16 @@ static void check_image(check_ctx *c)
         add_check(c, "image", SMO_CHECK_FAIL, "The page has no og:image: "
                   "every network shows a card without a picture.");
     else if (!is_absolute(r->image))
-        add_check(c, "image", SMO_CHECK_FAIL, "og:image \"%s\" is not an "
-                  "absolute http(s) URL: networks ignore it.", r->image);
+        add_check(c, "image", SMO_CHECK_FAIL, "%s \"%s\" is not an "
+                  "absolute http(s) URL: networks ignore it.", c->image_name,
+                  r->image);
     else if (!r->image_width)
-        add_check(c, "image", SMO_CHECK_WARN, "og:image is there but its "
+        add_check(c, "image", SMO_CHECK_WARN, "%s is there but its "
                   "size is unknown: declare og:image:width and "
-                  "og:image:height (or turn SMOImageInfo on).");
+                  "og:image:height (or turn SMOImageInfo on).", c->image_name);
     else
-        add_check(c, "image", SMO_CHECK_PASS, "og:image is %lux%lu (%s), %s.",
-                  r->image_width, r->image_height,
+        add_check(c, "image", SMO_CHECK_PASS, "%s is %lux%lu (%s), %s.",
+                  c->image_name, r->image_width, r->image_height,
                   ratio_text(c->p, r->image_width, r->image_height),
                   from[c->size_from]);
 }
@@ -747,19 +751,19 @@ static void check_net_image(check_ctx *c, const smo_inspect_net *base)
     }
     ratio = (double)w / (double)h;
     if (w < n.min_w || h < n.min_h)
-        add_check(c, id, SMO_CHECK_FAIL, "og:image is %lux%lu: %s needs at "
-                  "least %lux%lu and shows no image.", w, h, n.name,
+        add_check(c, id, SMO_CHECK_FAIL, "%s is %lux%lu: %s needs at "
+                  "least %lux%lu and shows no image.", c->image_name, w, h, n.name,
                   n.min_w, n.min_h);
     else if (w < n.large_w || h < n.large_h)
-        add_check(c, id, SMO_CHECK_WARN, "og:image is %lux%lu: %s shows it "
+        add_check(c, id, SMO_CHECK_WARN, "%s is %lux%lu: %s shows it "
                   "as a small thumbnail (%lux%lu or more shows it large).",
-                  w, h, n.name, n.large_w, n.large_h);
+                  c->image_name, w, h, n.name, n.large_w, n.large_h);
     else if (n.box_w != n.box_h && (ratio < box * 0.9 || ratio > box * 1.1))
-        add_check(c, id, SMO_CHECK_WARN, "og:image is %lux%lu (%s): %s crops "
-                  "it to %s.", w, h, ratio_text(c->p, w, h), n.name, n.ratio);
+        add_check(c, id, SMO_CHECK_WARN, "%s is %lux%lu (%s): %s crops "
+                  "it to %s.", c->image_name, w, h, ratio_text(c->p, w, h), n.name, n.ratio);
     else
-        add_check(c, id, SMO_CHECK_PASS, "og:image is %lux%lu (%s): %s shows "
-                  "it %s.", w, h, ratio_text(c->p, w, h), n.name,
+        add_check(c, id, SMO_CHECK_PASS, "%s is %lux%lu (%s): %s shows "
+                  "it %s.", c->image_name, w, h, ratio_text(c->p, w, h), n.name,
                   n.box_w == n.box_h ? "as its square thumbnail" : "large");
 }
 
@@ -882,6 +886,12 @@ smo_inspect_report *smo_inspect(apr_pool_t *p, const smo_inspect_input *in)
     c.p = p;
     c.r = r;
     c.scan = &served;
+    c.image_name = "og:image";
+    for (const char *const *n = image_names; *n; n++)
+        if (first(r->props, *n)) {
+            c.image_name = *n;
+            break;
+        }
     r->checks = apr_array_make(p, 20, sizeof(smo_inspect_check));
     c.size_from = image_size(p, in, r);
     run_checks(&c);

@@ -258,6 +258,15 @@ START_TEST(twitter_card_matches)
         "<meta property=\"og:image:width\" content=\"200\">"
         "<meta property=\"og:image:height\" content=\"200\">");
     ck_verdict(r, "twitter-card-matches", SMO_CHECK_PASS);
+
+    /* X's own image property: the messages name it. */
+    r = inspect(NULL,
+        "<meta name=\"twitter:card\" content=\"summary\">"
+        "<meta name=\"twitter:image\" content=\"https://e.org/t.png\">");
+    ck_verdict(r, "twitter-card-matches", SMO_CHECK_PASS);
+    ck_assert_str_eq(r->image, "https://e.org/t.png");
+    ck_assert_msg(!strncmp(check(r, "image")->message, "twitter:image is "
+                           "there", 22), "%s", check(r, "image")->message);
 }
 END_TEST
 
