@@ -532,20 +532,11 @@ static unsigned long dimension(const char *v)
     return *end == '\0' && n < 100000 ? n : 0;
 }
 
-/* An absolute http(s) URL with a host, as networks require. */
-static int is_absolute(const char *u)
+/* An absolute http(s) URL with a host that every parser reads the same
+ * way (smo_url_host: no space, quote, '<', '>', control character). */
+static int is_absolute(apr_pool_t *p, const char *u)
 {
-    size_t n;
-
-    if (!u)
-        return 0;
-    if (!strncasecmp(u, "http://", 7))
-        n = 7;
-    else if (!strncasecmp(u, "https://", 8))
-        n = 8;
-    else
-        return 0;
-    return u[n] != '\0' && u[n] != '/' && !strchr(u, ' ');
+    return u && smo_url_host(p, u, NULL) != NULL;
 }
 
 /* Where the image size came from, for the messages. */
@@ -607,7 +598,7 @@ static void set_values(apr_pool_t *p, const smo_inspect_input *in,
     r->image = first_of(r->props, image_names);
     r->site = first(r->props, "og:site_name");
     r->twitter_card = first(r->props, "twitter:card");
-    if (!is_absolute(url))
+    if (!is_absolute(p, url))
         url = in->page_url;
     r->domain = url ? smo_url_host(p, url, NULL) : NULL;
 }
@@ -621,7 +612,7 @@ void smo_inspect_preview_of(apr_pool_t *p, const smo_inspect_net *n,
     out->description = out->net.desc_cut
         ? smo_inspect_cut(p, r->description, out->net.desc_cut) : NULL;
     out->site = out->net.shows_site ? r->site : NULL;
-    out->no_image = !is_absolute(r->image) ||
+    out->no_image = !is_absolute(p, r->image) ||
         (r->image_width && (r->image_width < out->net.min_w ||
                             r->image_height < out->net.min_h));
     /* A square-box network (X summary) always shows a thumbnail. */
@@ -699,9 +690,9 @@ static void check_url(check_ctx *c, const char *id, const char *name,
     if (!v)
         add_check(c, id, SMO_CHECK_FAIL, "The page declares no %s: shares "
                   "of this page may be counted under several URLs.", label);
-    else if (!is_absolute(v))
-        add_check(c, id, SMO_CHECK_FAIL, "The %s \"%s\" is not an absolute "
-                  "http(s) URL: networks ignore it.", label, v);
+    else if (!is_absolute(c->p, v))
+        add_check(c, id, SMO_CHECK_FAIL, "The %s \"%s\" is not a valid "
+                  "absolute http(s) URL: networks ignore it.", label, v);
     else
         add_check(c, id, SMO_CHECK_PASS, "The %s is absolute: %s.", label, v);
 }
@@ -717,8 +708,8 @@ static void check_image(check_ctx *c)
     if (!r->image)
         add_check(c, "image", SMO_CHECK_FAIL, "The page has no og:image: "
                   "every network shows a card without a picture.");
-    else if (!is_absolute(r->image))
-        add_check(c, "image", SMO_CHECK_FAIL, "%s \"%s\" is not an "
+    else if (!is_absolute(c->p, r->image))
+        add_check(c, "image", SMO_CHECK_FAIL, "%s \"%s\" is not a valid "
                   "absolute http(s) URL: networks ignore it.", c->image_name,
                   r->image);
     else if (!r->image_width)
@@ -859,7 +850,7 @@ static void run_checks(check_ctx *c)
     check_url(c, "og-url-absolute", "og:url", "og:url");
     check_url(c, "canonical-absolute", "canonical", "canonical URL");
     check_image(c);
-    if (c->r->image && is_absolute(c->r->image))
+    if (c->r->image && is_absolute(c->p, c->r->image))
         for (int i = 0; i < SMO_INSPECT_NETS; i++)
             check_net_image(c, &smo_inspect_nets[i]);
     check_first_32k(c);

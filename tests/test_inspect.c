@@ -476,7 +476,7 @@ START_TEST(html_escapes_the_page)
         "<meta property=\"og:title\" content=\"&lt;script&gt;alert(2)"
         "&lt;/script&gt; &quot;q&quot;\">"
         "<meta property=\"og:image\" content=\"https://e.org/a.png?a=1&amp;"
-        "b=&quot;x\"></head><body><a class=\"smo-share-link smo-share-evil\" "
+        "b=2\"></head><body><a class=\"smo-share-link smo-share-evil\" "
         "href=\"javascript:alert(3)\">E<b>vi</b>l</a>");
     const char *html = smo_inspect_html(pool, r);
 
@@ -486,7 +486,7 @@ START_TEST(html_escapes_the_page)
                                  "&quot;q&quot;"));
     ck_assert_ptr_nonnull(strstr(html, "&lt;script&gt;alert(1)"));
     ck_assert_ptr_nonnull(strstr(html, "src=\"https://e.org/a.png?a=1&amp;"
-                                 "b=&quot;x\""));
+                                 "b=2\""));
     ck_assert(strncmp(html, "<!DOCTYPE html>\n<html lang=\"en\">", 31) == 0);
     ck_assert_ptr_null(strstr(html, " style="));
     /* A share link that is no http(s) or mailto: URL is shown, not linked. */
@@ -495,6 +495,13 @@ START_TEST(html_escapes_the_page)
                      "Evil");
     ck_assert_ptr_null(strstr(html, "href=\"javascript:"));
     ck_assert_ptr_nonnull(strstr(html, "<code>javascript:alert(3)</code>"));
+
+    /* An image URL no parser reads alike is not loaded. */
+    r = inspect(NULL, "<meta property=\"og:image\" content=\"https://e.org/"
+                "a.png?b=&quot;x\">");
+    html = smo_inspect_html(pool, r);
+    ck_assert_ptr_null(strstr(html, "<img"));
+    ck_verdict(r, "image", SMO_CHECK_FAIL);
     /* One style sheet, and the page's markup brought none. */
     ck_assert_ptr_null(strstr(strstr(html, "<style>") + 1, "<style"));
 }
