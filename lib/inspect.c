@@ -24,15 +24,15 @@
 
 /* Keep in step with the table of docs/inspector.md (sources there). */
 const smo_inspect_net smo_inspect_nets[SMO_INSPECT_NETS] = {
-    /* id        name        box       ratio     min       large     cut title/desc site */
-    { "facebook", "Facebook", 191, 100, "1.91:1", 200, 200, 600, 315, 88, 110, 0 },
-    { "x",        "X",        200, 100, "2:1",    300, 157, 300, 157, 70, 200, 0 },
-    { "linkedin", "LinkedIn", 191, 100, "1.91:1", 200, 200, 400, 209, 70, 0,   0 },
-    { "slack",    "Slack",    191, 100, "1.91:1", 0,   0,   200, 100, 150, 300, 1 },
-    { "whatsapp", "WhatsApp", 191, 100, "1.91:1", 0,   0,   300, 200, 80, 150, 0 },
-    { "discord",  "Discord",  191, 100, "1.91:1", 0,   0,   300, 157, 256, 350, 1 },
-    { "mastodon", "Mastodon", 191, 100, "1.91:1", 0,   0,   400, 210, 100, 200, 0 },
-    { "bluesky",  "Bluesky",  191, 100, "1.91:1", 0,   0,   300, 157, 100, 150, 0 },
+    /* id        name        box       ratio     min       large     cut title/desc site card */
+    { "facebook", "Facebook", 191, 100, "1.91:1", 200, 200, 600, 315, 88, 110, 0, 0 },
+    { "x",        "X",        200, 100, "2:1",    300, 157, 300, 157, 70, 200, 0, 0 },
+    { "linkedin", "LinkedIn", 191, 100, "1.91:1", 200, 200, 400, 209, 70, 0,   0, 0 },
+    { "slack",    "Slack",    191, 100, "1.91:1", 0,   0,   200, 100, 150, 300, 1, 0 },
+    { "whatsapp", "WhatsApp", 191, 100, "1.91:1", 0,   0,   300, 200, 80, 150, 0, 0 },
+    { "discord",  "Discord",  191, 100, "1.91:1", 0,   0,   300, 157, 256, 350, 1, 1 },
+    { "mastodon", "Mastodon", 191, 100, "1.91:1", 0,   0,   400, 210, 100, 200, 0, 0 },
+    { "bluesky",  "Bluesky",  191, 100, "1.91:1", 0,   0,   300, 157, 100, 150, 0, 0 },
 };
 
 static int is_large_card(const smo_inspect_report *r)
@@ -618,6 +618,7 @@ void smo_inspect_preview_of(apr_pool_t *p, const smo_inspect_net *n,
     /* A square-box network (X summary) always shows a thumbnail. */
     out->small = !out->no_image &&
         (out->net.box_w == out->net.box_h ||
+         (out->net.large_needs_card && !is_large_card(r)) ||
          (r->image_width && (r->image_width < out->net.large_w ||
                              r->image_height < out->net.large_h)));
 }
@@ -743,15 +744,20 @@ static void check_net_image(check_ctx *c, const smo_inspect_net *base)
     ratio = (double)w / (double)h;
     if (w < n.min_w || h < n.min_h)
         add_check(c, id, SMO_CHECK_FAIL, "%s is %lux%lu: %s needs at "
-                  "least %lux%lu and shows no image.", c->image_name, w, h, n.name,
-                  n.min_w, n.min_h);
+                  "least %lux%lu and shows no image.", c->image_name, w, h,
+                  n.name, n.min_w, n.min_h);
+    else if (n.large_needs_card && !is_large_card(r))
+        add_check(c, id, SMO_CHECK_WARN, "%s is %lux%lu: %s shows it as a "
+                  "small thumbnail unless twitter:card is "
+                  "summary_large_image.", c->image_name, w, h, n.name);
     else if (w < n.large_w || h < n.large_h)
         add_check(c, id, SMO_CHECK_WARN, "%s is %lux%lu: %s shows it "
                   "as a small thumbnail (%lux%lu or more shows it large).",
                   c->image_name, w, h, n.name, n.large_w, n.large_h);
     else if (n.box_w != n.box_h && (ratio < box * 0.9 || ratio > box * 1.1))
         add_check(c, id, SMO_CHECK_WARN, "%s is %lux%lu (%s): %s crops "
-                  "it to %s.", c->image_name, w, h, ratio_text(c->p, w, h), n.name, n.ratio);
+                  "it to %s.", c->image_name, w, h, ratio_text(c->p, w, h),
+                  n.name, n.ratio);
     else
         add_check(c, id, SMO_CHECK_PASS, "%s is %lux%lu (%s): %s shows "
                   "it %s.", c->image_name, w, h, ratio_text(c->p, w, h), n.name,

@@ -249,8 +249,11 @@ START_TEST(twitter_card_matches)
         "<meta property=\"og:image:width\" content=\"1200\">"
         "<meta property=\"og:image:height\" content=\"630\">");
     ck_verdict(r, "twitter-card-matches", SMO_CHECK_WARN);
-    /* summary: X shows a 1:1 thumbnail, which a large image fills. */
+    /* summary: X shows a 1:1 thumbnail, which a large image fills;
+     * Discord shows a thumbnail too, Facebook a large image. */
     ck_verdict(r, "image-size-x", SMO_CHECK_PASS);
+    ck_verdict(r, "image-size-discord", SMO_CHECK_WARN);
+    ck_verdict(r, "image-size-facebook", SMO_CHECK_PASS);
 
     r = inspect(NULL,
         "<meta name=\"twitter:card\" content=\"summary\">"
