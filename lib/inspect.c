@@ -458,6 +458,19 @@ static int is_card(const smo_inspect_input *in, const char *v)
            !strncmp(v, in->card_prefix, strlen(in->card_prefix));
 }
 
+/* What SMOAutoMeta and SMOCanonical write (lib/meta.c). */
+static int derivable(const char *n)
+{
+    static const char *const names[] = {
+        "og:title", "og:description", "og:url", "og:type", "og:locale",
+        "twitter:card", "twitter:image:alt", "canonical",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(n, names[i]))
+            return 1;
+    return 0;
+}
+
 /* A tag of the served page that the backend's page has too is the page's
  * (each original tag matches once); any other was inserted. */
 static void set_origins(apr_pool_t *p, const smo_inspect_input *in,
@@ -493,8 +506,12 @@ static void set_origins(apr_pool_t *p, const smo_inspect_input *in,
             pr->origin = SMO_FROM_GENERATED;
         else if (is_image_fact(pr->name))
             pr->origin = card_image ? SMO_FROM_GENERATED : SMO_FROM_IMAGE;
-        else
+        else if (derivable(pr->name))
             pr->origin = SMO_FROM_DERIVED;
+        else
+            /* Nothing of mod_smo writes this name: the backend's two
+             * answers differ (a token, a date), the tag is the page's. */
+            pr->origin = SMO_FROM_PAGE;
     }
 }
 

@@ -313,6 +313,7 @@ START_TEST(origins)
         "<meta property=\"og:site_name\" content=\"Example\">"
         "<meta property=\"og:url\" content=\"https://example.org/post/1\">"
         "<link rel=\"canonical\" href=\"https://example.org/post/1\">"
+        "<meta name=\"csrf-token\" content=\"changes-each-time\">"
         "</head><body></body></html>";
     apr_array_header_t *conf = apr_array_make(pool, 1, sizeof(char *));
     smo_inspect_input in = input(orig, served);
@@ -328,6 +329,8 @@ START_TEST(origins)
     ck_assert_int_eq(prop(r, "og:site_name", 0)->origin, SMO_FROM_SMOMETA);
     ck_assert_int_eq(prop(r, "og:url", 0)->origin, SMO_FROM_DERIVED);
     ck_assert_int_eq(prop(r, "canonical", 0)->origin, SMO_FROM_DERIVED);
+    /* Not in the backend's other answer, but no rule of mod_smo writes it. */
+    ck_assert_int_eq(prop(r, "csrf-token", 0)->origin, SMO_FROM_PAGE);
 
     /* Unknown original: everything is the page's. */
     in.original = NULL;
