@@ -24,15 +24,15 @@
 
 /* Keep in step with the table of docs/inspector.md (sources there). */
 const smo_inspect_net smo_inspect_nets[SMO_INSPECT_NETS] = {
-    /* id        name        box       ratio     min       large     cut title/desc site */
-    { "facebook", "Facebook", 191, 100, "1.91:1", 200, 200, 600, 315, 88, 110, 0 },
-    { "x",        "X",        200, 100, "2:1",    300, 157, 300, 157, 70, 200, 0 },
-    { "linkedin", "LinkedIn", 191, 100, "1.91:1", 200, 200, 400, 209, 70, 0,   0 },
-    { "slack",    "Slack",    191, 100, "1.91:1", 0,   0,   200, 100, 150, 300, 1 },
-    { "whatsapp", "WhatsApp", 191, 100, "1.91:1", 0,   0,   300, 200, 80, 150, 0 },
-    { "discord",  "Discord",  191, 100, "1.91:1", 0,   0,   300, 157, 256, 350, 1 },
-    { "mastodon", "Mastodon", 191, 100, "1.91:1", 0,   0,   400, 210, 100, 200, 0 },
-    { "bluesky",  "Bluesky",  191, 100, "1.91:1", 0,   0,   300, 157, 100, 150, 0 },
+    /* id        name        box       ratio     min       large     cut title/desc site card */
+    { "facebook", "Facebook", 191, 100, "1.91:1", 200, 200, 600, 315, 88, 110, 0, 0 },
+    { "x",        "X",        200, 100, "2:1",    300, 157, 300, 157, 70, 200, 0, 0 },
+    { "linkedin", "LinkedIn", 191, 100, "1.91:1", 200, 200, 400, 209, 70, 0,   0, 0 },
+    { "slack",    "Slack",    191, 100, "1.91:1", 0,   0,   200, 100, 150, 300, 1, 0 },
+    { "whatsapp", "WhatsApp", 191, 100, "1.91:1", 0,   0,   300, 200, 80, 150, 0, 0 },
+    { "discord",  "Discord",  191, 100, "1.91:1", 0,   0,   300, 157, 256, 350, 1, 1 },
+    { "mastodon", "Mastodon", 191, 100, "1.91:1", 0,   0,   400, 210, 100, 200, 0, 0 },
+    { "bluesky",  "Bluesky",  191, 100, "1.91:1", 0,   0,   300, 157, 100, 150, 0, 0 },
 };
 
 static int is_large_card(const smo_inspect_report *r)
@@ -168,6 +168,21 @@ static int is_social(const char *name)
     return !strncmp(name, "og:", 3) || !strncmp(name, "twitter:", 8);
 }
 
+/* Does the attribute's value start with og: or twitter: (any case)? */
+static int social_attr(const smo_token *t, const smo_attr *a)
+{
+    size_t len;
+    const char *v;
+
+    if (!a)
+        return 0;
+    v = attr_raw(t, a, &len);
+    while (len && smo_ascii_is_space((unsigned char)*v))
+        v++, len--;
+    return (len >= 3 && smo_ascii_ci_eq(v, "og:", 3)) ||
+           (len >= 8 && smo_ascii_ci_eq(v, "twitter:", 8));
+}
+
 static void add_prop(page_scan *s, const char *name, const char *value,
                      uint64_t off)
 {
@@ -218,6 +233,15 @@ static void on_meta(page_scan *s, const smo_token *t)
 
     if (cs && !s->http_charset && !s->charset)
         s->charset = attr_name(s->p, t, cs);
+    if (s->props->nelts >= SMO_INSPECT_MAX_PROPS) {
+        /* Past the cap only the 32 KiB check still looks, and it needs
+         * no copy. */
+        if (social_attr(t, prop) || social_attr(t, name)) {
+            s->any_social = 1;
+            s->last_social = t->start;
+        }
+        return;
+    }
     if (prop)
         names[n++] = attr_name(s->p, t, prop);
     if (name) {
@@ -236,10 +260,7 @@ static void on_meta(page_scan *s, const smo_token *t)
             continue;
         if (a)
             raw = attr_raw(t, a, &len);
-        if (s->props->nelts < SMO_INSPECT_MAX_PROPS)
-            add_prop(s, names[i], decode(s, raw, len, 1), t->start);
-        else
-            add_prop(s, names[i], "", t->start);
+        add_prop(s, names[i], decode(s, raw, len, 1), t->start);
     }
 }
 
@@ -437,6 +458,19 @@ static int is_card(const smo_inspect_input *in, const char *v)
            !strncmp(v, in->card_prefix, strlen(in->card_prefix));
 }
 
+/* What SMOAutoMeta and SMOCanonical write (lib/meta.c). */
+static int derivable(const char *n)
+{
+    static const char *const names[] = {
+        "og:title", "og:description", "og:url", "og:type", "og:locale",
+        "twitter:card", "twitter:image:alt", "canonical",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(n, names[i]))
+            return 1;
+    return 0;
+}
+
 /* A tag of the served page that the backend's page has too is the page's
  * (each original tag matches once); any other was inserted. */
 static void set_origins(apr_pool_t *p, const smo_inspect_input *in,
@@ -472,8 +506,12 @@ static void set_origins(apr_pool_t *p, const smo_inspect_input *in,
             pr->origin = SMO_FROM_GENERATED;
         else if (is_image_fact(pr->name))
             pr->origin = card_image ? SMO_FROM_GENERATED : SMO_FROM_IMAGE;
-        else
+        else if (derivable(pr->name))
             pr->origin = SMO_FROM_DERIVED;
+        else
+            /* Nothing of mod_smo writes this name: the backend's two
+             * answers differ (a token, a date), the tag is the page's. */
+            pr->origin = SMO_FROM_PAGE;
     }
 }
 
@@ -511,20 +549,11 @@ static unsigned long dimension(const char *v)
     return *end == '\0' && n < 100000 ? n : 0;
 }
 
-/* An absolute http(s) URL with a host, as networks require. */
-static int is_absolute(const char *u)
+/* An absolute http(s) URL with a host that every parser reads the same
+ * way (smo_url_host: no space, quote, '<', '>', control character). */
+static int is_absolute(apr_pool_t *p, const char *u)
 {
-    size_t n;
-
-    if (!u)
-        return 0;
-    if (!strncasecmp(u, "http://", 7))
-        n = 7;
-    else if (!strncasecmp(u, "https://", 8))
-        n = 8;
-    else
-        return 0;
-    return u[n] != '\0' && u[n] != '/' && !strchr(u, ' ');
+    return u && smo_url_host(p, u, NULL) != NULL;
 }
 
 /* Where the image size came from, for the messages. */
@@ -565,6 +594,12 @@ static size_source image_size(apr_pool_t *p, const smo_inspect_input *in,
     return SIZE_NONE;
 }
 
+/* Where networks look for the image, in their order. */
+static const char *const image_names[] = { "og:image", "og:image:url",
+                                           "og:image:secure_url",
+                                           "twitter:image",
+                                           "twitter:image:src", NULL };
+
 static void set_values(apr_pool_t *p, const smo_inspect_input *in,
                        smo_inspect_report *r)
 {
@@ -573,18 +608,14 @@ static void set_values(apr_pool_t *p, const smo_inspect_input *in,
     static const char *const descs[] = { "og:description",
                                          "twitter:description",
                                          "description", NULL };
-    static const char *const images[] = { "og:image", "og:image:url",
-                                          "og:image:secure_url",
-                                          "twitter:image",
-                                          "twitter:image:src", NULL };
     const char *url = first(r->props, "og:url");
 
     r->title = first_of(r->props, titles);
     r->description = first_of(r->props, descs);
-    r->image = first_of(r->props, images);
+    r->image = first_of(r->props, image_names);
     r->site = first(r->props, "og:site_name");
     r->twitter_card = first(r->props, "twitter:card");
-    if (!is_absolute(url))
+    if (!is_absolute(p, url))
         url = in->page_url;
     r->domain = url ? smo_url_host(p, url, NULL) : NULL;
 }
@@ -598,12 +629,13 @@ void smo_inspect_preview_of(apr_pool_t *p, const smo_inspect_net *n,
     out->description = out->net.desc_cut
         ? smo_inspect_cut(p, r->description, out->net.desc_cut) : NULL;
     out->site = out->net.shows_site ? r->site : NULL;
-    out->no_image = !is_absolute(r->image) ||
+    out->no_image = !is_absolute(p, r->image) ||
         (r->image_width && (r->image_width < out->net.min_w ||
                             r->image_height < out->net.min_h));
     /* A square-box network (X summary) always shows a thumbnail. */
     out->small = !out->no_image &&
         (out->net.box_w == out->net.box_h ||
+         (out->net.large_needs_card && !is_large_card(r)) ||
          (r->image_width && (r->image_width < out->net.large_w ||
                              r->image_height < out->net.large_h)));
 }
@@ -614,6 +646,7 @@ typedef struct {
     apr_pool_t *p;
     smo_inspect_report *r;
     size_source size_from;
+    const char *image_name;       /* the property the image came from */
     const page_scan *scan;
 } check_ctx;
 
@@ -675,9 +708,9 @@ static void check_url(check_ctx *c, const char *id, const char *name,
     if (!v)
         add_check(c, id, SMO_CHECK_FAIL, "The page declares no %s: shares "
                   "of this page may be counted under several URLs.", label);
-    else if (!is_absolute(v))
-        add_check(c, id, SMO_CHECK_FAIL, "The %s \"%s\" is not an absolute "
-                  "http(s) URL: networks ignore it.", label, v);
+    else if (!is_absolute(c->p, v))
+        add_check(c, id, SMO_CHECK_FAIL, "The %s \"%s\" is not a valid "
+                  "absolute http(s) URL: networks ignore it.", label, v);
     else
         add_check(c, id, SMO_CHECK_PASS, "The %s is absolute: %s.", label, v);
 }
@@ -693,16 +726,17 @@ static void check_image(check_ctx *c)
     if (!r->image)
         add_check(c, "image", SMO_CHECK_FAIL, "The page has no og:image: "
                   "every network shows a card without a picture.");
-    else if (!is_absolute(r->image))
-        add_check(c, "image", SMO_CHECK_FAIL, "og:image \"%s\" is not an "
-                  "absolute http(s) URL: networks ignore it.", r->image);
+    else if (!is_absolute(c->p, r->image))
+        add_check(c, "image", SMO_CHECK_FAIL, "%s \"%s\" is not a valid "
+                  "absolute http(s) URL: networks ignore it.", c->image_name,
+                  r->image);
     else if (!r->image_width)
-        add_check(c, "image", SMO_CHECK_WARN, "og:image is there but its "
+        add_check(c, "image", SMO_CHECK_WARN, "%s is there but its "
                   "size is unknown: declare og:image:width and "
-                  "og:image:height (or turn SMOImageInfo on).");
+                  "og:image:height (or turn SMOImageInfo on).", c->image_name);
     else
-        add_check(c, "image", SMO_CHECK_PASS, "og:image is %lux%lu (%s), %s.",
-                  r->image_width, r->image_height,
+        add_check(c, "image", SMO_CHECK_PASS, "%s is %lux%lu (%s), %s.",
+                  c->image_name, r->image_width, r->image_height,
                   ratio_text(c->p, r->image_width, r->image_height),
                   from[c->size_from]);
 }
@@ -726,19 +760,24 @@ static void check_net_image(check_ctx *c, const smo_inspect_net *base)
     }
     ratio = (double)w / (double)h;
     if (w < n.min_w || h < n.min_h)
-        add_check(c, id, SMO_CHECK_FAIL, "og:image is %lux%lu: %s needs at "
-                  "least %lux%lu and shows no image.", w, h, n.name,
-                  n.min_w, n.min_h);
+        add_check(c, id, SMO_CHECK_FAIL, "%s is %lux%lu: %s needs at "
+                  "least %lux%lu and shows no image.", c->image_name, w, h,
+                  n.name, n.min_w, n.min_h);
+    else if (n.large_needs_card && !is_large_card(r))
+        add_check(c, id, SMO_CHECK_WARN, "%s is %lux%lu: %s shows it as a "
+                  "small thumbnail unless twitter:card is "
+                  "summary_large_image.", c->image_name, w, h, n.name);
     else if (w < n.large_w || h < n.large_h)
-        add_check(c, id, SMO_CHECK_WARN, "og:image is %lux%lu: %s shows it "
+        add_check(c, id, SMO_CHECK_WARN, "%s is %lux%lu: %s shows it "
                   "as a small thumbnail (%lux%lu or more shows it large).",
-                  w, h, n.name, n.large_w, n.large_h);
+                  c->image_name, w, h, n.name, n.large_w, n.large_h);
     else if (n.box_w != n.box_h && (ratio < box * 0.9 || ratio > box * 1.1))
-        add_check(c, id, SMO_CHECK_WARN, "og:image is %lux%lu (%s): %s crops "
-                  "it to %s.", w, h, ratio_text(c->p, w, h), n.name, n.ratio);
+        add_check(c, id, SMO_CHECK_WARN, "%s is %lux%lu (%s): %s crops "
+                  "it to %s.", c->image_name, w, h, ratio_text(c->p, w, h),
+                  n.name, n.ratio);
     else
-        add_check(c, id, SMO_CHECK_PASS, "og:image is %lux%lu (%s): %s shows "
-                  "it %s.", w, h, ratio_text(c->p, w, h), n.name,
+        add_check(c, id, SMO_CHECK_PASS, "%s is %lux%lu (%s): %s shows "
+                  "it %s.", c->image_name, w, h, ratio_text(c->p, w, h), n.name,
                   n.box_w == n.box_h ? "as its square thumbnail" : "large");
 }
 
@@ -834,7 +873,7 @@ static void run_checks(check_ctx *c)
     check_url(c, "og-url-absolute", "og:url", "og:url");
     check_url(c, "canonical-absolute", "canonical", "canonical URL");
     check_image(c);
-    if (c->r->image && is_absolute(c->r->image))
+    if (c->r->image && is_absolute(c->p, c->r->image))
         for (int i = 0; i < SMO_INSPECT_NETS; i++)
             check_net_image(c, &smo_inspect_nets[i]);
     check_first_32k(c);
@@ -861,6 +900,12 @@ smo_inspect_report *smo_inspect(apr_pool_t *p, const smo_inspect_input *in)
     c.p = p;
     c.r = r;
     c.scan = &served;
+    c.image_name = "og:image";
+    for (const char *const *n = image_names; *n; n++)
+        if (first(r->props, *n)) {
+            c.image_name = *n;
+            break;
+        }
     r->checks = apr_array_make(p, 20, sizeof(smo_inspect_check));
     c.size_from = image_size(p, in, r);
     run_checks(&c);

@@ -16,6 +16,7 @@ typedef struct {
     unsigned long large_w, large_h; /* smaller: a small thumbnail */
     unsigned title_cut, desc_cut; /* characters shown; 0: not shown */
     int shows_site;               /* a line with og:site_name */
+    int large_needs_card;         /* large only with summary_large_image */
 } smo_inspect_net;
 
 #define SMO_INSPECT_NETS 8

@@ -11,6 +11,7 @@
 
 #include "inspect_internal.h"
 #include "smo_escape.h"
+#include "smo_url.h"
 
 /* ---- a growing buffer -------------------------------------------------- */
 
@@ -148,9 +149,14 @@ static void put_ratios(buf *b)
     }
 }
 
-static int is_http(const char *u)
+/* A URL this page may link or load: absolute http(s) that every parser
+ * reads the same way (no space, quote, '<', '>' or control character),
+ * or such a mailto: (share-by-mail links). */
+static int linkable(apr_pool_t *p, const char *u)
 {
-    return u && (!strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8));
+    if (u && !strncasecmp(u, "mailto:", 7))
+        return !u[strcspn(u, " \"'<>\\\t\r\n")];
+    return u && smo_url_host(p, u, NULL) != NULL;
 }
 
 static void put_preview(buf *b, const smo_inspect_report *r,
@@ -164,7 +170,7 @@ static void put_preview(buf *b, const smo_inspect_report *r,
     puts_(b, pv->net.name);
     LIT(b, "</h3><div class=\"frame\">");
     /* A network that would show no image draws a text-only card. */
-    if (!pv->no_image && is_http(r->image)) {
+    if (!pv->no_image && linkable(b->p, r->image)) {
         LIT(b, "<div class=\"img\"><img src=\"");
         esc(b, r->image);
         LIT(b, "\" alt=\"\" loading=\"lazy\" referrerpolicy=\"no-referrer\">"
@@ -193,7 +199,7 @@ static void put_preview(buf *b, const smo_inspect_report *r,
         LIT(b, "</p>");
     }
     LIT(b, "</div></div><p class=\"note\">");
-    if (pv->no_image || !is_http(r->image))
+    if (pv->no_image || !linkable(b->p, r->image))
         LIT(b, "No image shown");
     else if (pv->small)
         LIT(b, "Image as a small square thumbnail");
@@ -271,11 +277,20 @@ static void put_links(buf *b, const smo_inspect_report *r)
         esc(b, *l->label ? l->label : l->network);
         LIT(b, "</strong> (");
         esc(b, l->network);
-        LIT(b, "): <a href=\"");
-        esc(b, l->href);
-        LIT(b, "\" rel=\"nofollow noreferrer\">");
-        esc(b, l->href);
-        LIT(b, "</a></li>\n");
+        LIT(b, "): ");
+        /* Only what is safe to follow is a link (no javascript:). */
+        if (linkable(b->p, l->href)) {
+            LIT(b, "<a href=\"");
+            esc(b, l->href);
+            LIT(b, "\" rel=\"nofollow noreferrer\">");
+            esc(b, l->href);
+            LIT(b, "</a>");
+        } else {
+            LIT(b, "<code>");
+            esc(b, l->href);
+            LIT(b, "</code>");
+        }
+        LIT(b, "</li>\n");
     }
     LIT(b, "</ul></section>\n");
 }
@@ -295,11 +310,17 @@ static void put_head(buf *b, const smo_inspect_report *r)
     put(b, style, sizeof style - 1);
     put_ratios(b);
     LIT(b, "</style>\n</head>\n<body>\n<header><h1>Share inspector</h1>"
-        "<p class=\"url\"><a href=\"");
-    esc(b, r->page_url);
-    LIT(b, "\">");
-    esc(b, r->page_url);
-    putf(b, "</a></p><p class=\"summary\">%d passed, %d warnings, %d failed."
+        "<p class=\"url\">");
+    if (linkable(b->p, r->page_url)) {
+        LIT(b, "<a href=\"");
+        esc(b, r->page_url);
+        LIT(b, "\">");
+        esc(b, r->page_url);
+        LIT(b, "</a>");
+    } else {
+        esc(b, r->page_url);
+    }
+    putf(b, "</p><p class=\"summary\">%d passed, %d warnings, %d failed."
          "</p></header>\n<main>\n", n[SMO_CHECK_PASS], n[SMO_CHECK_WARN],
          n[SMO_CHECK_FAIL]);
 }

@@ -86,7 +86,11 @@ const char *smo_inspect_html(apr_pool_t *p, const smo_inspect_report *r);
 /* The same facts as JSON (UTF-8, RFC 8259 escapes):
  * {"url","properties":[{"name","value","origin","offset"}],
  *  "checks":[{"id","verdict","message"}],"links":[{"network","label","href"}],
- *  "previews":[{"network","title","description","image","ratio","domain"}]} */
+ *  "previews":[{"network","title","description","site","image","ratio",
+ *                "thumbnail","domain"}]}
+ * A preview's title and description are as cut (null: not shown), its
+ * image null when that network would show none, "thumbnail" true when it
+ * shows a small square one. */
 const char *smo_inspect_json(apr_pool_t *p, const smo_inspect_report *r);
 
 /* The origin and verdict as the JSON writes them ("page", "pass"...). */
