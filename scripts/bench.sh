@@ -502,11 +502,17 @@ $smo_meta
     SMOShareAt body-end
 </Location>"
 mkdir -p "$e2e/htdocs/smoproxy"
-# child_ticks: utime + stime of the server's one child, in clock ticks.
+# child_ticks: utime + stime of the server's one worker child (the one
+# with threads: mod_cgid's daemon is a child too), in clock ticks.
 child_ticks() {
   local kid
-  kid=$(ps -o pid= --ppid "$httpd_pid" | head -n 1 | tr -d ' ')
-  [ -n "$kid" ] && awk '{ print $14 + $15 }' "/proc/$kid/stat"
+  for kid in $(ps -o pid= --ppid "$httpd_pid"); do
+    if [ "$(awk '/^Threads:/ { print $2 }' "/proc/$kid/status" 2>/dev/null)" -gt 1 ]; then
+      awk '{ print $14 + $15 }' "/proc/$kid/stat"
+      return 0
+    fi
+  done
+  echo 0
 }
 if ! command -v ab >/dev/null 2>&1; then
   say "ab not found (apache2-utils): CPU rows are n/a"
