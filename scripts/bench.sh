@@ -12,7 +12,7 @@
 #                  prefork child: growth of its peak RSS (VmHWM)
 #   4. latency     time to first byte from a CGI that sends its head and
 #                  sleeps 0.3 s, with and without mod_smo
-#   5. CPU         httpd's CPU time per request (one child, ab keep-alive):
+#   5. CPU         httpd's CPU time per request (one child, wrk keep-alive):
 #                  every response parsed, the kept plan, through ProxyPass
 #
 # Every apache2 listens on 127.0.0.1 only, on a port found free, and is
@@ -479,21 +479,24 @@ fi
 
 # ---------------------------------------------------- 5. CPU per request
 # What a dynamic site pays: the httpd child's CPU time (user + system,
-# /proc/PID/stat) over N keep-alive requests, one event child, for the
-# page parsed on every response (SMOPlanCache Off) against no filter,
-# and through mod_proxy (the backend is the same server's no-filter URL,
-# so both rows of that pair pay the backend's half too).
+# /proc/PID/stat) over the requests of a wrk run (HTTP/1.1 keep-alive: a
+# filtered stream has no Content-Length, so an HTTP/1.0 client such as ab
+# would reconnect for every response and measure that), one event child,
+# for the page parsed on every response (SMOPlanCache Off) against no
+# filter, and through mod_proxy (the backend is the same server's
+# no-filter URL, so both rows of that pair pay the backend's half too).
 
 declare -A cpu_us
 cpu_cfgs=(nofilter smometa_parse smometa proxy)
 [ $share_ok -eq 1 ] && cpu_cfgs=(nofilter smometa_parse smoshare_parse smometa smoshare proxy smoproxy)
-CPU_N=${SMO_BENCH_CPU_REQUESTS:-20000}
+CPU_SECONDS=${SMO_BENCH_CPU_SECONDS:-3}
 cpu_conf="${e2e_conf//StartServers 2/StartServers 1}"
 cpu_conf="${cpu_conf//ServerLimit 2/ServerLimit 1}"
-cpu_conf="${cpu_conf//ThreadsPerChild 64/ThreadsPerChild 16}"
-cpu_conf="${cpu_conf//MaxRequestWorkers 128/MaxRequestWorkers 16}"
-cpu_conf="${cpu_conf//MinSpareThreads 64/MinSpareThreads 16}"
-cpu_conf="${cpu_conf//MaxSpareThreads 128/MaxSpareThreads 16}"
+# Room for the proxy's requests to itself: 8 client connections, 8 hops.
+cpu_conf="${cpu_conf//ThreadsPerChild 64/ThreadsPerChild 32}"
+cpu_conf="${cpu_conf//MaxRequestWorkers 128/MaxRequestWorkers 32}"
+cpu_conf="${cpu_conf//MinSpareThreads 64/MinSpareThreads 32}"
+cpu_conf="${cpu_conf//MaxSpareThreads 128/MaxSpareThreads 32}"
 cpu_conf="$cpu_conf
 <Location /smoproxy/>
     ProxyPass http://127.0.0.1:@PORT@/nofilter/
@@ -514,14 +517,14 @@ child_ticks() {
   done
   echo 0
 }
-if ! command -v ab >/dev/null 2>&1; then
-  say "ab not found (apache2-utils): CPU rows are n/a"
+if ! command -v wrk >/dev/null 2>&1; then
+  say "wrk not found: CPU rows are n/a"
 elif start_httpd "$e2e" event "$cpu_conf"; then
   base=http://127.0.0.1:$port
   tck=$(getconf CLK_TCK)
-  say "CPU per request: one event child, $CPU_N requests per configuration and round"
+  say "CPU per request: one event child, wrk -t1 -c8 -d${CPU_SECONDS}s per configuration and round"
   for c in "${cpu_cfgs[@]}"; do
-    ab -q -k -n 500 -c 8 "$base/$c/page.html" >/dev/null 2>&1   # warm-up
+    wrk -t1 -c8 -d1s "$base/$c/page.html" >/dev/null 2>&1   # warm-up
     curl -s -o "$tmp/cpu-$c.html" "$base/$c/page.html"
   done
   for r in $(seq "$ROUNDS"); do
@@ -529,16 +532,19 @@ elif start_httpd "$e2e" event "$cpu_conf"; then
     for k in $(seq 0 $((n - 1))); do
       c=${cpu_cfgs[$(((k + r - 1) % n))]}
       t0=$(child_ticks)
-      ab -q -k -n "$CPU_N" -c 8 "$base/$c/page.html" >"$tmp/ab-$c-$r.txt" 2>&1
+      wrk -t1 -c8 -d"$CPU_SECONDS"s --timeout 5s "$base/$c/page.html" >"$tmp/wrkcpu-$c-$r.txt" 2>&1
       t1=$(child_ticks)
-      { echo "== ab $c round $r: ticks $t0 -> $t1"; cat "$tmp/ab-$c-$r.txt"; } >>"$raw"
-      failed=$(awk '/^Failed requests:/ { print $3 }' "$tmp/ab-$c-$r.txt")
-      [ "${failed:-1}" = 0 ] || say "  $c round $r: ${failed:-?} failed requests"
-      awk -v a="$t0" -v b="$t1" -v n="$CPU_N" -v t="$tck" \
+      { echo "== wrk (CPU) $c round $r: ticks $t0 -> $t1"; cat "$tmp/wrkcpu-$c-$r.txt"; } >>"$raw"
+      nreq=$(awk '/requests in/ { print $1 }' "$tmp/wrkcpu-$c-$r.txt")
+      bad=$(grep -E 'Non-2xx|Socket errors' "$tmp/wrkcpu-$c-$r.txt" | tr -s ' ' | paste -sd ';' -)
+      [ -z "$bad" ] || say "  $c round $r: $bad"
+      [ -n "$nreq" ] && [ "$nreq" -gt 0 ] && awk -v a="$t0" -v b="$t1" -v n="$nreq" -v t="$tck" \
         'BEGIN { printf "%.3f\n", (b - a) / t / n * 1e6 }' >>"$tmp/cpu-$c"
     done
   done
-  for c in "${cpu_cfgs[@]}"; do cpu_us[$c]=$(median <"$tmp/cpu-$c"); done
+  for c in "${cpu_cfgs[@]}"; do
+    cpu_us[$c]=$( [ -s "$tmp/cpu-$c" ] && median <"$tmp/cpu-$c" || echo nan)
+  done
   stop_httpd
 else
   say "apache2 (event, one child) did not start: CPU rows are n/a"
@@ -563,7 +569,7 @@ for c in "${cpu_cfgs[@]}"; do
   esac
   row "CPU" "${cpulabel[$c]}" "$(fmt "${cpu_us[$c]}" '%.1f') µs/request" "" "$ratio" "$note"
 done
-notes+=("CPU: httpd's CPU time (user + system of its one event child, /proc/PID/stat, clock ticks of 1/$(getconf CLK_TCK) s) over \`ab -k -n $CPU_N -c 8\` per configuration, $ROUNDS rounds in rotating order after a warm-up; median µs per request. The same $(basename "$page") as end to end. ab runs on the same cores but its time is not counted.")
+notes+=("CPU: httpd's CPU time (user + system of its one event child, 32 threads, /proc/PID/stat in clock ticks of 1/$(getconf CLK_TCK) s) over the requests of \`wrk -t1 -c8 -d${CPU_SECONDS}s\` (HTTP/1.1 keep-alive) per configuration, $ROUNDS rounds in rotating order after a 1 s warm-up; median µs per request. The same $(basename "$page") as end to end. wrk runs on the same cores but its time is not counted.")
 
 # ------------------------------------------------------------- 3. memory
 
