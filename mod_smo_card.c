@@ -528,18 +528,8 @@ int smo_card_handler(request_rec *r)
     if (r->handler == NULL || strcmp(r->handler, SMO_CARD_HANDLER) != 0) {
         return DECLINED;
     }
-    rv = ap_discard_request_body(r);
-    if (rv != OK) {
+    if (smo_handler_prologue(r, "card", &rv)) {
         return rv;
-    }
-    r->allowed = (AP_METHOD_BIT << M_GET);
-    if (r->method_number != M_GET) {
-        apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "SMO: card refused: method (%s)",
-                      ap_escape_logitem(r->pool, r->method));
-        return smo_plain_answer(r, HTTP_METHOD_NOT_ALLOWED,
-                                "Only GET and HEAD are allowed here.");
     }
     sc = ap_get_module_config(r->server->module_config, &smo_module);
     if (sc->cards == NULL || sc->cards->proc == NULL) {

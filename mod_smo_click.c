@@ -154,6 +154,26 @@ int smo_plain_answer(request_rec *r, int status, const char *text)
     return OK;
 }
 
+int smo_handler_prologue(request_rec *r, const char *what, int *rv)
+{
+    /* A request body (of a POST, say) is read and dropped, so that the
+     * connection can be kept alive. */
+    *rv = ap_discard_request_body(r);
+    if (*rv != OK) {
+        return 1;
+    }
+    r->allowed = (AP_METHOD_BIT << M_GET);
+    if (r->method_number == M_GET) {
+        return 0;
+    }
+    apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "SMO: %s refused: method (%s)",
+                  what, ap_escape_logitem(r->pool, r->method));
+    *rv = smo_plain_answer(r, HTTP_METHOD_NOT_ALLOWED,
+                           "Only GET and HEAD are allowed here.");
+    return 1;
+}
+
 int smo_click_handler(request_rec *r)
 {
     const smo_dir_conf *conf;
@@ -165,21 +185,11 @@ int smo_click_handler(request_rec *r)
     if (r->handler == NULL || strcmp(r->handler, SMO_CLICK_HANDLER) != 0) {
         return DECLINED;
     }
-    /* A request body (of a POST, say) is read and dropped, so that the
-     * connection can be kept alive. */
-    rv = ap_discard_request_body(r);
-    if (rv != OK) {
+    if (smo_handler_prologue(r, "click", &rv)) {
+        if (r->status == HTTP_METHOD_NOT_ALLOWED) {
+            apr_table_setn(r->subprocess_env, "SMO_REJECT", "method");
+        }
         return rv;
-    }
-    r->allowed = (AP_METHOD_BIT << M_GET);
-    if (r->method_number != M_GET) {
-        apr_table_setn(r->subprocess_env, "SMO_REJECT", "method");
-        apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "SMO: click refused: method (%s)",
-                      ap_escape_logitem(r->pool, r->method));
-        return smo_plain_answer(r, HTTP_METHOD_NOT_ALLOWED,
-                            "Only GET and HEAD are allowed here.");
     }
 
     conf = ap_get_module_config(r->per_dir_config, &smo_module);

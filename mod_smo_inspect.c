@@ -261,15 +261,8 @@ int smo_inspect_handler(request_rec *r)
     if (r->handler == NULL || strcmp(r->handler, SMO_INSPECT_HANDLER) != 0) {
         return DECLINED;
     }
-    rv = ap_discard_request_body(r);
-    if (rv != OK) {
+    if (smo_handler_prologue(r, "inspect", &rv)) {
         return rv;
-    }
-    r->allowed = (AP_METHOD_BIT << M_GET);
-    if (r->method_number != M_GET) {
-        apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
-        return smo_plain_answer(r, HTTP_METHOD_NOT_ALLOWED,
-                                "Only GET and HEAD are allowed here.");
     }
     /* The inspector inspecting itself would fetch itself, twice a level. */
     if (r->main) {

@@ -259,6 +259,11 @@ int smo_plain_answer(request_rec *r, int status, const char *text);
 void smo_click_config_of(request_rec *r, const smo_dir_conf *conf,
                          smo_click_config *cc);
 
+/* What every handler of mod_smo does first: the request body read and
+ * dropped (keep-alive), GET and HEAD only (else 405, logged as "WHAT
+ * refused: method").  1 when the handler must return *rv now. */
+int smo_handler_prologue(request_rec *r, const char *what, int *rv);
+
 /* The handler hook: requests for the smo-click handler. */
 int smo_click_handler(request_rec *r);
 

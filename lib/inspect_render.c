@@ -11,45 +11,22 @@
 
 #include "inspect_internal.h"
 #include "smo_escape.h"
+#include "smo_strbuf.h"
 #include "smo_url.h"
 
 /* ---- a growing buffer -------------------------------------------------- */
 
-typedef struct {
-    apr_pool_t *p;
-    char *s;
-    size_t len, cap;
-} buf;
-
-static void put(buf *b, const char *s, size_t n)
+static void puts_(smo_strbuf *b, const char *s)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 16384;
-        char *ns;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        ns = apr_palloc(b->p, cap);
-        if (b->len)
-            memcpy(ns, b->s, b->len);
-        b->s = ns;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
+    smo_strbuf_add(b, s, strlen(s));
 }
 
-static void puts_(buf *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
+#define LIT(b, s) smo_strbuf_add((b), (s), sizeof(s) - 1)
 
-#define LIT(b, s) put((b), (s), sizeof(s) - 1)
-
-static void putf(buf *b, const char *fmt, ...)
+static void putf(smo_strbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static void putf(buf *b, const char *fmt, ...)
+static void putf(smo_strbuf *b, const char *fmt, ...)
 {
     char tmp[256];
     va_list ap;
@@ -59,12 +36,12 @@ static void putf(buf *b, const char *fmt, ...)
     n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     if (n > 0)
-        put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+        smo_strbuf_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
 /* Text or attribute value: markup escaped, and whatever is not clean
  * UTF-8 or is a control character replaced (smo_escape_attr). */
-static void esc(buf *b, const char *s)
+static void esc(smo_strbuf *b, const char *s)
 {
     if (s)
         puts_(b, smo_escape_attr(b->p, s, strlen(s)));
@@ -141,7 +118,7 @@ static const char style[] =
     "footer{color:var(--mute);font-size:.8rem}";
 
 /* The image boxes at each network's ratio, from the table. */
-static void put_ratios(buf *b)
+static void put_ratios(smo_strbuf *b)
 {
     for (int i = 0; i < SMO_INSPECT_NETS; i++) {
         const smo_inspect_net *n = &smo_inspect_nets[i];
@@ -159,7 +136,7 @@ static int linkable(apr_pool_t *p, const char *u)
     return u && smo_url_host(p, u, NULL) != NULL;
 }
 
-static void put_preview(buf *b, const smo_inspect_report *r,
+static void put_preview(smo_strbuf *b, const smo_inspect_report *r,
                         const smo_inspect_preview *pv)
 {
     LIT(b, "<article class=\"net net-");
@@ -213,7 +190,7 @@ static void put_preview(buf *b, const smo_inspect_report *r,
     LIT(b, ".</p></article>\n");
 }
 
-static void put_checks(buf *b, const smo_inspect_report *r)
+static void put_checks(smo_strbuf *b, const smo_inspect_report *r)
 {
     static const char *const label[] = { "Pass", "Warn", "Fail" };
 
@@ -235,7 +212,7 @@ static void put_checks(buf *b, const smo_inspect_report *r)
     LIT(b, "</ul></section>\n");
 }
 
-static void put_props(buf *b, const smo_inspect_report *r)
+static void put_props(smo_strbuf *b, const smo_inspect_report *r)
 {
     LIT(b, "<section aria-labelledby=\"h-meta\"><h2 id=\"h-meta\">Metadata "
         "as served</h2>");
@@ -261,7 +238,7 @@ static void put_props(buf *b, const smo_inspect_report *r)
     LIT(b, "</tbody></table></div></section>\n");
 }
 
-static void put_links(buf *b, const smo_inspect_report *r)
+static void put_links(smo_strbuf *b, const smo_inspect_report *r)
 {
     LIT(b, "<section aria-labelledby=\"h-links\"><h2 id=\"h-links\">Share "
         "links</h2>");
@@ -295,7 +272,7 @@ static void put_links(buf *b, const smo_inspect_report *r)
     LIT(b, "</ul></section>\n");
 }
 
-static void put_head(buf *b, const smo_inspect_report *r)
+static void put_head(smo_strbuf *b, const smo_inspect_report *r)
 {
     int n[3] = { 0, 0, 0 };
 
@@ -307,7 +284,7 @@ static void put_head(buf *b, const smo_inspect_report *r)
         "<meta name=\"robots\" content=\"noindex\">\n<title>Share inspector: ");
     esc(b, r->page_url);
     LIT(b, "</title>\n<style>");
-    put(b, style, sizeof style - 1);
+    smo_strbuf_add(b, style, sizeof style - 1);
     put_ratios(b);
     LIT(b, "</style>\n</head>\n<body>\n<header><h1>Share inspector</h1>"
         "<p class=\"url\">");
@@ -327,7 +304,7 @@ static void put_head(buf *b, const smo_inspect_report *r)
 
 const char *smo_inspect_html(apr_pool_t *p, const smo_inspect_report *r)
 {
-    buf b = { p, NULL, 0, 0 };
+    smo_strbuf b = { p, NULL, 0, 0, 16384 };
 
     put_head(&b, r);
     LIT(&b, "<section aria-labelledby=\"h-previews\"><h2 id=\"h-previews\">"
@@ -352,7 +329,7 @@ const char *smo_inspect_html(apr_pool_t *p, const smo_inspect_report *r)
 
 /* A JSON string (RFC 8259): quote, backslash and controls escaped; bytes
  * that are not UTF-8 become U+FFFD. */
-static void jstr(buf *b, const char *s)
+static void jstr(smo_strbuf *b, const char *s)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t len, i = 0, run;
@@ -371,7 +348,7 @@ static void jstr(buf *b, const char *s)
         for (run = i; run < len && u[run] >= 0x20 && u[run] != '"' &&
              u[run] != '\\' && u[run] != 0x7F; run++)
             ;
-        put(b, s + i, run - i);
+        smo_strbuf_add(b, s + i, run - i);
         if (run >= len)
             break;
         switch (u[run]) {
@@ -387,14 +364,14 @@ static void jstr(buf *b, const char *s)
     LIT(b, "\"");
 }
 
-static void jkey(buf *b, const char *k, const char *v)
+static void jkey(smo_strbuf *b, const char *k, const char *v)
 {
     jstr(b, k);
     LIT(b, ":");
     jstr(b, v);
 }
 
-static void json_previews(buf *b, const smo_inspect_report *r)
+static void json_previews(smo_strbuf *b, const smo_inspect_report *r)
 {
     LIT(b, "\"previews\":[");
     for (int i = 0; i < SMO_INSPECT_NETS; i++) {
@@ -421,7 +398,7 @@ static void json_previews(buf *b, const smo_inspect_report *r)
 
 const char *smo_inspect_json(apr_pool_t *p, const smo_inspect_report *r)
 {
-    buf b = { p, NULL, 0, 0 };
+    smo_strbuf b = { p, NULL, 0, 0, 16384 };
 
     LIT(&b, "{");
     jkey(&b, "url", r->page_url);

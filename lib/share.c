@@ -13,6 +13,7 @@
 
 #include "smo_ascii.h"
 #include "smo_share.h"
+#include "smo_strbuf.h"
 #include "smo_url.h"
 #include "smo_click.h"
 #include "smo_escape.h"
@@ -161,46 +162,20 @@ static const char *const block_placeholders[] = {
     "links", "url", "title", NULL
 };
 
-/* A growing string on a pool (pieces are copied once more when it grows,
- * which bounds the waste at twice the result). */
-typedef struct {
-    apr_pool_t *p;
-    char *s;
-    size_t len, cap;
-} strbuf;
-
-static void sb_add(strbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        char *ns;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        ns = apr_palloc(b->p, cap);
-        if (b->len)
-            memcpy(ns, b->s, b->len);
-        b->s = ns;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
 /* Only for string literals: their length is known at compile time. */
-#define SB_LIT(b, lit) sb_add(b, lit, sizeof lit - 1)
+#define SB_LIT(b, lit) smo_strbuf_add(b, lit, sizeof lit - 1)
 
 /* Append s attribute-escaped.  Escaping is byte-local, so the plain
  * prefix (usually all of it) is copied as it is and only the rest goes
  * through smo_escape_attr(). */
-static void sb_escaped(strbuf *b, const char *s, size_t n)
+static void sb_escaped(smo_strbuf *b, const char *s, size_t n)
 {
     size_t plain = smo_attr_plain_prefix(s, n);
 
-    sb_add(b, s, plain);
+    smo_strbuf_add(b, s, plain);
     if (plain < n) {
         const char *e = smo_escape_attr(b->p, s + plain, n - plain);
-        sb_add(b, e, strlen(e));
+        smo_strbuf_add(b, e, strlen(e));
     }
 }
 
@@ -212,7 +187,7 @@ static const char *escaped(apr_pool_t *p, const char *s)
     return smo_attr_plain_prefix(s, n) == n ? s : smo_escape_attr(p, s, n);
 }
 
-static const char *sb_done(strbuf *b)
+static const char *sb_done(smo_strbuf *b)
 {
     return b->s ? b->s : "";
 }
@@ -220,9 +195,9 @@ static const char *sb_done(strbuf *b)
 /* Walk a template: its literal text goes to `lit`, each placeholder's
  * name (without braces) to `ph`; a brace that opens no placeholder is
  * literal text. */
-typedef void (*put_fn)(void *ctx, strbuf *b, const char *s, size_t n);
+typedef void (*put_fn)(void *ctx, smo_strbuf *b, const char *s, size_t n);
 
-static void expand(strbuf *b, const char *tmpl, put_fn lit, put_fn ph,
+static void expand(smo_strbuf *b, const char *tmpl, put_fn lit, put_fn ph,
                    void *ctx)
 {
     const char *s = tmpl, *from = tmpl;
@@ -242,13 +217,13 @@ static void expand(strbuf *b, const char *tmpl, put_fn lit, put_fn ph,
     lit(ctx, b, from, strlen(from));
 }
 
-static void put_raw(void *ctx, strbuf *b, const char *s, size_t n)
+static void put_raw(void *ctx, smo_strbuf *b, const char *s, size_t n)
 {
     (void)ctx;
-    sb_add(b, s, n);
+    smo_strbuf_add(b, s, n);
 }
 
-static void put_escaped(void *ctx, strbuf *b, const char *s, size_t n)
+static void put_escaped(void *ctx, smo_strbuf *b, const char *s, size_t n)
 {
     (void)ctx;
     sb_escaped(b, s, n);
@@ -386,7 +361,7 @@ static void encoded(page_values *v, int f, const char **s, size_t *len)
 /* A placeholder of a share-intent template: its encoded value, or
  * nothing for an unknown one.  The encoding holds only unreserved
  * characters and '%', so it is also safe in an attribute as it is. */
-static void put_field(void *ctx, strbuf *b, const char *name, size_t len)
+static void put_field(void *ctx, smo_strbuf *b, const char *name, size_t len)
 {
     int f = field_of(name, len);
     const char *s;
@@ -395,14 +370,14 @@ static void put_field(void *ctx, strbuf *b, const char *name, size_t len)
     if (f < 0)
         return;
     encoded(ctx, f, &s, &n);
-    sb_add(b, s, n);
+    smo_strbuf_add(b, s, n);
 }
 
 const char *smo_share_url(apr_pool_t *p, const smo_network *net,
                           const smo_share_page *page)
 {
     page_values v;
-    strbuf b = { p, NULL, 0, 0 };
+    smo_strbuf b = { p, NULL, 0, 0, 0 };
 
     if (!net || !net->tmpl)
         return NULL;
@@ -457,7 +432,7 @@ const char *smo_share_utm_url(apr_pool_t *p, const char *url,
                               const char *utm, const char *network)
 {
     const char *frag, *q, *sep, *name;
-    strbuf b = { p, NULL, 0, 0 };
+    smo_strbuf b = { p, NULL, 0, 0, 0 };
     size_t base;
 
     if (!url || !utm || !*utm)
@@ -474,19 +449,19 @@ const char *smo_share_utm_url(apr_pool_t *p, const char *url,
         sep = "&";
     name = smo_percent_encode(p, network ? network : "",
                               network ? strlen(network) : 0);
-    sb_add(&b, url, base);
-    sb_add(&b, sep, strlen(sep));
+    smo_strbuf_add(&b, url, base);
+    smo_strbuf_add(&b, sep, strlen(sep));
     for (const char *s = utm; *s; ) {
         const char *ph = strstr(s, "{network}");
         size_t lit = ph ? (size_t)(ph - s) : strlen(s);
-        sb_add(&b, s, lit);
+        smo_strbuf_add(&b, s, lit);
         if (!ph)
             break;
-        sb_add(&b, name, strlen(name));
+        smo_strbuf_add(&b, name, strlen(name));
         s = ph + 9;
     }
     if (frag)
-        sb_add(&b, frag, strlen(frag));
+        smo_strbuf_add(&b, frag, strlen(frag));
     return sb_done(&b);
 }
 
@@ -525,7 +500,7 @@ const char *smo_share_check_block_template(const char *tmpl)
  * title the handler would drop is left out, and so is one that would
  * make the query longer than SMO_CLICK_MAX_QUERY (the link must stay well
  * within Apache's LimitRequestLine): the link works without it. */
-static void put_click_href(strbuf *b, const smo_share_config *cfg,
+static void put_click_href(smo_strbuf *b, const smo_share_config *cfg,
                            const smo_network *net, page_values *v)
 {
     const char *click = cfg->click_url && *cfg->click_url
@@ -539,17 +514,17 @@ static void put_click_href(strbuf *b, const smo_share_config *cfg,
         SB_LIT(b, "&amp;n=");
     else
         SB_LIT(b, "?n=");
-    sb_add(b, name, strlen(name));
+    smo_strbuf_add(b, name, strlen(name));
     SB_LIT(b, "&amp;u=");
     encoded(v, F_URL, &url, &url_len);
-    sb_add(b, url, url_len);
+    smo_strbuf_add(b, url, url_len);
     if (!raw || !*raw || smo_click_title_check(raw, strlen(raw)))
         return;
     encoded(v, F_TITLE, &title, &title_len);
     if (strlen(name) + url_len + title_len + sizeof "n=&u=&t=" - 1
         <= SMO_CLICK_MAX_QUERY) {
         SB_LIT(b, "&amp;t=");
-        sb_add(b, title, title_len);
+        smo_strbuf_add(b, title, title_len);
     }
 }
 
@@ -571,7 +546,7 @@ const char *smo_share_direct_reason(apr_pool_t *p,
 }
 
 /* One <a> of the block. */
-static void add_link(strbuf *b, const smo_share_config *cfg,
+static void add_link(smo_strbuf *b, const smo_share_config *cfg,
                      const smo_network *net, page_values *v)
 {
     /* Escaped once, written twice (aria-label and text). */
@@ -605,9 +580,9 @@ static void add_link(strbuf *b, const smo_share_config *cfg,
     if (!mail)
         SB_LIT(b, " target=\"_blank\"");
     SB_LIT(b, " aria-label=\"Share on ");
-    sb_add(b, label, label_len);
+    smo_strbuf_add(b, label, label_len);
     SB_LIT(b, "\">");
-    sb_add(b, label, label_len);
+    smo_strbuf_add(b, label, label_len);
     SB_LIT(b, "</a>");
 }
 
@@ -618,14 +593,14 @@ typedef struct {
 
 /* A placeholder of a block template: {links} as built, {url} and
  * {title} HTML-escaped, anything else nothing. */
-static void put_block_field(void *ctx, strbuf *b, const char *name,
+static void put_block_field(void *ctx, smo_strbuf *b, const char *name,
                             size_t len)
 {
     const block_values *v = ctx;
     const char *s = NULL;
 
     if (len == 5 && memcmp(name, "links", 5) == 0) {
-        sb_add(b, v->links, strlen(v->links));
+        smo_strbuf_add(b, v->links, strlen(v->links));
         return;
     }
     if (len == 3 && memcmp(name, "url", 3) == 0)
@@ -639,7 +614,7 @@ static void put_block_field(void *ctx, strbuf *b, const char *name,
 }
 
 /* The links of the block, newline-separated, appended to b; how many. */
-static int add_links(strbuf *b, const smo_share_config *cfg,
+static int add_links(smo_strbuf *b, const smo_share_config *cfg,
                      const smo_share_page *page)
 {
     page_values v;
@@ -666,14 +641,14 @@ static int add_links(strbuf *b, const smo_share_config *cfg,
 const char *smo_share_block(apr_pool_t *p, const smo_share_config *cfg,
                             const smo_share_page *page)
 {
-    strbuf b = { p, NULL, 0, 0 };
+    smo_strbuf b = { p, NULL, 0, 0, 0 };
 
     if (!cfg || !cfg->networks)
         return NULL;
     b.s = apr_palloc(p, BLOCK_GUESS);
     b.cap = BLOCK_GUESS;
     if (cfg->block_template) {
-        strbuf out = { p, NULL, 0, 0 };
+        smo_strbuf out = { p, NULL, 0, 0, 0 };
         block_values v;
 
         if (!add_links(&b, cfg, page))

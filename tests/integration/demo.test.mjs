@@ -18,11 +18,11 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parse, serialize } from 'parse5';
 import ogs from 'open-graph-scraper';
 
+import { findValidator } from './lib/browser.mjs';
 import { start } from './lib/apache.mjs';
 import { missing } from './lib/tools.mjs';
 
@@ -379,19 +379,6 @@ describe('the inspector of every demo page (conf/smo-inspect.conf)', () => {
 
 // --------------------------------------------------------------------------
 // The Nu Html Checker: errors in a served page that its original lacks.
-
-function findValidator() {
-  let jar;
-  try {
-    jar = String(createRequire(import.meta.url)('vnu-jar'));
-  } catch (err) {
-    return { why: `vnu-jar not installed (npm ci in tests/integration): ${err.message}` };
-  }
-  const java = process.env.JAVA || 'java';
-  const v = spawnSync(java, ['-version'], { encoding: 'utf8' });
-  if (v.error || v.status !== 0) return { why: `${java} not runnable (apt-get install default-jre-headless)` };
-  return { java, jar };
-}
 
 describe('the Nu Html Checker finds no error mod_smo introduced', { skip: findValidator().why || false }, () => {
   let results;
