@@ -10,7 +10,8 @@
 #      INSTALLED mod_smo.so and Including the INSTALLED smo.conf and
 #      smo-click.conf, SMOEngine On in a test vhost: canonical link,
 #      og:title, a click redirected and logged;
-#   4. apt-get purge: nothing of mod_smo left in /etc/apache2,
+#   4. apt-get remove (module disabled, conffiles kept), then apt-get
+#      purge: nothing of mod_smo left in /etc/apache2,
 #      /usr/lib/apache2/modules, /usr/share; /etc/apache2 and
 #      /var/lib/apache2 exactly as before.
 # Refuses to run if mod_smo is already installed (package or make
@@ -207,7 +208,18 @@ fi
 [ "$fail" -eq 0 ] || { echo "--- page:"; cat "$dir/page.html" 2>/dev/null || true;
                        echo "--- error.log:"; cat "$dir/logs/error.log" 2>/dev/null || true; }
 
-# ------------------------------------------------------------- 4. purge
+# ------------------------------------------------- 4. remove, then purge
+# remove: the module disabled (postrm: a2dismod), its conffiles kept.
+echo "=== apt-get remove -y $pkg"
+if DEBIAN_FRONTEND=noninteractive apt-get remove -y -q "$pkg" >"$dir/remove.log" 2>&1; then
+  ok "apt-get remove $pkg"
+else
+  cat "$dir/remove.log"; bad "apt-get remove $pkg"
+fi
+check "removed: module disabled (no mods-enabled/smo.load)" test ! -e /etc/apache2/mods-enabled/smo.load
+check "removed: conffiles kept (mods-available/smo.conf)" test -f /etc/apache2/mods-available/smo.conf
+check "removed: $modules/mod_smo.so gone" test ! -e "$modules/mod_smo.so"
+
 echo "=== apt-get purge -y $pkg"
 if DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "$pkg" >"$dir/purge.log" 2>&1; then
   ok "apt-get purge $pkg"; installed=no
