@@ -67,7 +67,11 @@ snapshot() {
   find /etc/apache2 /var/lib/apache2 -printf '%p %y %l\n' 2>/dev/null | LC_ALL=C sort
 }
 snapshot >"$dir/before"
-sys_running() { pgrep -x apache2 >/dev/null 2>&1; }
+# The system server by its PID file (Debian's envvars): other apache2
+# processes (tests of other trees, private servers) are not it.
+sys_pidfile=/var/run/apache2/apache2.pid
+sys_running() { [ -s "$sys_pidfile" ] && kill -0 "$(cat "$sys_pidfile")" 2>/dev/null; }
+sys_not_running() { ! sys_running; }
 sys_was_running=no
 sys_running && sys_was_running=yes
 
@@ -138,7 +142,7 @@ check "installed smo.load names the installed module" \
 check "the machine's configuration passes configtest with smo loaded" \
   sh -c 'apache2ctl -t >/dev/null 2>&1 && apache2ctl -M 2>/dev/null | grep -q smo_module'
 if [ "$sys_was_running" = no ]; then
-  check "the system apache2 was not started" sh -c '! pgrep -x apache2 >/dev/null'
+  check "the system apache2 was not started" sys_not_running
 fi
 
 # ------------------------------------------------------------- 3. serve
