@@ -106,7 +106,7 @@ const char *smo_skip_reason(request_rec *r, int *xhtml, int detail)
     int identity = 1;
     token_search ts;
 
-    if (r->main) {
+    if (r->main && !smo_inspect_subrequest(r)) {
         return "subrequest (the main request's filter sees its output)";
     }
     if (apr_table_get(r->notes, SMO_ACTIVE_NOTE)) {
@@ -226,6 +226,7 @@ static void smo_insert_filter(request_rec *r)
     ap_filter_t *existing;
 
     if (r->main) {
+        smo_inspect_insert_filter(r, smo_filter_name);
         return;
     }
     existing = smo_in_chain(r);
@@ -282,6 +283,8 @@ static void register_hooks(apr_pool_t *p)
                                 APR_HOOK_MIDDLE);
     ap_hook_handler(smo_click_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(smo_card_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(smo_inspect_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    smo_inspect_register();
     ap_hook_post_config(smo_card_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(smo_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(smo_child_init, NULL, NULL, APR_HOOK_MIDDLE);

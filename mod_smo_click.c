@@ -48,7 +48,7 @@ apr_array_header_t *smo_own_hosts(request_rec *r, const smo_dir_conf *conf)
 /* What the handler with configuration `conf` accepts (SPEC 5): the
  * networks SMONetwork defines there and the built-in ones, and this
  * server's hosts.  Everything in r->pool or the configuration pool. */
-static void click_config(request_rec *r, const smo_dir_conf *conf,
+void smo_click_config_of(request_rec *r, const smo_dir_conf *conf,
                          smo_click_config *cc)
 {
     apr_array_header_t *nets;
@@ -103,7 +103,7 @@ const smo_click_config *smo_click_view(request_rec *r,
         return NULL;
     }
     hc = ap_get_module_config(rr->per_dir_config, &smo_module);
-    click_config(r, hc, cc);
+    smo_click_config_of(r, hc, cc);
     /* The lookup's configuration may live in its pool (.htaccess): copy
      * what is kept before the lookup goes. */
     nets = apr_array_make(r->pool, cc->networks->nelts,
@@ -183,7 +183,7 @@ int smo_click_handler(request_rec *r)
     }
 
     conf = ap_get_module_config(r->per_dir_config, &smo_module);
-    click_config(r, conf, &cc);
+    smo_click_config_of(r, conf, &cc);
     memset(&res, 0, sizeof(res));
     why = smo_click_check(r->pool, &cc, r->args, &res);
     if (why) {

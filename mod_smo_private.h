@@ -13,6 +13,7 @@
  *   mod_smo_click.c    the smo-click handler
  *   mod_smo_image.c    SMOImageInfo: the og:image's size and type
  *   mod_smo_card.c     SMOCard: card URLs, the key, the smo-card handler
+ *   mod_smo_inspect.c  the smo-inspect handler and its subrequests
  */
 #ifndef MOD_SMO_PRIVATE_H
 #define MOD_SMO_PRIVATE_H
@@ -52,6 +53,7 @@ APLOG_USE_MODULE(smo);
 #define SMO_CLICK_HANDLER "smo-click"
 #define SMO_CARD_URL_DEFAULT "/smo/card"
 #define SMO_CARD_HANDLER "smo-card"
+#define SMO_INSPECT_HANDLER "smo-inspect"
 /* Rendered cards kept per child process by default (SMOCardCache). */
 #define SMO_CARD_MEMORY_DEFAULT ((apr_size_t)8 * 1024 * 1024)
 
@@ -174,6 +176,8 @@ void smo_fix_304_etag(request_rec *r);
 
 /* ---- mod_smo_settings.c ---- */
 
+/* SMOBaseURL, else the virtual host's scheme, ServerName and port. */
+const char *smo_request_base(request_rec *r, const smo_dir_conf *conf);
 /* The charset of the Content-Type the response will be sent with. */
 const char *smo_sent_charset(request_rec *r);
 /* Fill `ec` for this request from the merged configuration. */
@@ -249,6 +253,12 @@ apr_status_t smo_cached_plan_replay(ap_filter_t *f, smo_filter_ctx *ctx,
  * request (no-store, noindex); returns OK. */
 int smo_plain_answer(request_rec *r, int status, const char *text);
 
+/* What the click handler with configuration `conf` accepts: its
+ * networks and this server's hosts (SPEC 5); the inspector takes its
+ * URLs by the same host rules. */
+void smo_click_config_of(request_rec *r, const smo_dir_conf *conf,
+                         smo_click_config *cc);
+
 /* The handler hook: requests for the smo-click handler. */
 int smo_click_handler(request_rec *r);
 
@@ -276,6 +286,18 @@ int smo_card_handler(request_rec *r);
  * this request (SMOCard On), or 0 when no card can be made. */
 int smo_card_settings_for(request_rec *r, const smo_dir_conf *conf,
                           smo_meta_config *mc);
+
+/* ---- mod_smo_inspect.c ---- */
+
+/* The handler hook: requests for the smo-inspect handler. */
+int smo_inspect_handler(request_rec *r);
+/* Is r the inspector's subrequest that runs the SMO filter? */
+int smo_inspect_subrequest(const request_rec *r);
+/* insert_filter for the inspector's subrequests: SMO (named
+ * `smo_filter`) when it runs one, then the capture filter. */
+void smo_inspect_insert_filter(request_rec *r, const char *smo_filter);
+/* Register the capture filter. */
+void smo_inspect_register(void);
 
 /* ---- mod_smo_click.c: this server's hosts ---- */
 

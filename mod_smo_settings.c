@@ -38,6 +38,11 @@ static const char *default_base(request_rec *r)
                                      s->server_hostname, port);
 }
 
+const char *smo_request_base(request_rec *r, const smo_dir_conf *conf)
+{
+    return conf->base_url ? conf->base_url : default_base(r);
+}
+
 /* The canonical URL names what the client asked for: the original
  * request's path and query, before mod_dir, mod_rewrite or an internal
  * redirect changed r->uri.  The page URL is the same without the query
@@ -52,7 +57,7 @@ static void request_urls(request_rec *r, const smo_dir_conf *conf,
     while (orig->prev) {
         orig = orig->prev;
     }
-    base = conf->base_url ? conf->base_url : default_base(r);
+    base = smo_request_base(r, conf);
     path = orig->parsed_uri.path ? orig->parsed_uri.path : orig->uri;
     *canonical = smo_url_canonical(r->pool, base, path,
                                    orig->parsed_uri.query, globs);

@@ -12,6 +12,8 @@
 #                  prefork child: growth of its peak RSS (VmHWM)
 #   4. latency     time to first byte from a CGI that sends its head and
 #                  sleeps 0.3 s, with and without mod_smo
+#   5. CPU         httpd's CPU time per request (one child, ab keep-alive):
+#                  every response parsed, the kept plan, through ProxyPass
 #
 # Every apache2 listens on 127.0.0.1 only, on a port found free, and is
 # stopped by PID at the end whatever happens.  Takes about 3 minutes.
@@ -474,6 +476,88 @@ if [ $e2e_started -eq 1 ]; then
   done
   stop_httpd
 fi
+
+# ---------------------------------------------------- 5. CPU per request
+# What a dynamic site pays: the httpd child's CPU time (user + system,
+# /proc/PID/stat) over N keep-alive requests, one event child, for the
+# page parsed on every response (SMOPlanCache Off) against no filter,
+# and through mod_proxy (the backend is the same server's no-filter URL,
+# so both rows of that pair pay the backend's half too).
+
+declare -A cpu_us
+cpu_cfgs=(nofilter smometa_parse smometa proxy)
+[ $share_ok -eq 1 ] && cpu_cfgs=(nofilter smometa_parse smoshare_parse smometa smoshare proxy smoproxy)
+CPU_N=${SMO_BENCH_CPU_REQUESTS:-20000}
+cpu_conf="${e2e_conf//StartServers 2/StartServers 1}"
+cpu_conf="${cpu_conf//ServerLimit 2/ServerLimit 1}"
+cpu_conf="${cpu_conf//ThreadsPerChild 64/ThreadsPerChild 16}"
+cpu_conf="${cpu_conf//MaxRequestWorkers 128/MaxRequestWorkers 16}"
+cpu_conf="${cpu_conf//MinSpareThreads 64/MinSpareThreads 16}"
+cpu_conf="${cpu_conf//MaxSpareThreads 128/MaxSpareThreads 16}"
+cpu_conf="$cpu_conf
+<Location /smoproxy/>
+    ProxyPass http://127.0.0.1:@PORT@/nofilter/
+$smo_meta
+    SMOShare x facebook linkedin
+    SMOShareAt body-end
+</Location>"
+mkdir -p "$e2e/htdocs/smoproxy"
+# child_ticks: utime + stime of the server's one child, in clock ticks.
+child_ticks() {
+  local kid
+  kid=$(ps -o pid= --ppid "$httpd_pid" | head -n 1 | tr -d ' ')
+  [ -n "$kid" ] && awk '{ print $14 + $15 }' "/proc/$kid/stat"
+}
+if ! command -v ab >/dev/null 2>&1; then
+  say "ab not found (apache2-utils): CPU rows are n/a"
+elif start_httpd "$e2e" event "$cpu_conf"; then
+  base=http://127.0.0.1:$port
+  tck=$(getconf CLK_TCK)
+  say "CPU per request: one event child, $CPU_N requests per configuration and round"
+  for c in "${cpu_cfgs[@]}"; do
+    ab -q -k -n 500 -c 8 "$base/$c/page.html" >/dev/null 2>&1   # warm-up
+    curl -s -o "$tmp/cpu-$c.html" "$base/$c/page.html"
+  done
+  for r in $(seq "$ROUNDS"); do
+    n=${#cpu_cfgs[@]}
+    for k in $(seq 0 $((n - 1))); do
+      c=${cpu_cfgs[$(((k + r - 1) % n))]}
+      t0=$(child_ticks)
+      ab -q -k -n "$CPU_N" -c 8 "$base/$c/page.html" >"$tmp/ab-$c-$r.txt" 2>&1
+      t1=$(child_ticks)
+      { echo "== ab $c round $r: ticks $t0 -> $t1"; cat "$tmp/ab-$c-$r.txt"; } >>"$raw"
+      failed=$(awk '/^Failed requests:/ { print $3 }' "$tmp/ab-$c-$r.txt")
+      [ "${failed:-1}" = 0 ] || say "  $c round $r: ${failed:-?} failed requests"
+      awk -v a="$t0" -v b="$t1" -v n="$CPU_N" -v t="$tck" \
+        'BEGIN { printf "%.3f\n", (b - a) / t / n * 1e6 }' >>"$tmp/cpu-$c"
+    done
+  done
+  for c in "${cpu_cfgs[@]}"; do cpu_us[$c]=$(median <"$tmp/cpu-$c"); done
+  stop_httpd
+else
+  say "apache2 (event, one child) did not start: CPU rows are n/a"
+fi
+declare -A cpulabel=(
+  [nofilter]="no filter" [smometa_parse]="mod_smo metadata only, every response parsed"
+  [smoshare_parse]="mod_smo metadata + share block, every response parsed"
+  [smometa]="mod_smo metadata only, the kept plan" [smoshare]="mod_smo metadata + share block, the kept plan"
+  [proxy]="ProxyPass to a local backend, no filter"
+  [smoproxy]="ProxyPass to a local backend, mod_smo metadata + share block")
+for c in "${cpu_cfgs[@]}"; do
+  [ -n "${cpu_us[$c]:-}" ] || { row "CPU" "${cpulabel[$c]}" "n/a" "" "" ""; continue; }
+  base_c=nofilter
+  case $c in smoproxy) base_c=proxy ;; esac
+  ratio=$(awk -v a="${cpu_us[$c]}" -v b="${cpu_us[$base_c]}" -v l="$([ $base_c = proxy ] && echo 'of the proxy without mod_smo' || echo 'of no filter')" \
+    'BEGIN { if (b == 0) print "n/a"; else printf "%.2f %s", a / b, l }')
+  note=""
+  case $c in
+    nofilter|proxy) cmp -s "$tmp/cpu-$c.html" "$page" && note="body unchanged" || note="BODY CHANGED" ;;
+    smoshare*|smoproxy) grep -q 'class="smo-share"' "$tmp/cpu-$c.html" && note="share block inserted" || note="NO SHARE BLOCK" ;;
+    *) grep -q 'og:site_name' "$tmp/cpu-$c.html" && note="metadata inserted" || note="NOTHING INSERTED" ;;
+  esac
+  row "CPU" "${cpulabel[$c]}" "$(fmt "${cpu_us[$c]}" '%.1f') µs/request" "" "$ratio" "$note"
+done
+notes+=("CPU: httpd's CPU time (user + system of its one event child, /proc/PID/stat, clock ticks of 1/$(getconf CLK_TCK) s) over \`ab -k -n $CPU_N -c 8\` per configuration, $ROUNDS rounds in rotating order after a warm-up; median µs per request. The same $(basename "$page") as end to end. ab runs on the same cores but its time is not counted.")
 
 # ------------------------------------------------------------- 3. memory
 

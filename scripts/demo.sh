@@ -89,6 +89,7 @@ start() {
     sed -e "s|@BACKEND_ROOT@|$state/backend|g" \
         -e "s|@BACKEND_PORT@|$backend|g" -e "s|@LOGS@|$state/logs|g" \
         -e "s|@SMO_CSS@|$state/smo.css|g" -e "s|@SMO_CLICK@|$top/conf/smo-click.conf|g" \
+        -e "s|@SMO_INSPECT@|$top/conf/smo-inspect.conf|g" \
         -e "s|@MODULES@|$modules|g" "$top/demo/smo-demo.conf"
   } >"$state/httpd.conf"
   "$httpd" -f "$state/httpd.conf" -k start
@@ -139,6 +140,17 @@ check() {
     echo "ok   card: $card -> 200 image/png"
   else
     echo "FAIL card: the article's og:image ${card:-(none)} -> ${type:-no answer}"
+    fails=$((fails + 1))
+  fi
+
+  # The inspector of the article: eight previews in its JSON form.
+  local previews
+  previews=$(curl -fsS "$base/smo/inspect?u=/article.html&format=json" |
+             grep -o '"ratio"' | wc -l) || previews=0
+  if [ "$previews" -ge 8 ]; then
+    echo "ok   inspector: /smo/inspect?u=/article.html, $previews networks"
+  else
+    echo "FAIL inspector: /smo/inspect?u=/article.html gave $previews network previews"
     fails=$((fails + 1))
   fi
 
@@ -208,6 +220,13 @@ Look  at the share bar under each page (styled by conf/smo.css).
       and before </body> a <nav class="smo-share"> with one link per network.
       Compare with the files: demo/site/, demo/backend/ have none of it.
       From a terminal:  curl -s '$base/article.html?utm_source=demo&id=42' | grep -E 'canonical|og:|twitter:|smo-share'
+
+Inspect what a share of a page looks like on eight networks, where each
+      value came from and what to fix (the index links it for every page):
+        $base/smo/inspect?u=/article.html
+        $base/smo/inspect?u=/article.html&format=json   (for scripts)
+      The article has no picture: its og:image is a generated card,
+        drawn once by $base/smo/card/...
 
 Click a share link: it goes through $base/smo/click, which logs the
       click and redirects to the network.  The click log:

@@ -108,7 +108,8 @@ const served = new Map(); // page path -> {before, after, charset}
 function demoConf({ backendRoot, logs, css }) {
   const values = {
     BACKEND_ROOT: backendRoot, BACKEND_PORT: String(backendPort),
-    LOGS: logs, SMO_CSS: css, SMO_CLICK: path.join(TOP, 'conf', 'smo-click.conf'), MODULES: MODULES_DIR,
+    LOGS: logs, SMO_CSS: css, SMO_CLICK: path.join(TOP, 'conf', 'smo-click.conf'),
+    SMO_INSPECT: path.join(TOP, 'conf', 'smo-inspect.conf'), MODULES: MODULES_DIR,
   };
   let conf = fs.readFileSync(path.join(DEMO, 'smo-demo.conf'), 'utf8');
   for (const [k, v] of Object.entries(values)) conf = conf.replaceAll(`@${k}@`, v);
@@ -335,6 +336,44 @@ describe('the click through the handler lands in the click log', () => {
     assert.equal(res.status, 200);
     assert.match(res.headers['content-type'], /^text\/css/);
     assert.ok(res.body.includes('.smo-share'));
+  });
+});
+
+// --------------------------------------------------------------------------
+describe('the inspector of every demo page (conf/smo-inspect.conf)', () => {
+  it('the index links to the inspector of each page it lists', async () => {
+    const index = served.get('/').after.toString('utf8');
+    const links = [...index.matchAll(/href="\/smo\/inspect\?u=([^"]+)"/g)].map((m) => decodeURIComponent(m[1]));
+    assert.deepEqual(links, ['/article.html?id=42', '/product.html', '/og.html', '/latin1.html', '/marker.html', '/shop/']);
+  });
+
+  for (const p of PAGES.filter((x) => x.path !== '/')) {
+    it(`${p.path}: eight previews with its title, its checks, the origin of each value`, async () => {
+      const u = p.path.replace('utm_source=demo&', '');
+      const res = await srv.get(`/smo/inspect?u=${encodeURIComponent(u)}&format=json`);
+      assert.equal(res.status, 200, res.body.toString());
+      const rep = JSON.parse(res.body.toString('utf8'));
+      assert.equal(rep.previews.length, 8);
+      for (const pv of rep.previews) assert.equal(pv.title.replace(/…$/, ''), p.title.slice(0, pv.title.replace(/…$/, '').length), pv.network);
+      const verdict = (id) => rep.checks.find((c) => c.id === id)?.verdict;
+      assert.equal(verdict('title'), 'pass');
+      // A remote image (og.html's) cannot be measured: a warning.
+      assert.equal(verdict('image'), p.image?.startsWith('https://') ? 'warn' : 'pass');
+      assert.equal(verdict('no-duplicates'), 'pass');
+      const origins = Object.fromEntries(rep.properties.map((x) => [x.name, x.origin]));
+      assert.equal(origins['og:site_name'], 'smometa');
+      if (p.image === 'card') assert.equal(origins['og:image'], 'generated');
+      if (p.path === '/og.html') assert.equal(origins['og:title'], 'page');
+      else assert.equal(origins['og:title'], 'derived');
+    });
+  }
+
+  it('the HTML page, for people', async () => {
+    const res = await srv.get('/smo/inspect?u=/article.html');
+    assert.equal(res.status, 200);
+    const html = res.body.toString('utf8');
+    for (const n of ['Facebook', 'LinkedIn', 'Slack', 'WhatsApp', 'Discord', 'Mastodon', 'Bluesky']) assert.ok(html.includes(n), n);
+    assert.doesNotMatch(html, /<script/i);
   });
 });
 
