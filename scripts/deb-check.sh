@@ -7,9 +7,10 @@
 #      module enabled (mods-enabled/smo.load), the snippets not, the
 #      machine's configuration still passing configtest;
 #   3. a private apache2 on 127.0.0.1 (never the system one) loading the
-#      INSTALLED mod_smo.so and Including the INSTALLED smo.conf and
-#      smo-click.conf, SMOEngine On in a test vhost: canonical link,
-#      og:title, a click redirected and logged;
+#      INSTALLED mod_smo.so and Including the INSTALLED smo.conf,
+#      smo-click.conf and smo-inspect.conf, SMOEngine On in a test vhost:
+#      canonical link, og:title, a click redirected and logged, the
+#      inspector's report;
 #   4. apt-get remove (module disabled, conffiles kept), then apt-get
 #      purge: nothing of mod_smo left in /etc/apache2,
 #      /usr/lib/apache2/modules, /usr/share; /etc/apache2 and
@@ -35,7 +36,7 @@ if [ -n "$state" ] && [ "$state" != not-installed ]; then
 fi
 for f in "$modules/mod_smo.so" /etc/apache2/mods-available/smo.load \
          /etc/apache2/mods-available/smo.conf /etc/apache2/conf-available/smo-click.conf \
-         /usr/share/mod_smo; do
+         /etc/apache2/conf-available/smo-inspect.conf /usr/share/mod_smo; do
   [ ! -e "$f" ] || die "$f exists (a make install of mod_smo?): refusing to test, the purge would remove it; make uninstall first"
 done
 
@@ -130,13 +131,19 @@ sed -n '/Setting up/,$p' "$dir/install.log" | sed 's/^/  /'
 
 for f in "$modules/mod_smo.so" /etc/apache2/mods-available/smo.load \
          /etc/apache2/mods-available/smo.conf /etc/apache2/conf-available/smo-click.conf \
+         /etc/apache2/conf-available/smo-inspect.conf \
          /usr/share/mod_smo/smo.css /usr/share/doc/$pkg/README.Debian \
          /usr/share/doc/$pkg/copyright /usr/share/doc/$pkg/examples/static-site.conf; do
   check "installed $f" test -f "$f"
 done
 check "module enabled: mods-enabled/smo.load -> ../mods-available/smo.load" \
   test "$(readlink /etc/apache2/mods-enabled/smo.load 2>/dev/null)" = ../mods-available/smo.load
-check "smo-click.conf shipped, not enabled" test ! -e /etc/apache2/conf-enabled/smo-click.conf
+# Every snippet of conf/ that make install puts in conf-available.
+for f in "$top"/conf/smo-*.conf; do
+  f=$(basename "$f")
+  check "$f shipped in conf-available, not enabled" \
+    sh -c "test -f /etc/apache2/conf-available/$f && test ! -e /etc/apache2/conf-enabled/$f"
+done
 check "installed smo.load names the installed module" \
   grep -qx "LoadModule smo_module $modules/mod_smo.so" /etc/apache2/mods-available/smo.load
 check "the machine's configuration passes configtest with smo loaded" \
@@ -159,7 +166,7 @@ cat >"$dir/htdocs/index.html" <<'EOF'
 <body><article><h1>Brewing green tea</h1><p>Water at 70 degrees.</p></article></body></html>
 EOF
 load=""
-for m in mpm_event authz_core mime dir; do
+for m in mpm_event authz_core authz_host mime dir; do
   "$httpd" -l | grep -q "mod_$m.c" || load+="LoadModule ${m}_module $modules/mod_$m.so"$'\n'
 done
 # The shipped files as a2enmod/a2enconf would include them; smo-click.conf
@@ -168,6 +175,7 @@ done
 site="Define APACHE_LOG_DIR $dir/logs
 Include /etc/apache2/mods-available/smo.conf
 Include /etc/apache2/conf-available/smo-click.conf
+Include /etc/apache2/conf-available/smo-inspect.conf
 <VirtualHost 127.0.0.1:$port>
     ServerName 127.0.0.1
     DocumentRoot $dir/htdocs
@@ -178,7 +186,7 @@ Include /etc/apache2/conf-available/smo-click.conf
 </VirtualHost>"
 httpd_conf "$dir" "${load%$'\n'}" "$modules/mod_smo.so" "$port" warn "$dir/htdocs" "" "$site" \
   >"$dir/httpd.conf"
-echo "=== private apache2 on 127.0.0.1:$port (installed mod_smo.so, smo.conf, smo-click.conf)"
+echo "=== private apache2 on 127.0.0.1:$port (the installed mod_smo.so and conf files)"
 if env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C "$httpd" -f "$dir/httpd.conf" -k start \
      >"$dir/start.log" 2>&1; then
   for _ in $(seq 50); do [ -s "$dir/run/httpd.pid" ] && ! port_free "$port" && break; sleep 0.1; done
@@ -202,6 +210,10 @@ if [ -n "$httpd_pid" ]; then
   sleep 0.5   # mod_log_config writes the line after the response
   check "smo-click.conf: the click is in logs/smo_click.log" \
     grep -q ' x "https://tea.example.test/' "$dir/logs/smo_click.log"
+  # smo-inspect.conf: Require local lets 127.0.0.1 in.
+  curl -sS "$base/smo/inspect?u=/&format=json" >"$dir/inspect.json" 2>&1 || true
+  check "smo-inspect.conf: the inspector reports the page's og:title" \
+    grep -q 'Brewing green tea' "$dir/inspect.json"
   kill "$httpd_pid"
   for _ in $(seq 50); do kill -0 "$httpd_pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$httpd_pid" 2>/dev/null; then bad "private apache2 stopped"; else ok "private apache2 stopped"; httpd_pid=""; fi
