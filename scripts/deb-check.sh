@@ -45,6 +45,17 @@ chmod 755 "$dir"   # apache2's children (www-data) read the docroot in it
 installed=no
 made_policy=no
 httpd_pid=""
+# a2dismod -p (the postrm's purge) leaves apache2's empty state
+# directories behind, disabled_by_admin/ and disabled_by_maint/: those
+# made during this run go again.
+forget_state_dirs() {
+  local d
+  [ -f "$dir/before" ] || return 0
+  for d in /var/lib/apache2/*/*_by_*; do
+    [ -d "$d" ] || continue
+    grep -qxF "$d d " "$dir/before" 2>/dev/null || rmdir "$d" 2>/dev/null || true
+  done
+}
 cleanup() {
   if [ -n "$httpd_pid" ] && kill -0 "$httpd_pid" 2>/dev/null; then
     kill "$httpd_pid"; sleep 1
@@ -52,11 +63,16 @@ cleanup() {
   # A run that broke between install and purge still leaves no package.
   if [ "$installed" = yes ]; then
     DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "$pkg" >/dev/null 2>&1 || true
+    forget_state_dirs
   fi
   [ "$made_policy" = no ] || rm -f /usr/sbin/policy-rc.d
   rm -rf "$dir"
 }
 trap cleanup EXIT
+# Killed, it still cleans up: bash runs the EXIT trap on exit, not on a
+# signal's default action.
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 
 ok()   { pass=$((pass + 1)); echo "ok   $*"; }
 bad()  { fail=$((fail + 1)); echo "FAIL $*"; }
@@ -250,13 +266,7 @@ check "nothing of mod_smo in /etc/apache2${left:+: $left}" test -z "$left"
 for f in "$modules/mod_smo.so" /usr/share/mod_smo /usr/share/doc/$pkg; do
   check "$f gone" test ! -e "$f"
 done
-# a2dismod -p (the postrm's purge) leaves apache2's empty state
-# directories behind, disabled_by_admin/ and disabled_by_maint/: those it
-# made during this run go again.
-for d in /var/lib/apache2/*/*_by_*; do
-  [ -d "$d" ] || continue
-  grep -qxF "$d d " "$dir/before" || rmdir "$d" 2>/dev/null || true
-done
+forget_state_dirs
 snapshot >"$dir/after"
 if diff -u "$dir/before" "$dir/after" >"$dir/diff"; then
   ok "/etc/apache2 and /var/lib/apache2 as before the test"
