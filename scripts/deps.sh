@@ -4,7 +4,7 @@
 #   scripts/deps.sh         building and testing (scripts/test.sh): Check,
 #                           the test clients (Chromium, Java for the Nu Html
 #                           Checker, clang for fuzzing, GoAccess, rsyslog,
-#                           wrk), then the npm packages of the integration
+#                           wrk), debhelper and lintian (the package), then the npm packages of the integration
 #                           tests and of bench/ (the real-page corpus)
 #   scripts/deps.sh --demo  only what the demo needs (scripts/demo.sh): the
 #                           build tools, apache2 and its headers, libxml2, curl,
@@ -19,6 +19,8 @@ if [ "$mode" != --demo ]; then
   # fonts-noto-cjk: the card tests render Japanese titles.
   pkgs+=(libxml2-utils check apache2-utils chromium goaccess rsyslog wrk clang
          libclang-rt-14-dev fonts-noto-cjk)
+  # The Debian package's build and check (scripts/deb-check.sh).
+  pkgs+=(debhelper dpkg-dev fakeroot lintian)
   # A node from elsewhere (e.g. NodeSource, which bundles npm) is fine:
   # Debian's npm package would conflict with it.
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

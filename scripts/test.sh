@@ -4,7 +4,8 @@
 #   2. build/asan: --enable-sanitizers, `make check-unit` (ASan + UBSan)
 #   3. build/main: --enable-werror, `make`, `make check` (unit + integration)
 #   4. build/nocards: --without-cards, SMOCard On refused (nocards-check.sh)
-#   5. scripts/demo.sh --check (the demo site, non-interactive)
+#   5. the Debian package: build, install, serve, purge (deb-check.sh)
+#   6. scripts/demo.sh --check (the demo site, non-interactive)
 # Ends with one line "N passed, M failed" over all of them; exit status 0
 # only if everything built and passed.
 set -uo pipefail
@@ -73,6 +74,23 @@ else
   echo "build/nocards: no summary (the build broke)"; total_fail=$((total_fail + 1))
 fi
 [ "$ncrc" -eq 0 ] || status=1
+
+# The Debian package built from the tree, installed into this machine's
+# apache2, a page served through the installed configuration, purged
+# (the machine left as found).  Refuses, and counts as failed, where
+# libapache2-mod-smo is already installed.
+echo "=== scripts/deb-check.sh (libapache2-mod-smo: build, install, serve, purge)"
+deb_log=$top/build/deb-check.log
+"$top/scripts/deb-check.sh" 2>&1 | tee "$deb_log"
+dcrc=${PIPESTATUS[0]}
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$deb_log" | tail -n 1)
+if [ -n "$line" ]; then
+  total_pass=$((total_pass + ${line%% passed*})); line=${line#*, }
+  total_fail=$((total_fail + ${line%% failed*}))
+else
+  echo "scripts/deb-check.sh: no summary"; total_fail=$((total_fail + 1))
+fi
+[ "$dcrc" -eq 0 ] || status=1
 
 # The README's first command, in its non-interactive mode: the demo site
 # from build/main, every page and a click checked.  Counts as one test.
