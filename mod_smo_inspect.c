@@ -22,6 +22,7 @@
 #include "smo_confcheck.h"
 #include "smo_escape.h"
 #include "smo_inspect.h"
+#include "smo_strbuf.h"
 #include "smo_url.h"
 
 /* The most of a page kept: crawlers read less (Facebook 1 MB, most far
@@ -34,10 +35,10 @@
 
 static const char capture_filter_name[] = "SMO_INSPECT_CAPTURE";
 
-/* One subrequest's body as it left the filters before ours. */
+/* One subrequest's body as it left the filters before ours: the first
+ * INSPECT_MAX bytes, in a string that grows as they come. */
 typedef struct {
-    char *buf;
-    apr_size_t len;
+    smo_strbuf body;
     apr_off_t total;      /* bytes seen, kept or not */
 } capture;
 
@@ -88,10 +89,9 @@ static apr_status_t capture_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         if (rv != APR_SUCCESS) {
             return rv;
         }
-        if (c->len < INSPECT_MAX) {
-            apr_size_t take = n < INSPECT_MAX - c->len ? n : INSPECT_MAX - c->len;
-            memcpy(c->buf + c->len, data, take);
-            c->len += take;
+        if (c->body.len < INSPECT_MAX) {
+            apr_size_t room = INSPECT_MAX - c->body.len;
+            smo_strbuf_add(&c->body, data, n < room ? n : room);
         }
         c->total += (apr_off_t)n;
     }
@@ -140,9 +140,9 @@ static request_rec *fetch(request_rec *r, inspect_state *st,
     apr_table_unset(rr->headers_in, "If-None-Match");
     apr_table_unset(rr->headers_in, "If-Modified-Since");
     apr_table_setn(rr->notes, INSPECT_NOTE, filtered ? "filtered" : "raw");
-    c->buf = apr_palloc(r->pool, INSPECT_MAX);
-    c->len = 0;
-    c->total = 0;
+    memset(c, 0, sizeof(*c));
+    c->body.p = r->pool;
+    c->body.first = 64 * 1024;
     st->now = c;
     if (rr->status == HTTP_OK) {
         int rc = ap_run_sub_req(rr);
@@ -325,11 +325,11 @@ int smo_inspect_handler(request_rec *r)
     }
     memset(&in, 0, sizeof(in));
     in.page_url = page_url;
-    in.served = served.buf;
-    in.served_len = served.len;
+    in.served = served.body.s ? served.body.s : "";
+    in.served_len = served.body.len;
     if (raw && raw->status == HTTP_OK) {
-        in.original = original.buf;
-        in.original_len = original.len;
+        in.original = original.body.s ? original.body.s : "";
+        in.original_len = original.body.len;
     }
     in.charset = rr->content_type
                  ? smo_content_type_charset(r->pool, rr->content_type)
@@ -346,8 +346,8 @@ int smo_inspect_handler(request_rec *r)
     rep = smo_inspect(r->pool, &in);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "SMO: inspected %s (%" APR_SIZE_T_FMT " bytes through SMO, "
-                  "%" APR_SIZE_T_FMT " without)", path, served.len,
-                  original.len);
+                  "%" APR_SIZE_T_FMT " without)", path, served.body.len,
+                  original.body.len);
     if (json) {
         return answer(r, "application/json",
                       apr_pstrcat(r->pool, smo_inspect_json(r->pool, rep),

@@ -51,6 +51,9 @@ const FILES = {
     '<meta name="description" content="&lt;img src=x onerror=alert(2)&gt;">'),
   'late.html': page(`<title>Late</title>\n<script>/*${'x'.repeat(40 * 1024)}*/</script>\n` +
     '<meta property="og:title" content="Declared after 40 KiB of script">'),
+  // 3 MB: the inspector keeps its first MiB, which holds the head.
+  'big.html': page('<title>A very long page</title>\n<meta name="description" content="d">',
+    '<p>Paragraph of a long page.</p>\n'.repeat(100000)),
 };
 // Pages that name their image by its absolute URL, as they should: the
 // port is known once the server runs (written then, see before()).
@@ -167,6 +170,13 @@ describe('the inspector\'s facts (format=json)', () => {
     assert.deepEqual(prop(rep, 'og:image:width').map((p) => [p.value, p.origin]), [['1200', 'generated']]);
     assert.equal(check(rep, 'image-size-facebook').verdict, 'pass');
     assert.equal(check(rep, 'twitter-card-matches').verdict, 'pass');
+  });
+
+  it('a 3 MB page is read from its first MiB (both fetches), and the report is whole', async () => {
+    const rep = await report('/big.html');
+    assert.equal(prop(rep, 'og:title')[0].value, 'A very long page');
+    assert.equal(check(rep, 'title').verdict, 'pass');
+    assert.match(srv.errorLog(), /SMO: inspected \/big\.html \(1048576 bytes through SMO, 1048576 without\)/);
   });
 
   it('metadata after the first 32 KiB fails in-first-32k', async () => {
