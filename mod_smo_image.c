@@ -151,5 +151,6 @@ int smo_image_lookup(void *ctx, const char *url, smo_meta_image *out)
     out->width = f.width;
     out->height = f.height;
     out->type = f.type;
+    out->bytes = (uint64_t)key.size;
     return 1;
 }

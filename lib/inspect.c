@@ -559,12 +559,10 @@ static int is_absolute(apr_pool_t *p, const char *u)
 /* Where the image size came from, for the messages. */
 typedef enum { SIZE_NONE, SIZE_DECLARED, SIZE_READ, SIZE_CARD } size_source;
 
-static size_source image_size(apr_pool_t *p, const smo_inspect_input *in,
-                              smo_inspect_report *r)
+static size_source image_size(const smo_inspect_input *in,
+                              smo_inspect_report *r, unsigned long facts_w,
+                              unsigned long facts_h)
 {
-    smo_meta_image facts;
-    const char *abs;
-
     r->image_width = dimension(first(r->props, "og:image:width"));
     r->image_height = dimension(first(r->props, "og:image:height"));
     if (!r->image_width) {
@@ -582,16 +580,42 @@ static size_source image_size(apr_pool_t *p, const smo_inspect_input *in,
         r->image_height = 630;
         return SIZE_CARD;
     }
-    abs = in->page_url ? smo_url_resolve(p, in->page_url, r->image) : r->image;
-    memset(&facts, 0, sizeof(facts));
-    if (in->image_facts && abs &&
-        in->image_facts(in->image_ctx, abs, &facts) == 1 &&
-        facts.width && facts.height) {
-        r->image_width = facts.width;
-        r->image_height = facts.height;
+    if (r->image_file == 1 && facts_w && facts_h) {
+        r->image_width = facts_w;
+        r->image_height = facts_h;
         return SIZE_READ;
     }
     return SIZE_NONE;
+}
+
+/* SPEC 8: the image file itself, when it is this server's: readable (and
+ * how large), or not.  Asked even when the page declares the size, since
+ * a declared size does not make a missing file show. */
+static void image_file(apr_pool_t *p, const smo_inspect_input *in,
+                       smo_inspect_report *r, unsigned long *w,
+                       unsigned long *h)
+{
+    smo_meta_image facts;
+    const char *abs;
+    int rc;
+
+    r->image_file = -1;
+    *w = *h = 0;
+    if (!r->image || !in->image_facts || is_card(in, r->image))
+        return;
+    abs = in->page_url ? smo_url_resolve(p, in->page_url, r->image) : r->image;
+    if (!abs)
+        return;
+    memset(&facts, 0, sizeof(facts));
+    rc = in->image_facts(in->image_ctx, abs, &facts);
+    if (rc < 0)
+        return;
+    r->image_file = rc == 1;
+    if (rc == 1) {
+        r->image_bytes = facts.bytes;
+        *w = facts.width;
+        *h = facts.height;
+    }
 }
 
 /* Where networks look for the image, in their order. */
@@ -741,6 +765,28 @@ static void check_image(check_ctx *c)
                   from[c->size_from]);
 }
 
+/* SPEC 8: an image file of this server the crawlers will refuse. */
+static void check_image_file(check_ctx *c)
+{
+    const smo_inspect_report *r = c->r;
+
+    if (r->image_file < 0)
+        return;
+    if (r->image_file == 0)
+        add_check(c, "image-file", SMO_CHECK_FAIL, "%s %s is on this server "
+                  "but no image can be read there (missing, not a file "
+                  "Apache serves, or not PNG, JPEG, GIF or WebP): crawlers "
+                  "show no picture.", c->image_name, r->image);
+    else if (r->image_bytes > SMO_INSPECT_MAX_IMAGE_BYTES)
+        add_check(c, "image-file", SMO_CHECK_FAIL, "%s is %.1f MB: X and "
+                  "LinkedIn refuse images over 5 MB (Facebook over 8 MB).",
+                  c->image_name, (double)r->image_bytes / (1024.0 * 1024.0));
+    else
+        add_check(c, "image-file", SMO_CHECK_PASS, "%s is a readable file "
+                  "of %.0f KB on this server, within every network's limit.",
+                  c->image_name, (double)r->image_bytes / 1024.0);
+}
+
 /* The image against one network's rules. */
 static void check_net_image(check_ctx *c, const smo_inspect_net *base)
 {
@@ -873,6 +919,7 @@ static void run_checks(check_ctx *c)
     check_url(c, "og-url-absolute", "og:url", "og:url");
     check_url(c, "canonical-absolute", "canonical", "canonical URL");
     check_image(c);
+    check_image_file(c);
     if (c->r->image && is_absolute(c->p, c->r->image))
         for (int i = 0; i < SMO_INSPECT_NETS; i++)
             check_net_image(c, &smo_inspect_nets[i]);
@@ -907,7 +954,11 @@ smo_inspect_report *smo_inspect(apr_pool_t *p, const smo_inspect_input *in)
             break;
         }
     r->checks = apr_array_make(p, 20, sizeof(smo_inspect_check));
-    c.size_from = image_size(p, in, r);
+    {
+        unsigned long w, h;
+        image_file(p, in, r, &w, &h);
+        c.size_from = image_size(in, r, w, h);
+    }
     run_checks(&c);
     return r;
 }

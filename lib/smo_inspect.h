@@ -68,6 +68,12 @@ typedef struct {
     /* What the previews show (with the networks' fallbacks). */
     const char *title, *description, *image, *site, *domain;
     unsigned long image_width, image_height;   /* 0 when unknown */
+    /* What the image file of this server says (SMOImageInfo's reader):
+     * 1 read (its size in bytes), 0 a URL of this server where no image
+     * can be read, -1 not asked (another server's, a generated card, or
+     * no image_facts callback). */
+    int image_file;
+    uint64_t image_bytes;
     const char *twitter_card;
 } smo_inspect_report;
 
@@ -75,6 +81,8 @@ typedef struct {
 #define SMO_INSPECT_MAX_PROPS 256
 #define SMO_INSPECT_MAX_VALUE 4096   /* bytes of a decoded value */
 #define SMO_INSPECT_MAX_LINKS 64
+/* The largest image X and LinkedIn take (SPEC 8). */
+#define SMO_INSPECT_MAX_IMAGE_BYTES (5ULL * 1024 * 1024)
 
 smo_inspect_report *smo_inspect(apr_pool_t *p, const smo_inspect_input *in);
 

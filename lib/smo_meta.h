@@ -25,6 +25,7 @@ typedef struct {
 typedef struct {
     unsigned long width, height;
     const char *type;
+    uint64_t bytes;      /* the file's size (0: unknown) */
 } smo_meta_image;
 
 /* The facts of the image at the absolute `url`: 1 and *out filled when it

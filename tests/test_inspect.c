@@ -43,8 +43,8 @@ static smo_inspect_report *inspect(const char *original, const char *served)
     return smo_inspect(pool, &in);
 }
 
-static const smo_inspect_check *check(const smo_inspect_report *r,
-                                      const char *id)
+static const smo_inspect_check *find_check(const smo_inspect_report *r,
+                                           const char *id)
 {
     for (int i = 0; i < r->checks->nelts; i++) {
         const smo_inspect_check *c =
@@ -52,8 +52,17 @@ static const smo_inspect_check *check(const smo_inspect_report *r,
         if (!strcmp(c->id, id))
             return c;
     }
-    ck_abort_msg("no check %s", id);
     return NULL;
+}
+
+static const smo_inspect_check *check(const smo_inspect_report *r,
+                                      const char *id)
+{
+    const smo_inspect_check *c = find_check(r, id);
+
+    if (!c)
+        ck_abort_msg("no check %s", id);
+    return c;
 }
 
 #define ck_verdict(r, id, v) do { \
@@ -379,14 +388,62 @@ static int facts(void *ctx, const char *url, smo_meta_image *out)
     const char **asked = ctx;
 
     *asked = url;
-    if (strstr(url, "/known.jpg")) {
+    if (strstr(url, "/known.jpg") || strstr(url, "/huge.jpg")) {
         out->width = 1200;
         out->height = 600;
         out->type = "image/jpeg";
+        out->bytes = strstr(url, "/huge.jpg") ? 6u * 1024 * 1024 : 81920;
         return 1;
     }
     return strstr(url, "example.org") ? 0 : -1;
 }
+
+/* SPEC 8: an image file of this server that crawlers will refuse. */
+START_TEST(image_file_refused)
+{
+    const char *asked = NULL;
+    smo_inspect_input in;
+    smo_inspect_report *r;
+
+    /* Declared 1200x630, but nothing can be read there. */
+    in = input(NULL, "<meta property=\"og:image\" content=\"https://example.org/img/gone.png\">"
+               "<meta property=\"og:image:width\" content=\"1200\">"
+               "<meta property=\"og:image:height\" content=\"630\">");
+    in.image_facts = facts;
+    in.image_ctx = &asked;
+    r = smo_inspect(pool, &in);
+    ck_verdict(r, "image", SMO_CHECK_PASS);
+    ck_verdict(r, "image-file", SMO_CHECK_FAIL);
+    ck_assert_ptr_nonnull(strstr(check(r, "image-file")->message, "no image can be read there"));
+    ck_assert_int_eq(r->image_file, 0);
+
+    /* Over 5 MB. */
+    in = input(NULL, "<meta property=\"og:image\" content=\"https://example.org/img/huge.jpg\">");
+    in.image_facts = facts;
+    in.image_ctx = &asked;
+    r = smo_inspect(pool, &in);
+    ck_verdict(r, "image-file", SMO_CHECK_FAIL);
+    ck_assert_ptr_nonnull(strstr(check(r, "image-file")->message, "6.0 MB"));
+
+    /* A good one passes, with its size. */
+    in = input(NULL, "<meta property=\"og:image\" content=\"https://example.org/img/known.jpg\">");
+    in.image_facts = facts;
+    in.image_ctx = &asked;
+    r = smo_inspect(pool, &in);
+    ck_verdict(r, "image-file", SMO_CHECK_PASS);
+    ck_assert_ptr_nonnull(strstr(check(r, "image-file")->message, "80 KB"));
+
+    /* Another server's image, or no callback: no such check. */
+    in = input(NULL, "<meta property=\"og:image\" content=\"https://cdn.example.net/a.jpg\">");
+    in.image_facts = facts;
+    in.image_ctx = &asked;
+    r = smo_inspect(pool, &in);
+    ck_assert_ptr_null(find_check(r, "image-file"));
+    in.image_facts = NULL;
+    r = smo_inspect(pool, &in);
+    ck_assert_ptr_null(find_check(r, "image-file"));
+}
+END_TEST
 
 START_TEST(image_facts_used)
 {
@@ -736,6 +793,7 @@ static Suite *inspect_suite(void)
     tcase_add_test(tc, origins);
     tcase_add_test(tc, origins_card_and_override);
     tcase_add_test(tc, image_facts_used);
+    tcase_add_test(tc, image_file_refused);
     tcase_add_test(tc, share_links);
     tcase_add_test(tc, bounded);
     suite_add_tcase(s, tc);

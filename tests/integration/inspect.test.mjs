@@ -34,6 +34,8 @@ ${head}</head><body><main>${body}</main></body></html>
 const FILES = {
   'img/share.png': SHARE_PNG,
   'img/tiny.png': TINY_PNG,
+  // A real PNG header and 6 MB after it: an image too large to share.
+  'img/huge.png': Buffer.concat([SHARE_PNG, Buffer.alloc(6 * 1024 * 1024)]),
   // Everything a preview needs: the page's own description and image,
   // the rest derived or configured.
   'full.html': page('<title>Brewing green tea: why the water temperature matters</title>\n' +
@@ -46,6 +48,11 @@ const FILES = {
     '<meta property="og:image" content="/img/share.png">'),
   'tiny.html': page('<title>A tiny picture</title>\n<meta name="description" content="d">\n' +
     '<meta property="og:image" content="/img/tiny.png">'),
+  'gone.html': page('<title>A picture that is not there</title>\n<meta name="description" content="d">\n' +
+    '<meta property="og:image" content="/img/gone.png">\n<meta property="og:image:width" content="1200">\n' +
+    '<meta property="og:image:height" content="630">'),
+  'huge.html': page('<title>A picture too large</title>\n<meta name="description" content="d">\n' +
+    '<meta property="og:image" content="/img/huge.png">'),
   'cards/page.html': page('<title>A page without a picture</title>\n<meta name="description" content="d">'),
   'hostile.html': page('<title>&lt;script&gt;alert(1)&lt;/script&gt; "quoted" &amp; more</title>\n' +
     '<meta name="description" content="&lt;img src=x onerror=alert(2)&gt;">'),
@@ -57,7 +64,7 @@ const FILES = {
 };
 // Pages that name their image by its absolute URL, as they should: the
 // port is known once the server runs (written then, see before()).
-const ABSOLUTE = ['full.html', 'dup.html', 'tiny.html'];
+const ABSOLUTE = ['full.html', 'dup.html', 'tiny.html', 'gone.html', 'huge.html'];
 
 const conf = () => `
 SMOEngine On
@@ -119,7 +126,7 @@ describe('the inspector\'s facts (format=json)', () => {
     assert.deepEqual(origin('canonical'), ['derived']);
     assert.equal(prop(rep, 'og:title')[0].value, 'Brewing green tea: why the water temperature matters');
     assert.equal(prop(rep, 'og:image:height')[0].value, '630');
-    for (const id of ['title', 'description', 'og-url-absolute', 'canonical-absolute', 'image',
+    for (const id of ['title', 'description', 'og-url-absolute', 'canonical-absolute', 'image', 'image-file',
       'in-first-32k', 'no-duplicates', 'twitter-card-matches', 'image-size-facebook', 'image-size-linkedin']) {
       assert.equal(check(rep, id).verdict, 'pass', `${id}: ${check(rep, id).message}`);
     }
@@ -160,6 +167,19 @@ describe('the inspector\'s facts (format=json)', () => {
     assert.notEqual(fb.verdict, 'pass', fb.message);
     assert.match(fb.message, /16\s*[x×]\s*16/);
     assert.ok(rep.checks.filter((c) => c.id.startsWith('image-size-') && c.verdict === 'fail').length >= 1);
+  });
+
+  it('an image the crawlers will refuse (SPEC 8): not there, or over 5 MB', async () => {
+    const gone = await report('/gone.html');
+    assert.equal(check(gone, 'image').verdict, 'pass', 'its size is declared');
+    assert.equal(check(gone, 'image-file').verdict, 'fail');
+    assert.match(check(gone, 'image-file').message, /no image can be read there/);
+    const huge = await report('/huge.html');
+    assert.equal(check(huge, 'image-file').verdict, 'fail');
+    assert.match(check(huge, 'image-file').message, /6\.0 MB/);
+    // A generated card is not read from a file: no such check.
+    const og = await report('/cards/page.html');
+    assert.equal(og.checks.filter((c) => c.id === 'image-file').length, 0);
   });
 
   it('a page without a picture under SMOCard On: the card is the image, generated', async () => {
